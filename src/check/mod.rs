@@ -1,0 +1,195 @@
+//! The checking harness: one scenario, three checkers.
+//!
+//! A scenario is a plain closure written against [`crate::sync`]. The same
+//! closure runs under whichever backend the build selected:
+//!
+//! | build               | [`Scenario::check`] runs                       | bound recorded in the report        |
+//! |---------------------|------------------------------------------------|-------------------------------------|
+//! | `--cfg loom`        | `loom::model::Builder::check`, exhaustive      | preemption bound, branch limit      |
+//! | `--cfg shuttle`     | shuttle's PCT, random or DFS scheduler         | scheduler, iterations, depth, seed  |
+//! | neither             | N iterations on real OS threads (stress)       | iterations                          |
+//!
+//! Scenarios assert their **invariants** inside the closure (a panic is a
+//! violation) and declare **witnesses**: named interleavings that must be
+//! reached at least once. A witness is reached when the execution records an
+//! event that matches it: [`reach`] records one by name, and
+//! [`Scenario::witness_on`] matches a protocol step (`finalize.wait` /
+//! `blocked`). Under loom and shuttle, which are deterministic for a given
+//! bound or seed, a scenario whose witness was never reached **fails**: a
+//! model that never enters the race window proves nothing. Under stress,
+//! witnesses are counted and reported, never a cause of a flaky failure.
+//!
+//! Known bugs run through [`Scenario::expect_bug`]: it passes only if the
+//! checker finds a violation, and returns the [`Counterexample`] (trace,
+//! message, replay command), which the test compares with a committed golden
+//! file ([`Counterexample::assert_golden`]).
+//!
+//! Every run writes a [`Report`] (executions explored, bound, wall time,
+//! witnesses, result) to `$XINTERP_REPORT_DIR/<backend>/` when that variable
+//! is set; `cargo xtask verify` collects them into one table.
+//!
+//! Environment overrides (all optional): `XINTERP_LOOM_PREEMPTIONS` (a number
+//! or `none`), `XINTERP_LOOM_MAX_BRANCHES`, `XINTERP_SHUTTLE_SCHEDULER`
+//! (`pct`, `random`, `dfs`), `XINTERP_SHUTTLE_ITERATIONS`,
+//! `XINTERP_SHUTTLE_DEPTH`, `XINTERP_SEED`, `XINTERP_STRESS_ITERATIONS`,
+//! `XINTERP_REPORT_DIR`, `XINTERP_BLESS=1` (rewrite golden files).
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
+mod config;
+mod golden;
+mod report;
+mod run;
+
+pub use config::{LoomBounds, ShuttleConfig, ShuttleScheduler, StressConfig};
+pub use golden::Counterexample;
+pub use report::{Outcome, Report, WitnessCount};
+
+use crate::trace::{self, Event};
+
+/// Marks the named witness as reached in the current execution (it records a
+/// `witness` event, so the trace shows where).
+pub fn reach(witness: &'static str) {
+    trace::record(None, trace::WITNESS_OP, witness, "");
+}
+
+/// How a witness is recognised in an execution's events.
+#[derive(Clone, Debug)]
+enum Matcher {
+    /// A [`reach`] call with this name.
+    Reach,
+    /// A protocol step with this op whose outcome starts with this prefix.
+    Step { op: &'static str, outcome: &'static str },
+}
+
+/// A named interleaving a scenario must reach.
+#[derive(Clone, Debug)]
+pub struct Witness {
+    /// Its name, as passed to [`reach`] and shown in reports.
+    pub name: &'static str,
+    /// What it means, in a sentence.
+    pub description: &'static str,
+    matcher: Matcher,
+}
+
+impl Witness {
+    fn matches(&self, events: &[Event]) -> bool {
+        events.iter().any(|e| match self.matcher {
+            Matcher::Reach => e.is_witness() && e.outcome == self.name,
+            Matcher::Step { op, outcome } => e.op == op && e.outcome.starts_with(outcome),
+        })
+    }
+}
+
+/// A named scenario: its witnesses and the bounds each checker runs it with.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    name: String,
+    witnesses: Vec<Witness>,
+    loom: LoomBounds,
+    shuttle: ShuttleConfig,
+    stress: StressConfig,
+}
+
+impl Scenario {
+    /// A scenario named `name`. By convention the name is the test's path in
+    /// its test binary (`lifecycle::guards_vs_finalizer`), so that
+    /// `cargo xtask trace <name>` can re-run it.
+    pub fn new(name: impl Into<String>) -> Self {
+        let name = name.into();
+        let shuttle = ShuttleConfig::for_scenario(&name);
+        Self { name, witnesses: Vec::new(), loom: LoomBounds::default(), shuttle, stress: StressConfig::default() }
+    }
+
+    /// Declares a witness reached by [`reach`]`(name)`.
+    pub fn witness(mut self, name: &'static str, description: &'static str) -> Self {
+        self.witnesses.push(Witness { name, description, matcher: Matcher::Reach });
+        self
+    }
+
+    /// Declares a witness reached when a protocol step `op` records an
+    /// outcome starting with `outcome` (needs tracing: always on under loom
+    /// and shuttle, the `trace` feature in production).
+    pub fn witness_on(
+        mut self,
+        name: &'static str,
+        description: &'static str,
+        op: &'static str,
+        outcome: &'static str,
+    ) -> Self {
+        self.witnesses.push(Witness { name, description, matcher: Matcher::Step { op, outcome } });
+        self
+    }
+
+    /// Sets loom's bounds for this scenario.
+    pub fn loom(mut self, bounds: LoomBounds) -> Self {
+        self.loom = bounds;
+        self
+    }
+
+    /// Sets shuttle's scheduler, iterations and seed for this scenario.
+    pub fn shuttle(mut self, config: ShuttleConfig) -> Self {
+        self.shuttle = config;
+        self
+    }
+
+    /// Sets the production stress iterations for this scenario.
+    pub fn stress(mut self, config: StressConfig) -> Self {
+        self.stress = config;
+        self
+    }
+
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs the scenario under the build's checker. Panics (failing the
+    /// test) on an invariant violation, with the trace and the replay command,
+    /// or, under loom and shuttle, when a witness was never reached.
+    #[track_caller]
+    pub fn check<F>(self, scenario: F) -> Report
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let report = run::run(&self, report::Kind::Model, scenario);
+        report.write();
+        if let Err(why) = report.verdict() {
+            panic!("{why}");
+        }
+        report
+    }
+
+    /// Runs a known-bug scenario: passes only when the checker finds a
+    /// violation, and returns it. Under loom and shuttle a bug not found
+    /// fails the test; under stress (which may miss it) it returns `None`.
+    #[track_caller]
+    pub fn expect_bug<F>(self, scenario: F) -> Option<Counterexample>
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        let report = run::run(&self, report::Kind::Bug, scenario);
+        report.write();
+        if let Err(why) = report.verdict() {
+            panic!("{why}");
+        }
+        report.counterexample.clone()
+    }
+}
+
+/// Runs `scenario` as [`Scenario::new`]`(name).check(scenario)`.
+#[track_caller]
+pub fn model<F>(name: &str, scenario: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    Scenario::new(name).check(scenario)
+}
+
+/// Runs `scenario` as [`Scenario::new`]`(name).expect_bug(scenario)`.
+#[track_caller]
+pub fn expect_bug<F>(name: &str, scenario: F) -> Option<Counterexample>
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    Scenario::new(name).expect_bug(scenario)
+}

@@ -1,0 +1,212 @@
+//! What one scenario run under one checker came to.
+use super::golden::Counterexample;
+use crate::trace::render::{self, json_escape};
+use crate::trace::Trace;
+use std::fmt::Write as _;
+use std::time::Duration;
+
+/// Whether the scenario is a model that must pass or a known bug that must
+/// be found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A correct protocol: no violation, every witness reached.
+    Model,
+    /// A known bug: the checker must find a violation.
+    Bug,
+}
+
+/// The result of a run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// No violation in any execution, every witness reached.
+    Passed,
+    /// Stress only: no violation, but these witnesses were not seen (stress
+    /// cannot steer the schedule, so this is reported, not failed).
+    PassedWitnessesUnseen(Vec<String>),
+    /// An invariant was violated (a panic, a deadlock, a data race).
+    Failed,
+    /// Loom or shuttle only: no violation, but these witnesses were never
+    /// reached, so the model never entered the race it is about.
+    MissingWitnesses(Vec<String>),
+    /// A known bug was found, as it must be.
+    BugFound,
+    /// Loom or shuttle only: a known bug was not found.
+    BugMissed,
+    /// Stress only: a known bug was not seen (reported, not failed).
+    BugNotSeenUnderStress,
+}
+
+impl Outcome {
+    /// The report table's word for it.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Passed => "pass",
+            Self::PassedWitnessesUnseen(_) => "pass (witnesses unseen)",
+            Self::Failed => "FAIL",
+            Self::MissingWitnesses(_) => "FAIL (witness never reached)",
+            Self::BugFound => "bug found",
+            Self::BugMissed => "FAIL (bug not found)",
+            Self::BugNotSeenUnderStress => "bug not seen (stress)",
+        }
+    }
+
+    /// Whether the run counts as a success.
+    pub fn ok(&self) -> bool {
+        matches!(self, Self::Passed | Self::PassedWitnessesUnseen(_) | Self::BugFound | Self::BugNotSeenUnderStress)
+    }
+}
+
+/// How often a witness was reached.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WitnessCount {
+    /// The witness's name.
+    pub name: String,
+    /// What it means.
+    pub description: String,
+    /// In how many executions it was reached.
+    pub count: u64,
+}
+
+/// One scenario under one checker: what was explored and what came of it.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The scenario's name.
+    pub scenario: String,
+    /// `loom`, `shuttle` or `std`.
+    pub backend: String,
+    /// Model or known bug.
+    pub kind: Kind,
+    /// The bounds in force, in words.
+    pub bound: String,
+    /// Executions explored (for a found bug: up to and including the failing one).
+    pub executions: u64,
+    /// Wall time of the whole exploration.
+    pub wall: Duration,
+    /// Each declared witness and its count.
+    pub witnesses: Vec<WitnessCount>,
+    /// The result.
+    pub outcome: Outcome,
+    /// The command that replays the run.
+    pub replay: String,
+    /// The failing execution, if one was found.
+    pub counterexample: Option<Counterexample>,
+    /// For a passing model: the first execution that reached the most witnesses.
+    pub witness_trace: Option<Trace>,
+}
+
+impl Report {
+    /// `Ok` when the run succeeded; otherwise the full explanation: what
+    /// failed, the trace, and the replay command.
+    pub fn verdict(&self) -> Result<(), String> {
+        if self.outcome.ok() {
+            return Ok(());
+        }
+        let mut why =
+            format!("scenario `{}` under {} ({}): {}\n", self.scenario, self.backend, self.bound, self.outcome.label());
+        match &self.outcome {
+            Outcome::MissingWitnesses(missing) => {
+                let _ = writeln!(why, "after {} executions these witnesses were never reached:", self.executions);
+                for w in self.witnesses.iter().filter(|w| missing.contains(&w.name)) {
+                    let _ = writeln!(why, "  - {}: {}", w.name, w.description);
+                }
+                why.push_str(
+                    "a model that never enters the race window proves nothing: widen the bounds or fix the scenario.\n",
+                );
+            }
+            Outcome::BugMissed => {
+                let _ = writeln!(
+                    why,
+                    "the known bug was not found in {} executions: the checker (or the model) lost its teeth.",
+                    self.executions
+                );
+            }
+            _ => {}
+        }
+        if let Some(cex) = &self.counterexample {
+            why.push_str(&cex.explain());
+        }
+        let _ = write!(why, "replay:\n  {}\n", self.replay);
+        Err(why)
+    }
+
+    /// A one-line summary.
+    pub fn summary(&self) -> String {
+        let reached = self.witnesses.iter().filter(|w| w.count > 0).count();
+        format!(
+            "{} [{}; {}]: {} in {} executions, {:.2?}, witnesses {}/{}",
+            self.scenario,
+            self.backend,
+            self.bound,
+            self.outcome.label(),
+            self.executions,
+            self.wall,
+            reached,
+            self.witnesses.len()
+        )
+    }
+
+    /// The report as one JSON object (the format `cargo xtask verify` reads).
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("{");
+        let _ = write!(
+            out,
+            "\"scenario\":{},\"backend\":{},\"kind\":\"{}\",\"bound\":{},\"executions\":{},\"wall_ms\":{:.3},\"outcome\":{},\"ok\":{},",
+            json_escape(&self.scenario),
+            json_escape(&self.backend),
+            match self.kind {
+                Kind::Model => "model",
+                Kind::Bug => "bug",
+            },
+            json_escape(&self.bound),
+            self.executions,
+            self.wall.as_secs_f64() * 1000.0,
+            json_escape(self.outcome.label()),
+            self.outcome.ok(),
+        );
+        out.push_str("\"witnesses\":[");
+        for (i, w) in self.witnesses.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(
+                out,
+                "{{\"name\":{},\"description\":{},\"count\":{}}}",
+                json_escape(&w.name),
+                json_escape(&w.description),
+                w.count
+            );
+        }
+        out.push_str("],");
+        match &self.counterexample {
+            Some(c) => {
+                let _ = write!(out, "\"violation\":{},\"failing_execution\":{},", json_escape(&c.message), c.execution);
+            }
+            None => out.push_str("\"violation\":null,\"failing_execution\":null,"),
+        }
+        let _ = write!(out, "\"replay\":{}}}", json_escape(&self.replay));
+        out
+    }
+
+    /// Writes the report (and its trace, as JSON lines) under
+    /// `$XINTERP_REPORT_DIR/<backend>/` when that variable is set.
+    pub fn write(&self) {
+        println!("{}", self.summary());
+        let Some(dir) = std::env::var_os("XINTERP_REPORT_DIR") else {
+            return;
+        };
+        let dir = std::path::Path::new(&dir).join(&self.backend);
+        let stem = self.scenario.replace("::", "__");
+        let write = || -> std::io::Result<()> {
+            std::fs::create_dir_all(&dir)?;
+            std::fs::write(dir.join(format!("{stem}.json")), self.to_json() + "\n")?;
+            let trace = self.counterexample.as_ref().map(|c| &c.trace).or(self.witness_trace.as_ref());
+            if let Some(trace) = trace {
+                std::fs::write(dir.join(format!("{stem}.trace.jsonl")), render::json_lines(trace))?;
+            }
+            Ok(())
+        };
+        if let Err(e) = write() {
+            eprintln!("xinterp: could not write the report for {} to {}: {e}", self.scenario, dir.display());
+        }
+    }
+}

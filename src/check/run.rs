@@ -1,0 +1,275 @@
+//! Running a scenario under the checker the build selected.
+use super::config::{LoomBounds, ShuttleConfig, StressConfig};
+use super::golden::Counterexample;
+use super::report::{Kind, Outcome, Report, WitnessCount};
+use super::{Scenario, Witness};
+use crate::trace::session::{self, Session};
+use crate::trace::Trace;
+use std::any::Any;
+use std::panic;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::time::Instant;
+
+/// What every execution shares: the session, and the witness tallies.
+struct Tally {
+    session: Arc<Session>,
+    witnesses: Vec<Witness>,
+    counts: Mutex<Vec<u64>>,
+    executions: AtomicU64,
+    /// The first execution that reached the most distinct witnesses.
+    best: Mutex<Option<(usize, Trace)>>,
+}
+
+impl Tally {
+    fn begin(&self) {
+        self.executions.fetch_add(1, Ordering::Relaxed);
+        self.session.reset();
+    }
+
+    /// Scores a finished execution against the declared witnesses.
+    fn end(&self) {
+        let reached: Vec<bool> =
+            self.session.with_events(|events| self.witnesses.iter().map(|w| w.matches(events)).collect());
+        let distinct = reached.iter().filter(|r| **r).count();
+        let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
+        for (count, hit) in counts.iter_mut().zip(&reached) {
+            *count += u64::from(*hit);
+        }
+        drop(counts);
+        let mut best = self.best.lock().unwrap_or_else(PoisonError::into_inner);
+        if distinct > 0 && best.as_ref().is_none_or(|(n, _)| distinct > *n) {
+            *best = Some((distinct, self.session.trace()));
+        }
+    }
+}
+
+/// Installs (once per process) the panic hook that records the first failure
+/// of an execution in the panicking thread's session and keeps expected
+/// panics of known-bug runs quiet.
+fn install_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            let quiet = session::with_current(|s| {
+                s.fail(session::panic_message(info.payload()));
+                s.quiet()
+            });
+            if quiet != Some(true) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Runs `scenario` under the build's checker and reports what came of it.
+pub(super) fn run<F>(scenario: &Scenario, kind: Kind, f: F) -> Report
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    install_hook();
+    let session = Session::new();
+    session.set_quiet(kind == Kind::Bug);
+    let tally = Arc::new(Tally {
+        session: Arc::clone(&session),
+        witnesses: scenario.witnesses.clone(),
+        counts: Mutex::new(vec![0; scenario.witnesses.len()]),
+        executions: AtomicU64::new(0),
+        best: Mutex::new(None),
+    });
+    let body = {
+        let tally = Arc::clone(&tally);
+        move || {
+            tally.begin();
+            session::run_thread(&f);
+            tally.end();
+        }
+    };
+
+    let _entered = session::adopt(Some(Arc::clone(&session)));
+    let started = Instant::now();
+    let explored = explore(scenario, body);
+    let wall = started.elapsed();
+
+    let executions = tally.executions.load(Ordering::Relaxed);
+    let counts = tally.counts.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    let witnesses: Vec<WitnessCount> = scenario
+        .witnesses
+        .iter()
+        .zip(counts)
+        .map(|(w, count)| WitnessCount { name: w.name.to_owned(), description: w.description.to_owned(), count })
+        .collect();
+
+    let failure =
+        explored.result.err().map(|payload| session.failure().unwrap_or_else(|| session::panic_message(&*payload)));
+    let deterministic = crate::sync::BACKEND != "std";
+    let counterexample = failure.as_ref().map(|message| Counterexample {
+        scenario: scenario.name.clone(),
+        backend: crate::sync::BACKEND.to_owned(),
+        bound: explored.bound.clone(),
+        message: message.clone(),
+        trace: session.trace(),
+        replay: explored.replay.clone(),
+        execution: executions,
+        reproducible: deterministic && explored.default_bounds,
+    });
+
+    let outcome = match (kind, &failure) {
+        (Kind::Model, Some(_)) => Outcome::Failed,
+        (Kind::Model, None) => {
+            let missing: Vec<String> = witnesses.iter().filter(|w| w.count == 0).map(|w| w.name.clone()).collect();
+            if missing.is_empty() {
+                Outcome::Passed
+            } else if !deterministic {
+                Outcome::PassedWitnessesUnseen(missing)
+            } else {
+                Outcome::MissingWitnesses(missing)
+            }
+        }
+        (Kind::Bug, Some(_)) => Outcome::BugFound,
+        (Kind::Bug, None) if deterministic => Outcome::BugMissed,
+        (Kind::Bug, None) => Outcome::BugNotSeenUnderStress,
+    };
+    let witness_trace = match kind {
+        Kind::Model if failure.is_none() => {
+            tally.best.lock().unwrap_or_else(PoisonError::into_inner).take().map(|(_, t)| t)
+        }
+        _ => None,
+    };
+
+    Report {
+        scenario: scenario.name.clone(),
+        backend: crate::sync::BACKEND.to_owned(),
+        kind,
+        bound: explored.bound,
+        executions,
+        wall,
+        witnesses,
+        outcome,
+        replay: explored.replay,
+        counterexample,
+        witness_trace,
+    }
+}
+
+/// What a checker reports back: its bound in words, how to replay it, and
+/// whether the scenario panicked.
+struct Explored {
+    bound: String,
+    replay: String,
+    /// No environment override changed the scenario's declared bounds.
+    default_bounds: bool,
+    result: Result<(), Box<dyn Any + Send>>,
+}
+
+/// The command that re-runs this test binary on this scenario.
+fn test_command(name: &str) -> String {
+    let binary = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .map(|stem| stem.rsplit_once('-').map_or(stem.clone(), |(b, _)| b.to_owned()))
+        .unwrap_or_else(|| "models".to_owned());
+    format!("cargo test --test {binary} -- {name} --exact --nocapture")
+}
+
+#[cfg(loom)]
+fn explore<F>(scenario: &Scenario, body: F) -> Explored
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let bounds: LoomBounds = scenario.loom.resolved();
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = bounds.preemption_bound;
+    builder.max_branches = bounds.max_branches;
+    let preemptions = bounds.preemption_bound.map_or_else(|| "none".to_owned(), |n| n.to_string());
+    let replay = format!(
+        "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=target/loom XINTERP_LOOM_PREEMPTIONS={preemptions} XINTERP_LOOM_MAX_BRANCHES={} {}\n  (loom explores in a fixed order: the same bounds reach the same first failing execution)\n  or: cargo xtask trace {} --backend loom",
+        bounds.max_branches,
+        test_command(&scenario.name),
+        scenario.name
+    );
+    let result = panic::catch_unwind(panic::AssertUnwindSafe(|| builder.check(body)));
+    Explored { bound: bounds.to_string(), replay, default_bounds: bounds == scenario.loom, result }
+}
+
+#[cfg(all(shuttle, not(loom)))]
+fn explore<F>(scenario: &Scenario, body: F) -> Explored
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    use super::config::ShuttleScheduler;
+    use shuttle::scheduler::{DfsScheduler, PctScheduler, RandomScheduler};
+    let config: ShuttleConfig = scenario.shuttle.resolved();
+    let mut shuttle_config = shuttle::Config::new();
+    shuttle_config.failure_persistence = shuttle::FailurePersistence::Print;
+    let (scheduler_env, depth_env) = match config.scheduler {
+        ShuttleScheduler::Pct { depth } => ("pct", depth),
+        ShuttleScheduler::Random => ("random", 0),
+        ShuttleScheduler::Dfs => ("dfs", 0),
+    };
+    let replay = format!(
+        "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler_env} XINTERP_SHUTTLE_DEPTH={depth_env} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   shuttle also printed that schedule for shuttle::replay)\n  or: cargo xtask trace {} --backend shuttle",
+        config.iterations,
+        config.seed,
+        test_command(&scenario.name),
+        scenario.name
+    );
+    let iterations = config.iterations;
+    let seed = config.seed;
+    let result = panic::catch_unwind(panic::AssertUnwindSafe(move || {
+        match config.scheduler {
+            ShuttleScheduler::Pct { depth } => {
+                shuttle::Runner::new(PctScheduler::new_from_seed(seed, depth, iterations), shuttle_config).run(body);
+            }
+            ShuttleScheduler::Random => {
+                shuttle::Runner::new(RandomScheduler::new_from_seed(seed, iterations), shuttle_config).run(body);
+            }
+            ShuttleScheduler::Dfs => {
+                shuttle::Runner::new(DfsScheduler::new(Some(iterations), false), shuttle_config).run(body);
+            }
+        };
+    }));
+    Explored { bound: config.to_string(), replay, default_bounds: config == scenario.shuttle, result }
+}
+
+#[cfg(not(any(loom, shuttle)))]
+fn explore<F>(scenario: &Scenario, body: F) -> Explored
+where
+    F: Fn() + Send + Sync + 'static,
+{
+    let config: StressConfig = scenario.stress.resolved();
+    let body = Arc::new(body);
+    let session = session::inherit();
+    let mut result = Ok(());
+    for _ in 0..config.iterations {
+        let body = Arc::clone(&body);
+        let session = session.clone();
+        // Each iteration's root runs on a fresh thread named `main`, as the
+        // model checkers name it, so traces read the same on every backend.
+        let root = std::thread::Builder::new()
+            .name("main".to_owned())
+            .spawn(move || {
+                let _entered = session::adopt(session);
+                body();
+            })
+            .expect("failed to spawn the scenario's root thread");
+        if let Err(payload) = root.join() {
+            result = Err(payload);
+            break;
+        }
+    }
+    Explored {
+        bound: config.to_string(),
+        replay: format!(
+            "{}\n  (production threads are not deterministic: a stress failure may need several runs)",
+            test_command(&scenario.name)
+        ),
+        default_bounds: config == scenario.stress,
+        result,
+    }
+}
+
+// Keep every config type referenced under every backend.
+#[allow(dead_code)]
+fn _configs(_: LoomBounds, _: ShuttleConfig, _: StressConfig) {}

@@ -1,0 +1,84 @@
+//! The sync facade: the one door through which xinterp reaches atomics,
+//! locks, `Arc` and threads.
+//!
+//! Every protocol in this crate is written once, against this module. Which
+//! implementation sits behind it is a build-time choice:
+//!
+//! | build                         | backend                                   | used for                      |
+//! |-------------------------------|-------------------------------------------|-------------------------------|
+//! | (default)                     | `std` atomics, `parking_lot`, OS threads  | production, stress runs       |
+//! | `RUSTFLAGS="--cfg loom"`      | `loom::sync`, `loom::thread`, `loom::cell` | exhaustive model checking     |
+//! | `RUSTFLAGS="--cfg shuttle"`   | `shuttle::sync`, `shuttle::thread`        | randomized / PCT model checking|
+//!
+//! The surface is exactly what the crate uses, and the same on every backend:
+//! atomics and `fence`, `Arc`, a non-poisoning [`Mutex`] and
+//! [`Condvar`] (parking_lot's shape: `wait(&mut guard)`), threads with names,
+//! and an [`UnsafeCell`] with loom's `with`/`with_mut` closures.
+//!
+//! Nothing outside this module, `crate::trace` (the recorder, which must add no
+//! schedule points) and `crate::check` (which calls the checkers' entry points)
+//! may name `std::sync`, `parking_lot`, `loom` or `shuttle`: `clippy.toml`'s
+//! `disallowed-types` / `disallowed-methods` enforce it.
+//!
+//! Downstream crates that model-check *their own* code with xinterp switched
+//! along build with the same cfg (`RUSTFLAGS="--cfg loom"`), write their
+//! scenarios against `xinterp::sync`, and run them through [`crate::check`].
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
+#[cfg(loom)]
+#[path = "loom.rs"]
+mod backend;
+
+#[cfg(all(shuttle, not(loom)))]
+#[path = "shuttle.rs"]
+mod backend;
+
+#[cfg(not(any(loom, shuttle)))]
+#[path = "std.rs"]
+mod backend;
+
+mod cell;
+mod lock;
+
+pub use backend::Arc;
+pub use cell::UnsafeCell;
+pub use lock::{Condvar, Mutex, MutexGuard};
+
+/// Atomic integers, booleans and fences of the selected backend.
+pub mod atomic {
+    pub use super::backend::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+}
+
+/// Threads of the selected backend: spawn (optionally named), join, yield, park.
+pub mod thread {
+    pub use super::backend::thread::{current_name, park, yield_now, JoinHandle, Thread};
+
+    /// Spawns a thread running `f`.
+    ///
+    /// Under the production backend the new thread joins the calling thread's
+    /// trace session (if any), so that a stress run's events and witnesses are
+    /// recorded from every thread of the scenario.
+    pub fn spawn<F, T>(f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        super::backend::thread::spawn(None, f)
+    }
+
+    /// Spawns a thread with a name; traces show events under this name.
+    pub fn spawn_named<F, T>(name: impl Into<String>, f: F) -> JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        super::backend::thread::spawn(Some(name.into()), f)
+    }
+
+    /// The backend's current time source for deadlines in production; model
+    /// backends have no real time, so this is only for production paths.
+    pub use std::time::Instant;
+}
+
+/// Which backend this build selected: `"loom"`, `"shuttle"` or `"std"`.
+pub const BACKEND: &str = backend::NAME;
