@@ -60,3 +60,8 @@ pub use guard::{Guard, GuardError};
 pub use interp::{FinalizeError, Interpreter, InterpreterId, InterpreterState, Phase};
 pub use runtime::Runtime;
 pub use view::View;
+
+/// The README's example compiles (it is a doc test).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

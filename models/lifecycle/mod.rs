@@ -28,12 +28,7 @@ fn guard_vs_finalizer() {
             "finalize.wait",
             "blocked",
         )
-        .witness_on(
-            "guard_refused",
-            "the view promotion was refused because finalization had begun",
-            "guard.acquire",
-            "refused",
-        )
+        .witness("guard_refused", "the holder's view promotion was refused because finalization had begun")
         .witness("guard_used", "the holder used the interpreter under its guard")
         .loom(LoomBounds::default())
         .check(|| {
@@ -41,10 +36,14 @@ fn guard_vs_finalizer() {
             let sub = runtime.create();
             let view = sub.view();
             let holder = thread::spawn_named("holder", move || {
-                if let Ok(guard) = view.guard() {
-                    // LC-2: the state is alive while we hold the guard.
-                    guard.with_state(|state| state.insert("holder", 1_u8));
-                    xinterp::check::reach("guard_used");
+                match view.guard() {
+                    Ok(guard) => {
+                        // LC-2: the state is alive while we hold the guard.
+                        guard.with_state(|state| state.insert("holder", 1_u8));
+                        xinterp::check::reach("guard_used");
+                    }
+                    Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => xinterp::check::reach("guard_refused"),
+                    Err(other) => panic!("unexpected refusal: {other}"),
                 }
             });
             let finalizer = {
@@ -75,12 +74,7 @@ fn guards_vs_finalizer() {
             "finalize.wait",
             "blocked",
         )
-        .witness_on(
-            "guard_refused",
-            "a view promotion was refused because finalization had begun",
-            "guard.acquire",
-            "refused",
-        )
+        .witness("guard_refused", "a holder's view promotion was refused because finalization had begun")
         .witness("guard_used_then_released", "a holder used the interpreter under its guard before finalization")
         .witness("both_holders_refused", "finalization won against both holders")
         .loom(LoomBounds::preemptions(3))
@@ -97,7 +91,10 @@ fn guards_vs_finalizer() {
                             xinterp::check::reach("guard_used_then_released");
                             true
                         }
-                        Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => false,
+                        Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => {
+                            xinterp::check::reach("guard_refused");
+                            false
+                        }
                         Err(other) => panic!("unexpected refusal: {other}"),
                     })
                 })

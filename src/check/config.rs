@@ -130,7 +130,7 @@ pub struct StressConfig {
 
 impl Default for StressConfig {
     fn default() -> Self {
-        Self { iterations: 2_000 }
+        Self { iterations: 10_000 }
     }
 }
 

@@ -9,7 +9,7 @@ use std::any::Any;
 use std::panic;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once, PoisonError};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// What every execution shares: the session, and the witness tallies.
 struct Tally {
@@ -44,16 +44,84 @@ impl Tally {
     }
 }
 
+/// What the panic hook needs to write a report on the spot.
+struct Provisional {
+    scenario: Scenario,
+    kind: Kind,
+    plan: Plan,
+    tally: Arc<Tally>,
+}
+
+thread_local! {
+    /// The run in progress on this OS thread (loom and shuttle run every
+    /// model thread on it; stress threads panic on their own threads and
+    /// unwind normally, so they need no provisional report).
+    static ACTIVE: std::cell::RefCell<Option<Arc<Provisional>>> = const { std::cell::RefCell::new(None) };
+}
+
+impl Provisional {
+    /// Writes the report of a failure the moment it is detected. loom's
+    /// deadlock panic leaves its runtime without an active thread, and its
+    /// own guards then panic again while unwinding, which aborts the
+    /// process: whatever the harness would have written after unwinding is
+    /// lost. Written here first, the violation, its trace and the replay
+    /// command survive an abort; a run that unwinds normally overwrites it.
+    fn write(&self, message: &str) {
+        let mut trace = self.tally.session.trace();
+        trace.events.push(crate::trace::Event {
+            seq: trace.events.len() as u64 + 1,
+            thread: "(checker)".to_owned(),
+            interp: None,
+            op: session::VIOLATION_OP.into(),
+            outcome: message.lines().next().unwrap_or("").to_owned(),
+            state: String::new(),
+        });
+        let executions = self.tally.executions.load(Ordering::Relaxed);
+        let report = Report {
+            scenario: self.scenario.name.clone(),
+            backend: crate::sync::BACKEND.to_owned(),
+            kind: self.kind,
+            bound: self.plan.bound.clone(),
+            executions,
+            wall: Duration::ZERO,
+            witnesses: Vec::new(),
+            outcome: match self.kind {
+                Kind::Model => Outcome::Failed,
+                Kind::Bug => Outcome::BugFound,
+            },
+            replay: self.plan.replay.clone(),
+            counterexample: Some(Counterexample {
+                scenario: self.scenario.name.clone(),
+                backend: crate::sync::BACKEND.to_owned(),
+                bound: self.plan.bound.clone(),
+                message: format!("{message}\n(provisional report, written when the violation was detected)"),
+                trace,
+                replay: self.plan.replay.clone(),
+                execution: executions,
+                reproducible: false,
+            }),
+            witness_trace: None,
+        };
+        report.write();
+    }
+}
+
 /// Installs (once per process) the panic hook that records the first failure
-/// of an execution in the panicking thread's session and keeps expected
-/// panics of known-bug runs quiet.
+/// of an execution in the panicking thread's session, writes a provisional
+/// report for it, and keeps expected panics of known-bug runs quiet.
 fn install_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             let quiet = session::with_current(|s| {
-                s.fail(session::panic_message(info.payload()));
+                let message = session::panic_message(info.payload());
+                if s.failure().is_none() {
+                    if let Some(active) = ACTIVE.with(|a| a.borrow().clone()) {
+                        active.write(&message);
+                    }
+                }
+                s.fail(message);
                 s.quiet()
             });
             if quiet != Some(true) {
@@ -87,10 +155,16 @@ where
         }
     };
 
+    let plan = plan(scenario);
+    let provisional =
+        Arc::new(Provisional { scenario: scenario.clone(), kind, plan: plan.clone(), tally: Arc::clone(&tally) });
+    let previous = ACTIVE.with(|a| a.replace(Some(provisional)));
     let _entered = session::adopt(Some(Arc::clone(&session)));
     let started = Instant::now();
-    let explored = explore(scenario, body);
+    let result = explore(scenario, body);
     let wall = started.elapsed();
+    ACTIVE.with(|a| *a.borrow_mut() = previous);
+    let explored = Explored { bound: plan.bound, replay: plan.replay, default_bounds: plan.default_bounds, result };
 
     let executions = tally.executions.load(Ordering::Relaxed);
     let counts = tally.counts.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -153,6 +227,15 @@ where
     }
 }
 
+/// The bounds a run will use, in words, and how to replay it.
+#[derive(Clone, Debug)]
+struct Plan {
+    bound: String,
+    replay: String,
+    /// No environment override changed the scenario's declared bounds.
+    default_bounds: bool,
+}
+
 /// What a checker reports back: its bound in words, how to replay it, and
 /// whether the scenario panicked.
 struct Explored {
@@ -173,8 +256,26 @@ fn test_command(name: &str) -> String {
     format!("cargo test --test {binary} -- {name} --exact --nocapture")
 }
 
+type Panicked = Result<(), Box<dyn Any + Send>>;
+
 #[cfg(loom)]
-fn explore<F>(scenario: &Scenario, body: F) -> Explored
+fn plan(scenario: &Scenario) -> Plan {
+    let bounds: LoomBounds = scenario.loom.resolved();
+    let preemptions = bounds.preemption_bound.map_or_else(|| "none".to_owned(), |n| n.to_string());
+    Plan {
+        bound: bounds.to_string(),
+        replay: format!(
+            "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=target/loom XINTERP_LOOM_PREEMPTIONS={preemptions} XINTERP_LOOM_MAX_BRANCHES={} {}\n  (loom explores in a fixed order: the same bounds reach the same first failing execution)\n  or: cargo xtask trace {} --backend loom",
+            bounds.max_branches,
+            test_command(&scenario.name),
+            scenario.name
+        ),
+        default_bounds: bounds == scenario.loom,
+    }
+}
+
+#[cfg(loom)]
+fn explore<F>(scenario: &Scenario, body: F) -> Panicked
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -182,19 +283,33 @@ where
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = bounds.preemption_bound;
     builder.max_branches = bounds.max_branches;
-    let preemptions = bounds.preemption_bound.map_or_else(|| "none".to_owned(), |n| n.to_string());
-    let replay = format!(
-        "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=target/loom XINTERP_LOOM_PREEMPTIONS={preemptions} XINTERP_LOOM_MAX_BRANCHES={} {}\n  (loom explores in a fixed order: the same bounds reach the same first failing execution)\n  or: cargo xtask trace {} --backend loom",
-        bounds.max_branches,
-        test_command(&scenario.name),
-        scenario.name
-    );
-    let result = panic::catch_unwind(panic::AssertUnwindSafe(|| builder.check(body)));
-    Explored { bound: bounds.to_string(), replay, default_bounds: bounds == scenario.loom, result }
+    panic::catch_unwind(panic::AssertUnwindSafe(|| builder.check(body)))
 }
 
 #[cfg(all(shuttle, not(loom)))]
-fn explore<F>(scenario: &Scenario, body: F) -> Explored
+fn plan(scenario: &Scenario) -> Plan {
+    use super::config::ShuttleScheduler;
+    let config: ShuttleConfig = scenario.shuttle.resolved();
+    let (scheduler, depth) = match config.scheduler {
+        ShuttleScheduler::Pct { depth } => ("pct", depth),
+        ShuttleScheduler::Random => ("random", 0),
+        ShuttleScheduler::Dfs => ("dfs", 0),
+    };
+    Plan {
+        bound: config.to_string(),
+        replay: format!(
+            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   shuttle also printed that schedule for shuttle::replay)\n  or: cargo xtask trace {} --backend shuttle",
+            config.iterations,
+            config.seed,
+            test_command(&scenario.name),
+            scenario.name
+        ),
+        default_bounds: config == scenario.shuttle,
+    }
+}
+
+#[cfg(all(shuttle, not(loom)))]
+fn explore<F>(scenario: &Scenario, body: F) -> Panicked
 where
     F: Fn() + Send + Sync + 'static,
 {
@@ -203,45 +318,43 @@ where
     let config: ShuttleConfig = scenario.shuttle.resolved();
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::Print;
-    let (scheduler_env, depth_env) = match config.scheduler {
-        ShuttleScheduler::Pct { depth } => ("pct", depth),
-        ShuttleScheduler::Random => ("random", 0),
-        ShuttleScheduler::Dfs => ("dfs", 0),
-    };
-    let replay = format!(
-        "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler_env} XINTERP_SHUTTLE_DEPTH={depth_env} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   shuttle also printed that schedule for shuttle::replay)\n  or: cargo xtask trace {} --backend shuttle",
-        config.iterations,
-        config.seed,
-        test_command(&scenario.name),
-        scenario.name
-    );
-    let iterations = config.iterations;
-    let seed = config.seed;
-    let result = panic::catch_unwind(panic::AssertUnwindSafe(move || {
+    let (iterations, seed) = (config.iterations, config.seed);
+    panic::catch_unwind(panic::AssertUnwindSafe(move || {
         match config.scheduler {
             ShuttleScheduler::Pct { depth } => {
-                shuttle::Runner::new(PctScheduler::new_from_seed(seed, depth, iterations), shuttle_config).run(body);
+                shuttle::Runner::new(PctScheduler::new_from_seed(seed, depth, iterations), shuttle_config).run(body)
             }
             ShuttleScheduler::Random => {
-                shuttle::Runner::new(RandomScheduler::new_from_seed(seed, iterations), shuttle_config).run(body);
+                shuttle::Runner::new(RandomScheduler::new_from_seed(seed, iterations), shuttle_config).run(body)
             }
             ShuttleScheduler::Dfs => {
-                shuttle::Runner::new(DfsScheduler::new(Some(iterations), false), shuttle_config).run(body);
+                shuttle::Runner::new(DfsScheduler::new(Some(iterations), false), shuttle_config).run(body)
             }
         };
-    }));
-    Explored { bound: config.to_string(), replay, default_bounds: config == scenario.shuttle, result }
+    }))
 }
 
 #[cfg(not(any(loom, shuttle)))]
-fn explore<F>(scenario: &Scenario, body: F) -> Explored
+fn plan(scenario: &Scenario) -> Plan {
+    let config: StressConfig = scenario.stress.resolved();
+    Plan {
+        bound: config.to_string(),
+        replay: format!(
+            "{}\n  (production threads are not deterministic: a stress failure may need several runs)",
+            test_command(&scenario.name)
+        ),
+        default_bounds: config == scenario.stress,
+    }
+}
+
+#[cfg(not(any(loom, shuttle)))]
+fn explore<F>(scenario: &Scenario, body: F) -> Panicked
 where
     F: Fn() + Send + Sync + 'static,
 {
     let config: StressConfig = scenario.stress.resolved();
     let body = Arc::new(body);
     let session = session::inherit();
-    let mut result = Ok(());
     for _ in 0..config.iterations {
         let body = Arc::clone(&body);
         let session = session.clone();
@@ -254,20 +367,9 @@ where
                 body();
             })
             .expect("failed to spawn the scenario's root thread");
-        if let Err(payload) = root.join() {
-            result = Err(payload);
-            break;
-        }
+        root.join()?;
     }
-    Explored {
-        bound: config.to_string(),
-        replay: format!(
-            "{}\n  (production threads are not deterministic: a stress failure may need several runs)",
-            test_command(&scenario.name)
-        ),
-        default_bounds: config == scenario.stress,
-        result,
-    }
+    Ok(())
 }
 
 // Keep every config type referenced under every backend.

@@ -175,7 +175,7 @@ impl Interpreter {
         let state = core.state.lock().take();
         let values = state.as_ref().map_or(0, InterpreterState::len);
         drop(state);
-        trace_event!(id, "finalize.teardown", format_args!("dropped {values} values"), "state=gone");
+        trace_event!(id, "finalize.teardown", format_args!("values dropped: {values}"), "state=gone");
         let word = core.lifecycle.mark_finalized();
         trace_event!(id, "finalize.done", "ok", word);
         Ok(())

@@ -52,6 +52,11 @@ pub(super) mod thread {
     /// The current task's name. Reads shuttle's execution state without a
     /// scheduling decision.
     pub fn current_name() -> Option<String> {
-        shuttle::thread::current().name().map(str::to_owned)
+        // shuttle names the root task `main-thread`; loom leaves it unnamed
+        // and the trace calls it `main`. Same scenario, same column names.
+        match shuttle::thread::current().name() {
+            Some("main-thread") | None => None,
+            Some(name) => Some(name.to_owned()),
+        }
     }
 }

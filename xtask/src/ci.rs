@@ -1,0 +1,141 @@
+//! `cargo xtask ci`: the whole gate, cheapest checks first, stopping at the
+//! first failure.
+use crate::backend::Backend;
+use crate::process;
+use crate::verify;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// One step of the gate.
+struct Step {
+    name: &'static str,
+    run: fn(&Path) -> Result<(), String>,
+}
+
+const STEPS: &[Step] = &[
+    Step { name: "toolchain: rustfmt and clippy", run: toolchain },
+    Step { name: "fmt --check", run: fmt },
+    Step { name: "clippy (std)", run: clippy_std },
+    Step { name: "clippy (std, trace)", run: clippy_std_trace },
+    Step { name: "clippy (loom)", run: |root| clippy_model(root, Backend::Loom) },
+    Step { name: "clippy (shuttle)", run: |root| clippy_model(root, Backend::Shuttle) },
+    Step { name: "test (std, trace)", run: test_std },
+    Step { name: "doctests", run: doctests },
+    Step { name: "mutants (loom, shuttle)", run: crate::mutants::run },
+    Step { name: "verify (loom, shuttle, std)", run: verify_all },
+];
+
+pub fn run(root: &Path) -> Result<(), String> {
+    let mut results: Vec<(&Step, Duration, Result<(), String>)> = Vec::new();
+    for step in STEPS {
+        println!("\n=== ci: {} ===", step.name);
+        let started = Instant::now();
+        let result = (step.run)(root);
+        let failed = result.is_err();
+        results.push((step, started.elapsed(), result));
+        if failed {
+            break;
+        }
+    }
+    print_summary(&results);
+    match results.iter().find(|(_, _, result)| result.is_err()) {
+        Some((step, _, Err(why))) => Err(format!("ci FAILED at `{}`: {why}", step.name)),
+        _ => {
+            println!("ci: OK");
+            Ok(())
+        }
+    }
+}
+
+fn print_summary(results: &[(&Step, Duration, Result<(), String>)]) {
+    let width = STEPS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    println!("\n{:<width$} | {:>8} | result", "step", "time");
+    println!("{}-+-{}-+-{}", "-".repeat(width), "-".repeat(8), "-".repeat(7));
+    for step in STEPS {
+        let (time, result) = match results.iter().find(|(s, _, _)| s.name == step.name) {
+            Some((_, elapsed, Ok(()))) => (format!("{:.1} s", elapsed.as_secs_f64()), "ok"),
+            Some((_, elapsed, Err(_))) => (format!("{:.1} s", elapsed.as_secs_f64()), "FAILED"),
+            None => ("-".to_owned(), "skipped"),
+        };
+        println!("{:<width$} | {time:>8} | {result}", step.name);
+    }
+}
+
+/// Fails if `cmd` does not succeed, naming it.
+fn succeed(cmd: Command) -> Result<(), String> {
+    let line = process::describe(&cmd);
+    if process::run_visible(cmd)? {
+        Ok(())
+    } else {
+        Err(format!("`{line}` failed"))
+    }
+}
+
+/// The later steps need both components; say how to get them rather than
+/// letting cargo print "no such command".
+fn toolchain(root: &Path) -> Result<(), String> {
+    let missing: Vec<&str> = ["fmt", "clippy"]
+        .into_iter()
+        .filter(|tool| {
+            let mut cmd = process::cargo(root, tool);
+            cmd.arg("--version");
+            !process::run_silent(cmd)
+        })
+        .collect();
+    if missing.is_empty() {
+        println!("cargo fmt and cargo clippy are available");
+        return Ok(());
+    }
+    Err(format!(
+        "`cargo {}` is not available: the rustfmt and clippy components are needed \
+         (rustup component add rustfmt clippy)",
+        missing.join("` and `cargo ")
+    ))
+}
+
+fn fmt(root: &Path) -> Result<(), String> {
+    let mut cmd = process::cargo(root, "fmt");
+    cmd.args(["--all", "--", "--check"]);
+    succeed(cmd)
+}
+
+/// Production clippy in the default target dir (the one `cargo build` and
+/// `cargo test` use), over the whole workspace including xtask.
+fn clippy_std(root: &Path) -> Result<(), String> {
+    let mut cmd = process::cargo(root, "clippy");
+    cmd.args(["--workspace", "--all-targets", "--", "-D", "warnings"]);
+    succeed(cmd)
+}
+
+/// With `trace`, the recording code paths compile in: lint them too.
+fn clippy_std_trace(root: &Path) -> Result<(), String> {
+    let mut cmd = process::cargo(root, "clippy");
+    cmd.args(["--workspace", "--all-targets", "--features", "trace", "--", "-D", "warnings"]);
+    succeed(cmd)
+}
+
+/// Under a model checker's cfg, in that backend's target dir with the same
+/// RUSTFLAGS `verify` uses. `--lib --tests`: benches are not meant to build
+/// under model cfgs, and xtask is not either.
+fn clippy_model(root: &Path, backend: Backend) -> Result<(), String> {
+    let mut cmd = backend.cargo(root, "clippy");
+    cmd.args(["--lib", "--tests", "--", "-D", "warnings"]);
+    succeed(cmd)
+}
+
+fn test_std(root: &Path) -> Result<(), String> {
+    let mut cmd = process::cargo(root, "test");
+    cmd.args(["--workspace", "--features", "trace", "--lib", "--tests"]);
+    succeed(cmd)
+}
+
+fn doctests(root: &Path) -> Result<(), String> {
+    let mut cmd = process::cargo(root, "test");
+    cmd.arg("--doc");
+    succeed(cmd)
+}
+
+fn verify_all(root: &Path) -> Result<(), String> {
+    verify::run(root, &verify::Options { backends: Backend::ALL.to_vec(), filter: None })
+}

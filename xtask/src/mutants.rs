@@ -1,0 +1,189 @@
+//! `cargo xtask mutants`: each invariant's checks must be able to fail.
+//!
+//! A mutation re-introduces a known bug into the real protocol code. For
+//! each one, the scenarios named beside it must fail under loom and under
+//! shuttle; a mutation that survives means those scenarios (or their
+//! invariants) have lost their teeth. The mutations are applied to a copy of
+//! the crate under `target/xinterp/mutants/`, never to the working tree.
+use crate::backend::Backend;
+use crate::process;
+use crate::report::RunReport;
+use crate::verify::stem;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One bug put back into the real code.
+struct Mutation {
+    id: &'static str,
+    what: &'static str,
+    file: &'static str,
+    original: &'static str,
+    mutated: &'static str,
+    /// Every one of these must fail under each model checker.
+    killers: &'static [&'static str],
+}
+
+const MUTATIONS: &[Mutation] = &[
+    Mutation {
+        id: "finalize-ignores-guards",
+        what: "begin_finalizing enters Finalizing without waiting for the guard count to reach zero",
+        file: "src/interp/lifecycle.rs",
+        original: "            if word.guards() == 0 {\n                // Acquire: pairs with",
+        mutated: "            if true {\n                // Acquire: pairs with",
+        killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer", "lifecycle::two_finalizers"],
+    },
+    Mutation {
+        id: "check-then-increment",
+        what: "acquire checks the phase, then counts the guard with a separate fetch_add",
+        file: "src/interp/lifecycle.rs",
+        original: "            match self.word.compare_exchange_weak(current, current + ONE_GUARD, Ordering::Relaxed, Ordering::Relaxed) {\n                Ok(_) => return Ok(Word(current + ONE_GUARD)),\n                Err(actual) => current = actual,\n            }",
+        mutated: "            let _ = self.word.fetch_add(ONE_GUARD, Ordering::Relaxed);\n            return Ok(Word(current + ONE_GUARD));",
+        killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer"],
+    },
+    Mutation {
+        id: "last-release-does-not-wake",
+        what: "the release that brings the count to zero does not wake the waiting finalizer (lost wake-up)",
+        file: "src/interp/lifecycle.rs",
+        original: "            self.zero_guards.notify_all();",
+        mutated: "            // (mutant: no wake-up)",
+        killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer", "lifecycle::two_finalizers"],
+    },
+];
+
+const CHECKERS: [Backend; 2] = [Backend::Loom, Backend::Shuttle];
+
+pub fn run(root: &Path) -> Result<(), String> {
+    let copy = root.join("target/xinterp/mutants/tree");
+    copy_crate(root, &copy)?;
+    let mut survivors = Vec::new();
+    let mut rows = Vec::new();
+    for mutation in MUTATIONS {
+        let path = copy.join(mutation.file);
+        let pristine = read(&path)?;
+        if pristine.matches(mutation.original).count() != 1 {
+            return Err(format!(
+                "mutation `{}`: its original text is not found exactly once in {} (the code moved: update xtask/src/mutants.rs)",
+                mutation.id, mutation.file
+            ));
+        }
+        write(&path, &pristine.replacen(mutation.original, mutation.mutated, 1))?;
+        println!("\n=== mutants: {} ({}) ===", mutation.id, mutation.what);
+        let outcome = CHECKERS.iter().try_for_each(|&backend| {
+            let results = run_killers(root, &copy, backend, mutation)?;
+            for (scenario, killed) in results {
+                if !killed {
+                    survivors.push(format!("{} survived {scenario} under {}", mutation.id, backend.name()));
+                }
+                rows.push((mutation.id, backend.name(), scenario, killed));
+            }
+            Ok::<(), String>(())
+        });
+        write(&path, &pristine)?;
+        outcome?;
+    }
+    println!("\n{:<28} | {:<7} | {:<34} | result", "mutation", "checker", "scenario");
+    println!("{}", "-".repeat(86));
+    for (id, backend, scenario, killed) in &rows {
+        println!("{id:<28} | {backend:<7} | {scenario:<34} | {}", if *killed { "killed" } else { "SURVIVED" });
+    }
+    if survivors.is_empty() {
+        println!("mutants: OK: all {} mutations killed by loom and shuttle", MUTATIONS.len());
+        Ok(())
+    } else {
+        Err(format!("mutants FAILED: {}", survivors.join("; ")))
+    }
+}
+
+/// Runs the mutation's killer scenarios under `backend`; for each, whether
+/// the checker reported a violation.
+fn run_killers(
+    root: &Path,
+    copy: &Path,
+    backend: Backend,
+    mutation: &Mutation,
+) -> Result<Vec<(&'static str, bool)>, String> {
+    let target = root.join("target/mutants").join(backend.name());
+    let reports = root.join("target/xinterp/mutants/reports").join(mutation.id).join(backend.name());
+    process::fresh_dir(&reports)?;
+    // A mutant that does not build would "fail" every scenario: build first.
+    let mut build = models_command(copy, &target, backend);
+    build.arg("--no-run");
+    if !process::run_silent(build) {
+        return Err(format!("mutation `{}` does not build under {}", mutation.id, backend.name()));
+    }
+    let log = reports.join("cargo.log");
+    let mut results = Vec::new();
+    for scenario in mutation.killers {
+        // One process per scenario: a loom deadlock aborts its process (see
+        // `Provisional` in src/check/run.rs), which must not take the other
+        // scenarios down with it.
+        let mut test = models_command(copy, &target, backend);
+        test.env("XINTERP_REPORT_DIR", &reports).args(["--", scenario, "--exact"]);
+        process::run_logged(test, &log, |_| {})?;
+        let file = reports.join(backend.name()).join(format!("{}.json", stem(scenario)));
+        let killed = match RunReport::read(&file) {
+            Ok(report) => {
+                println!(
+                    "  {:<7} {scenario}: {} ({} executions){}",
+                    backend.name(),
+                    report.outcome,
+                    report.executions,
+                    report.violation.as_deref().map(|v| format!(": {v}")).unwrap_or_default()
+                );
+                !report.ok
+            }
+            Err(why) => {
+                println!("  {:<7} {scenario}: no report ({why}); see {}", backend.name(), log.display());
+                false
+            }
+        };
+        results.push((*scenario, killed));
+    }
+    Ok(results)
+}
+
+fn models_command(copy: &Path, target: &Path, backend: Backend) -> Command {
+    let mut cmd = backend.cargo(copy, "test");
+    cmd.env("CARGO_TARGET_DIR", target).args(["--test", "models"]);
+    cmd
+}
+
+/// Copies the crate (what git tracks or would track, minus xtask) and makes
+/// it a workspace of its own.
+fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
+    let listing = Command::new("git")
+        .current_dir(root)
+        .args(["ls-files", "-z", "--cached", "--others", "--exclude-standard"])
+        .output()
+        .map_err(|e| format!("could not run git ls-files: {e}"))?;
+    if !listing.status.success() {
+        return Err("git ls-files failed: mutants needs a git checkout".to_owned());
+    }
+    process::fresh_dir(copy)?;
+    for file in listing.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+        let relative = PathBuf::from(String::from_utf8_lossy(file).into_owned());
+        if relative.starts_with("xtask") || !root.join(&relative).is_file() {
+            continue;
+        }
+        let destination = copy.join(&relative);
+        if let Some(parent) = destination.parent() {
+            process::create_dir(parent)?;
+        }
+        std::fs::copy(root.join(&relative), &destination)
+            .map_err(|e| format!("could not copy {}: {e}", relative.display()))?;
+    }
+    let manifest = copy.join("Cargo.toml");
+    let text = read(&manifest)?;
+    if !text.contains("members = [\"xtask\"]") {
+        return Err("Cargo.toml no longer lists `members = [\"xtask\"]`: update xtask/src/mutants.rs".to_owned());
+    }
+    write(&manifest, &text.replace("members = [\"xtask\"]", "members = []"))
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("could not read {}: {e}", path.display()))
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
