@@ -39,8 +39,7 @@ pub struct Guard {
 /// Why a guard could not be taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuardError {
-    /// The interpreter has begun finalizing (or is finalized): no guard can
-    /// be taken any more.
+    /// The interpreter has begun finalizing: no guard can be taken any more.
     Finalizing(InterpreterId),
     /// The interpreter is gone (finalized and torn down).
     Gone(InterpreterId),

@@ -4,8 +4,9 @@
 //! once and run three ways: in production on real atomics and
 //! `parking_lot`; under [loom], which explores every interleaving of a small
 //! scenario; and under [shuttle], which samples schedules of larger ones.
-//! SPIN proofs (`proofs/`) cover liveness, and every failure comes with a
-//! readable interleaving trace at the level of interpreters and guards.
+//! Every failure comes with a readable interleaving trace at the level of
+//! interpreters and guards. (SPIN proofs of liveness, in `proofs/`, are
+//! planned; none exist yet.)
 //!
 //! The protocols follow CPython's design discussions: PEP 788 finalization
 //! guards and views ([`Guard`], [`View`], [`Interpreter::finalize`]); the

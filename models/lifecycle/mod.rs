@@ -1,6 +1,5 @@
 //! Scenarios for the interpreter lifecycle (PEP 788 guards, views and
-//! finalization): `src/interp/lifecycle.rs`, `docs/lifecycle.md`,
-//! `proofs/lifecycle.pml`.
+//! finalization): `src/interp/lifecycle.rs`, `docs/lifecycle.md`.
 //!
 //! Invariants checked (ids from `docs/invariants.md`):
 //! - LC-1: once finalization has begun, no guard is granted;
@@ -75,7 +74,7 @@ fn guards_vs_finalizer() {
             "blocked",
         )
         .witness("guard_refused", "a holder's view promotion was refused because finalization had begun")
-        .witness("guard_used_then_released", "a holder used the interpreter under its guard before finalization")
+        .witness("guard_used", "a holder used the interpreter under its guard")
         .witness("both_holders_refused", "finalization won against both holders")
         .loom(LoomBounds::preemptions(3))
         .check(|| {
@@ -88,7 +87,7 @@ fn guards_vs_finalizer() {
                         Ok(guard) => {
                             // LC-2: the state is alive while we hold the guard.
                             guard.with_state(|state| state.insert(format!("holder-{n}"), n));
-                            xinterp::check::reach("guard_used_then_released");
+                            xinterp::check::reach("guard_used");
                             true
                         }
                         Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => {
@@ -117,7 +116,7 @@ fn guards_vs_finalizer() {
 
 /// Two finalizers race; a holder keeps one of them waiting.
 ///
-/// loom: exhaustive (4 threads).
+/// loom: exhaustive (3 threads: main holds the guard, two finalizers).
 #[test]
 fn two_finalizers() {
     Scenario::new("lifecycle::two_finalizers")

@@ -50,7 +50,8 @@ impl Naive {
                 record(INTERP, "guard.check", "phase is running", "");
                 // FLAW: the finalizer may run between the check and this increment.
                 let guards = self.guards.fetch_add(1, Ordering::SeqCst) + 1;
-                record(INTERP, "guard.acquire", "ok", self.words(phase, guards));
+                // Only the count: the phase was read before, and may be stale.
+                record(INTERP, "guard.acquire", "ok", format!("guards={guards}"));
                 true
             }
             Flaw::FinalizeDoesNotWait => {

@@ -191,6 +191,11 @@ impl Report {
     /// `$XINTERP_REPORT_DIR/<backend>/` when that variable is set.
     pub fn write(&self) {
         println!("{}", self.summary());
+        self.write_files();
+    }
+
+    /// Writes the report files only (see [`Report::write`]), printing nothing.
+    pub fn write_files(&self) {
         let Some(dir) = std::env::var_os("XINTERP_REPORT_DIR") else {
             return;
         };

@@ -1,5 +1,10 @@
 //! Running a scenario under the checker the build selected.
-use super::config::{LoomBounds, ShuttleConfig, StressConfig};
+#[cfg(loom)]
+use super::config::LoomBounds;
+#[cfg(all(shuttle, not(loom)))]
+use super::config::ShuttleConfig;
+#[cfg(not(any(loom, shuttle)))]
+use super::config::StressConfig;
 use super::golden::Counterexample;
 use super::report::{Kind, Outcome, Report, WitnessCount};
 use super::{Scenario, Witness};
@@ -102,7 +107,7 @@ impl Provisional {
             }),
             witness_trace: None,
         };
-        report.write();
+        report.write_files();
     }
 }
 
@@ -298,7 +303,7 @@ fn plan(scenario: &Scenario) -> Plan {
     Plan {
         bound: config.to_string(),
         replay: format!(
-            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   shuttle also printed that schedule for shuttle::replay)\n  or: cargo xtask trace {} --backend shuttle",
+            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   a failure inside an execution also has its schedule printed above by shuttle, for shuttle::replay)\n  or: cargo xtask trace {} --backend shuttle",
             config.iterations,
             config.seed,
             test_command(&scenario.name),
@@ -340,7 +345,7 @@ fn plan(scenario: &Scenario) -> Plan {
     Plan {
         bound: config.to_string(),
         replay: format!(
-            "{}\n  (production threads are not deterministic: a stress failure may need several runs)",
+            "CARGO_TARGET_DIR=target/stress {} (add `--features trace` after `cargo test` to record protocol steps)\n  (production threads are not deterministic: a stress failure may need several runs)",
             test_command(&scenario.name)
         ),
         default_bounds: config == scenario.stress,
@@ -371,7 +376,3 @@ where
     }
     Ok(())
 }
-
-// Keep every config type referenced under every backend.
-#[allow(dead_code)]
-fn _configs(_: LoomBounds, _: ShuttleConfig, _: StressConfig) {}

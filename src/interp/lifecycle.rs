@@ -33,7 +33,8 @@
 //!   zero, and the finalizer waits), or the CAS comes first and the acquire
 //!   sees phase Finalizing and is refused. There is no window between a
 //!   check and an increment (the legacy `Py_IsFinalizing()`-then-attach
-//!   bug; `models/lifecycle.rs` has the naive version, which loom breaks).
+//!   bug; `models/lifecycle/naive.rs` has the naive version, which loom
+//!   and shuttle break).
 //! - *Last release vs the finalizer going to sleep.* The finalizer sets
 //!   `WAITING` and re-checks the word while holding the wait lock, and only
 //!   then sleeps on the condvar, which releases the lock atomically. The
@@ -62,7 +63,9 @@
 //! - `mark_finalized`'s store is `Release`, paired with the `Acquire` load in
 //!   [`Lifecycle::phase`]: whoever sees Finalized sees the teardown done.
 //!
-//! Spec: `proofs/lifecycle.pml` (labels named after these functions).
+//! Page: `docs/lifecycle.md`. Scenarios: `models/lifecycle/`. The SPIN spec
+//! (`proofs/lifecycle.pml`, labels named after these functions) comes with
+//! the proofs work; it does not exist yet.
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Condvar, Mutex};
 use std::fmt;

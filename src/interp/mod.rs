@@ -7,8 +7,7 @@
 //! guard can be taken afterwards), tears the interpreter's state down, and
 //! marks it Finalized. [`lifecycle`] has the state word and its essay.
 //!
-//! Page: `docs/lifecycle.md`. Scenarios: `models/lifecycle.rs`.
-//! Spec: `proofs/lifecycle.pml`.
+//! Page: `docs/lifecycle.md`. Scenarios: `models/lifecycle/`.
 use crate::sync::{Arc, Mutex};
 use crate::trace_event;
 use crate::{Guard, GuardError, View};

@@ -28,8 +28,9 @@ use std::fmt;
 pub struct Event {
     /// Position in the execution, from 1.
     pub seq: u64,
-    /// The thread that took the step (its name, or `main` for the scenario's
-    /// root thread, or `t<N>` for an unnamed one).
+    /// The thread that took the step: its name, or `main` for an unnamed
+    /// thread (the scenario's root is unnamed; name the threads you spawn
+    /// with `sync::thread::spawn_named`, or their steps share main's column).
     pub thread: String,
     /// The interpreter acted on, if any.
     pub interp: Option<u64>,

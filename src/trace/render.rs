@@ -239,9 +239,26 @@ pub fn mermaid(trace: &Trace) -> String {
 pub fn chrome(trace: &Trace) -> String {
     let threads = trace.threads();
     let mut out = String::from("{\"traceEvents\":[\n");
-    for (n, t) in threads.iter().enumerate() {
-        let _ = write!(out, "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":0,\"tid\":{n},\"args\":{{\"name\":");
-        json_string(&mut out, t);
+    // Name every (process, thread) pair that appears: a process is an
+    // interpreter (0 for steps that name none), a thread is a trace column.
+    let mut pairs: Vec<(u64, usize)> = trace
+        .events
+        .iter()
+        .map(|e| (e.interp.unwrap_or(0), threads.iter().position(|t| *t == e.thread).unwrap_or(0)))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    let mut pids: Vec<u64> = pairs.iter().map(|(pid, _)| *pid).collect();
+    pids.dedup();
+    for pid in pids {
+        let name = if pid == 0 { "no interpreter".to_owned() } else { format!("interpreter {pid}") };
+        let _ = write!(out, "{{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":{pid},\"args\":{{\"name\":");
+        json_string(&mut out, &name);
+        out.push_str("}},\n");
+    }
+    for (pid, tid) in pairs {
+        let _ = write!(out, "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"args\":{{\"name\":");
+        json_string(&mut out, threads[tid]);
         out.push_str("}},\n");
     }
     for (k, e) in trace.events.iter().enumerate() {
@@ -322,7 +339,11 @@ mod tests {
     fn chrome_is_one_event_per_step() {
         let out = chrome(&sample());
         assert_eq!(out.matches("\"ph\":\"i\"").count(), 3);
-        assert_eq!(out.matches("\"ph\":\"M\"").count(), 2);
+        // Processes: interpreter 1 and "no interpreter"; threads: holder and
+        // finalizer under interpreter 1, holder under no interpreter.
+        assert_eq!(out.matches("\"name\":\"process_name\"").count(), 2);
+        assert_eq!(out.matches("\"name\":\"thread_name\"").count(), 3);
+        assert!(out.contains("\"pid\":1,\"tid\":1,\"args\":{\"name\":\"finalizer\"}"));
     }
 
     #[test]

@@ -1,0 +1,79 @@
+//! Guards and views against what a user would otherwise reach for, side by
+//! side in one run. Ratios are reported in docs/performance.md.
+//!
+//! - guard acquire+release vs `Arc` clone+drop and `parking_lot::RwLock`
+//!   read+unlock (a guard is a read lock on finalization);
+//! - view→guard vs `Weak::upgrade`+drop (a view is a weak handle);
+//! - two threads taking guards on one interpreter vs two threads taking
+//!   read locks on one `RwLock` (contention on one cache line).
+// The peers are std's and parking_lot's own types: naming them is the point.
+#![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+// criterion_group! generates undocumented items.
+#![allow(missing_docs)]
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+use xinterp::Runtime;
+
+fn uncontended(c: &mut Criterion) {
+    let runtime = Runtime::new();
+    let sub = runtime.create();
+    let view = sub.view();
+    let arc = Arc::new(0_u64);
+    let weak = Arc::downgrade(&arc);
+    let rwlock = parking_lot::RwLock::new(0_u64);
+
+    let mut group = c.benchmark_group("acquire+release");
+    group.bench_function("xinterp Guard", |b| b.iter(|| drop(black_box(sub.guard().unwrap()))));
+    group.bench_function("Arc clone+drop", |b| b.iter(|| drop(black_box(Arc::clone(&arc)))));
+    group.bench_function("parking_lot RwLock read", |b| b.iter(|| drop(black_box(rwlock.read()))));
+    group.finish();
+
+    let mut group = c.benchmark_group("weak promotion");
+    group.bench_function("xinterp View::guard", |b| b.iter(|| drop(black_box(view.guard().unwrap()))));
+    group.bench_function("Weak::upgrade", |b| b.iter(|| drop(black_box(weak.upgrade().unwrap()))));
+    group.finish();
+}
+
+/// Runs `op` on two threads at once, `iters` times each; the time is the
+/// slower thread's.
+fn two_threads(iters: u64, op: impl Fn() + Sync) -> Duration {
+    let start = Barrier::new(2);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    start.wait();
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        op();
+                    }
+                    t.elapsed()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).max().unwrap()
+    })
+}
+
+fn contended(c: &mut Criterion) {
+    let runtime = Runtime::new();
+    let sub = runtime.create();
+    let rwlock = parking_lot::RwLock::new(0_u64);
+    let mut group = c.benchmark_group("2 threads, one interpreter");
+    group.bench_function("xinterp Guard", |b| {
+        b.iter_custom(|n| two_threads(n, || drop(black_box(sub.guard().unwrap()))))
+    });
+    group.bench_function("parking_lot RwLock read", |b| {
+        b.iter_custom(|n| two_threads(n, || drop(black_box(rwlock.read()))))
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+    targets = uncontended, contended
+}
+criterion_main!(benches);
