@@ -60,7 +60,6 @@ impl fmt::Display for GuardError {
 impl std::error::Error for GuardError {}
 
 impl Guard {
-    #[track_caller]
     pub(crate) fn acquire(core: &Arc<Core>) -> Result<Self, GuardError> {
         use crate::interp::lifecycle::Refusal;
         let id = core.trace_id();

@@ -35,7 +35,6 @@ impl View {
     }
 
     /// Promotes the view to a guard; fails once finalization has begun.
-    #[track_caller]
     pub fn guard(&self) -> Result<Guard, GuardError> {
         Guard::acquire(&self.core)
     }

@@ -169,7 +169,6 @@ where
     let result = explore(scenario, body);
     let wall = started.elapsed();
     ACTIVE.with(|a| *a.borrow_mut() = previous);
-    let explored = Explored { bound: plan.bound, replay: plan.replay, default_bounds: plan.default_bounds, result };
 
     let executions = tally.executions.load(Ordering::Relaxed);
     let counts = tally.counts.lock().unwrap_or_else(PoisonError::into_inner).clone();
@@ -180,18 +179,17 @@ where
         .map(|(w, count)| WitnessCount { name: w.name.to_owned(), description: w.description.to_owned(), count })
         .collect();
 
-    let failure =
-        explored.result.err().map(|payload| session.failure().unwrap_or_else(|| session::panic_message(&*payload)));
+    let failure = result.err().map(|payload| session.failure().unwrap_or_else(|| session::panic_message(&*payload)));
     let deterministic = crate::sync::BACKEND != "std";
     let counterexample = failure.as_ref().map(|message| Counterexample {
         scenario: scenario.name.clone(),
         backend: crate::sync::BACKEND.to_owned(),
-        bound: explored.bound.clone(),
+        bound: plan.bound.clone(),
         message: message.clone(),
         trace: session.trace(),
-        replay: explored.replay.clone(),
+        replay: plan.replay.clone(),
         execution: executions,
-        reproducible: deterministic && explored.default_bounds,
+        reproducible: deterministic && plan.default_bounds,
     });
 
     let outcome = match (kind, &failure) {
@@ -221,12 +219,12 @@ where
         scenario: scenario.name.clone(),
         backend: crate::sync::BACKEND.to_owned(),
         kind,
-        bound: explored.bound,
+        bound: plan.bound,
         executions,
         wall,
         witnesses,
         outcome,
-        replay: explored.replay,
+        replay: plan.replay,
         counterexample,
         witness_trace,
     }
@@ -239,16 +237,6 @@ struct Plan {
     replay: String,
     /// No environment override changed the scenario's declared bounds.
     default_bounds: bool,
-}
-
-/// What a checker reports back: its bound in words, how to replay it, and
-/// whether the scenario panicked.
-struct Explored {
-    bound: String,
-    replay: String,
-    /// No environment override changed the scenario's declared bounds.
-    default_bounds: bool,
-    result: Result<(), Box<dyn Any + Send>>,
 }
 
 /// The command that re-runs this test binary on this scenario.

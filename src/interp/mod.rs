@@ -140,7 +140,6 @@ impl Interpreter {
 
     /// Takes a guard: the interpreter cannot begin finalization until it is
     /// dropped. Fails once finalization has begun.
-    #[track_caller]
     pub fn guard(&self) -> Result<Guard, GuardError> {
         Guard::acquire(&self.core)
     }
