@@ -18,7 +18,7 @@ use xinterp::Runtime;
 
 fn uncontended(c: &mut Criterion) {
     let runtime = Runtime::new();
-    let sub = runtime.create();
+    let sub = runtime.create().unwrap();
     let view = sub.view();
     let arc = Arc::new(0_u64);
     let weak = Arc::downgrade(&arc);
@@ -59,7 +59,7 @@ fn two_threads(iters: u64, op: impl Fn() + Sync) -> Duration {
 
 fn contended(c: &mut Criterion) {
     let runtime = Runtime::new();
-    let sub = runtime.create();
+    let sub = runtime.create().unwrap();
     let rwlock = parking_lot::RwLock::new(0_u64);
     let mut group = c.benchmark_group("2 threads, one interpreter");
     group.bench_function("xinterp Guard", |b| {

@@ -2,44 +2,83 @@
 //!
 //! A guard is a read lock on an interpreter's finalization: while any guard
 //! is held, finalization waits; once finalization has begun, no guard can be
-//! taken. Dropping the guard releases it. A guard is one pointer wide.
+//! taken. Dropping the guard releases it.
+//!
+//! Two faces, as lock_api splits `RwLockReadGuard` and `ArcRwLockReadGuard`:
+//! [`Guard<'a>`](Guard) borrows the interpreter handle, view or attachment
+//! it came from (taking and dropping it is one `fetch_add` and one
+//! `fetch_sub`, no reference counting), and [`OwnedGuard`] owns a reference
+//! to the interpreter, so it can be moved to another thread or stored.
+//!
+//! Each guard remembers the caller location that took it (`#[track_caller]`).
+//! With [`Config::track_guards`](crate::Config::track_guards) on, the
+//! interpreter keeps a table of where its held guards were taken, which
+//! [`Interpreter::finalize_timeout`](crate::Interpreter::finalize_timeout)
+//! reports when guards are still held at the deadline: the leak CPython
+//! cannot point at.
 //!
 //! The protocol lives in [`crate::interp::lifecycle`]; this is its safe face.
-use crate::interp::{Core, InterpreterId, InterpreterState, Phase};
+use crate::interp::lifecycle::Refusal;
+use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
 use crate::trace_event;
 use std::fmt;
+use std::panic::Location;
 
-/// Holds off an interpreter's finalization until dropped.
+/// Holds off an interpreter's finalization until dropped; borrows what it
+/// was taken from.
 ///
 /// ```
 /// let runtime = xinterp::Runtime::new();
-/// let sub = runtime.create();
+/// let sub = runtime.create()?;
 /// let guard = sub.guard()?;
-/// guard.with_state(|state| state.insert("answer", 42_u32));
+/// guard.with_gil(|py| py.with_state(|state| state.insert("answer", 42_u32)));
 /// drop(guard); // now `sub.finalize()` can proceed
 /// sub.finalize()?;
 /// assert!(sub.guard().is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// A dropped guard cannot be used:
+/// A closed guard cannot be used:
 ///
 /// ```compile_fail
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
-/// drop(guard);
-/// guard.with_state(|_| ()); // error: use of moved value
+/// guard.close();
+/// guard.with_gil(|_| ()); // error: use of moved value
 /// ```
 #[must_use = "a guard released at once protects nothing"]
-pub struct Guard {
+pub struct Guard<'a> {
+    core: &'a Arc<Core>,
+    site: &'static Location<'static>,
+}
+
+/// A guard that owns a reference to its interpreter: `Send + Sync`,
+/// `'static`, for handing to another thread.
+///
+/// ```
+/// let runtime = xinterp::Runtime::new();
+/// let sub = runtime.create()?;
+/// let guard = sub.view().guard_owned()?;
+/// let worker = xinterp::sync::thread::spawn(move || {
+///     guard.with_gil(|py| py.with_state(|s| s.insert("from a worker", ())));
+///     // the guard is released here, when the thread drops it
+/// });
+/// worker.join().unwrap();
+/// sub.finalize()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "a guard released at once protects nothing"]
+pub struct OwnedGuard {
     core: Arc<Core>,
+    site: &'static Location<'static>,
 }
 
 /// Why a guard could not be taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GuardError {
-    /// The interpreter has begun finalizing: no guard can be taken any more.
+    /// The interpreter has begun finalizing (under the drain policy: its
+    /// finalization was requested): no guard can be taken any more.
     Finalizing(InterpreterId),
     /// The interpreter is gone (finalized and torn down).
     Gone(InterpreterId),
@@ -59,25 +98,47 @@ impl fmt::Display for GuardError {
 
 impl std::error::Error for GuardError {}
 
-impl Guard {
-    pub(crate) fn acquire(core: &Arc<Core>) -> Result<Self, GuardError> {
-        use crate::interp::lifecycle::Refusal;
-        let id = core.trace_id();
-        match core.lifecycle.acquire() {
-            Ok(word) => {
-                trace_event!(id, "guard.acquire", "ok", word);
-                Ok(Self { core: Arc::clone(core) })
+/// Counts a guard on `core`, or says why not.
+#[inline]
+pub(crate) fn acquire(core: &Core, site: &'static Location<'static>) -> Result<(), GuardError> {
+    match core.lifecycle.acquire() {
+        Ok(word) => {
+            if let Some(sites) = &core.guard_sites {
+                sites.taken(site);
             }
-            Err((refusal, word)) => {
-                let error = match refusal {
-                    Refusal::NotRunning(Phase::Finalized) => GuardError::Gone(core.id),
-                    Refusal::NotRunning(_) => GuardError::Finalizing(core.id),
-                    Refusal::TooManyGuards => GuardError::TooManyGuards(core.id),
-                };
-                trace_event!(id, "guard.acquire", format_args!("refused: {}", word.phase()), word);
-                Err(error)
-            }
+            trace_event!(core.trace_id(), "guard.acquire", "ok", word);
+            Ok(())
         }
+        Err((refusal, word)) => {
+            trace_event!(core.trace_id(), "guard.acquire", format_args!("refused: {}", word.phase()), word);
+            Err(match refusal {
+                Refusal::NotRunning(Phase::Finalized) => GuardError::Gone(core.id),
+                Refusal::NotRunning(_) => GuardError::Finalizing(core.id),
+                Refusal::TooManyGuards => GuardError::TooManyGuards(core.id),
+            })
+        }
+    }
+}
+
+#[inline]
+fn release(core: &Core, site: &'static Location<'static>) {
+    // Untracked first, so a finalizer that sees zero guards sees an empty table.
+    if let Some(sites) = &core.guard_sites {
+        sites.released(site);
+    }
+    let word = core.lifecycle.release();
+    trace_event!(core.trace_id(), "guard.release", "ok", word);
+}
+
+impl<'a> Guard<'a> {
+    #[inline]
+    pub(crate) fn acquire(core: &'a Arc<Core>, site: &'static Location<'static>) -> Result<Self, GuardError> {
+        acquire(core, site)?;
+        Ok(Self { core, site })
+    }
+
+    pub(crate) fn core_arc(&self) -> &'a Arc<Core> {
+        self.core
     }
 
     /// The guarded interpreter's id.
@@ -85,24 +146,156 @@ impl Guard {
         self.core.id
     }
 
-    /// Runs `f` on the interpreter's state, which the guard keeps alive.
-    pub fn with_state<R>(&self, f: impl FnOnce(&mut InterpreterState) -> R) -> R {
-        self.core.with_state(f)
+    /// Where this guard was taken.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.site
+    }
+
+    /// Attaches the calling thread to the interpreter (taking its GIL), runs
+    /// `f` with the proof of it, and restores the thread's previous thread
+    /// state: [`thread_state::ensure`](crate::thread_state::ensure) and its
+    /// release, around `f`.
+    pub fn with_gil<R>(&self, f: impl FnOnce(crate::Attached<'_>) -> R) -> R {
+        let token = crate::thread_state::ensure(self);
+        let result = f(token.attached());
+        token.close();
+        result
     }
 
     /// Releases the guard (the same as dropping it; reads better at call sites).
     pub fn close(self) {}
 }
 
-impl Drop for Guard {
+impl Drop for Guard<'_> {
+    #[inline]
     fn drop(&mut self) {
-        let word = self.core.lifecycle.release();
-        trace_event!(self.core.trace_id(), "guard.release", "ok", word);
+        release(self.core, self.site);
     }
 }
 
-impl fmt::Debug for Guard {
+impl fmt::Debug for Guard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Guard").field("interpreter", &self.core.id).finish()
+        f.debug_struct("Guard").field("interpreter", &self.core.id).field("taken_at", &self.site).finish()
+    }
+}
+
+impl OwnedGuard {
+    pub(crate) fn acquire(core: &Arc<Core>, site: &'static Location<'static>) -> Result<Self, GuardError> {
+        acquire(core, site)?;
+        Ok(Self { core: Arc::clone(core), site })
+    }
+
+    pub(crate) fn core_arc(&self) -> &Arc<Core> {
+        &self.core
+    }
+
+    /// The guarded interpreter's id.
+    pub fn interpreter_id(&self) -> InterpreterId {
+        self.core.id
+    }
+
+    /// Where this guard was taken.
+    pub fn location(&self) -> &'static Location<'static> {
+        self.site
+    }
+
+    /// A borrowed guard on the same interpreter, counted separately.
+    #[track_caller]
+    pub fn guard(&self) -> Result<Guard<'_>, GuardError> {
+        Guard::acquire(&self.core, Location::caller())
+    }
+
+    /// Attaches the calling thread to the interpreter for `f`: see
+    /// [`Guard::with_gil`].
+    pub fn with_gil<R>(&self, f: impl FnOnce(crate::Attached<'_>) -> R) -> R {
+        let token = crate::thread_state::ensure_owned(self);
+        let result = f(token.attached());
+        token.close();
+        result
+    }
+
+    /// Releases the guard (the same as dropping it).
+    pub fn close(self) {}
+}
+
+impl Drop for OwnedGuard {
+    fn drop(&mut self) {
+        release(&self.core, self.site);
+    }
+}
+
+impl fmt::Debug for OwnedGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedGuard").field("interpreter", &self.core.id).field("taken_at", &self.site).finish()
+    }
+}
+
+/// Where held guards were taken, kept when
+/// [`Config::track_guards`](crate::Config::track_guards) is on.
+#[derive(Debug, Default)]
+pub(crate) struct GuardSites {
+    sites: crate::sync::Mutex<Vec<GuardSite>>,
+}
+
+impl GuardSites {
+    fn taken(&self, site: &'static Location<'static>) {
+        let mut sites = self.sites.lock();
+        match sites.iter_mut().find(|s| std::ptr::eq(s.location, site)) {
+            Some(s) => s.held += 1,
+            None => sites.push(GuardSite { location: site, held: 1 }),
+        }
+    }
+
+    fn released(&self, site: &'static Location<'static>) {
+        let mut sites = self.sites.lock();
+        if let Some(i) = sites.iter().position(|s| std::ptr::eq(s.location, site)) {
+            sites[i].held -= 1;
+            if sites[i].held == 0 {
+                sites.swap_remove(i);
+            }
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> Vec<GuardSite> {
+        let mut sites = self.sites.lock().clone();
+        sites.sort_by_key(|s| (s.location.file(), s.location.line(), s.location.column()));
+        sites
+    }
+}
+
+/// A place in the code that holds guards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuardSite {
+    /// Where the guards were taken.
+    pub location: &'static Location<'static>,
+    /// How many guards taken there are held.
+    pub held: usize,
+}
+
+/// The guards still held when a finalization gave up.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outstanding {
+    /// The interpreter.
+    pub interpreter: InterpreterId,
+    /// How many guards were held.
+    pub guards: usize,
+    /// Where they were taken; `None` when the interpreter does not track
+    /// guards ([`Config::track_guards`](crate::Config::track_guards)).
+    pub sites: Option<Vec<GuardSite>>,
+}
+
+impl fmt::Display for Outstanding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} guard(s) still held on {}", self.guards, self.interpreter)?;
+        match &self.sites {
+            None => f.write_str(" (enable Config::track_guards to see where they were taken)"),
+            Some(sites) => {
+                f.write_str(", taken at:")?;
+                for site in sites {
+                    write!(f, "\n  {} ({} held)", site.location, site.held)?;
+                }
+                Ok(())
+            }
+        }
     }
 }

@@ -5,14 +5,14 @@
 //! `parking_lot`; under [loom], which explores every interleaving of a small
 //! scenario; and under [shuttle], which samples schedules of larger ones.
 //! Every failure comes with a readable interleaving trace at the level of
-//! interpreters and guards. (SPIN proofs of liveness, in `proofs/`, are
-//! planned; none exist yet.)
+//! interpreters, guards, GILs and thread states. SPIN proofs of the same
+//! protocols, liveness included, live in `proofs/`.
 //!
 //! The protocols follow CPython's design discussions: PEP 788 finalization
-//! guards and views ([`Guard`], [`View`], [`Interpreter::finalize`]); the
-//! rest (PEP 684 GILs and thread states, PEP 554/734 channels and queues,
-//! the cross-interpreter refcount hand-off) are being built on the same
-//! foundation.
+//! guards and views ([`Guard`], [`View`], [`Interpreter::finalize`]) and PEP
+//! 684 per-interpreter GILs and thread states ([`thread_state`]); PEP
+//! 554/734 channels and queues and the cross-interpreter refcount hand-off
+//! are being built on the same foundation.
 //!
 //! ## Quick start
 //!
@@ -20,17 +20,26 @@
 //! use xinterp::Runtime;
 //!
 //! let runtime = Runtime::new();
-//! let sub = runtime.create();
-//! let view = sub.view();
+//! let sub = runtime.create()?;                 // own GIL, isolated config
+//! let view = sub.view();                       // Send + Sync, outlives `sub`
 //! let worker = xinterp::sync::thread::spawn(move || {
-//!     // Promote the view: fails if `sub` began finalizing.
+//!     // Promote the view: fails once `sub` began finalizing.
 //!     if let Ok(guard) = view.guard() {
-//!         guard.with_state(|state| state.insert("seen", true));
+//!         // Attach (take sub's GIL); the proof `py` is what touching
+//!         // interpreter state requires.
+//!         guard.with_gil(|py| py.with_state(|state| state.insert("seen", true)))
+//!             .expect("attached");
 //!     }
 //! });
-//! sub.finalize().expect("first finalize");   // waits for the worker's guard
+//! sub.finalize()?;                             // waits for the worker's guard
 //! worker.join().unwrap();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The pieces: [`Runtime`] (the registry, [`Config`]), [`Interpreter`]
+//! (`run`, `destroy`, threads, finalization), [`Guard`] / [`OwnedGuard`] /
+//! [`View`] (PEP 788), [`thread_state`] (`ensure`, `ensure_from_view`,
+//! [`Attached`]: PEP 684 attach/detach).
 //!
 //! ## The three ways to run
 //!
@@ -51,15 +60,23 @@
 pub mod check;
 pub mod interp;
 pub mod sync;
+pub mod thread_state;
 pub mod trace;
 
+mod config;
+mod gil;
 mod guard;
 mod runtime;
 mod view;
 
-pub use guard::{Guard, GuardError};
-pub use interp::{FinalizeError, Interpreter, InterpreterId, InterpreterState, Phase};
-pub use runtime::Runtime;
+pub use config::{Config, ConfigError, GilMode, GuardPolicy};
+pub use guard::{Guard, GuardError, GuardSite, Outstanding, OwnedGuard};
+pub use interp::{
+    DestroyError, FinalizeError, Interpreter, InterpreterId, InterpreterState, InterpreterThread, Phase, RunError,
+    SpawnError, ThreadKind,
+};
+pub use runtime::{CreateError, NotFound, Runtime};
+pub use thread_state::{Attached, NotAttached, ReleaseError, Token};
 pub use view::View;
 
 /// The README's example compiles (it is a doc test).

@@ -1,27 +1,105 @@
 //! The runtime: the registry of interpreters, with unique ids never reused.
 //! The first interpreter is the main interpreter.
-use crate::interp::{Core, Interpreter, InterpreterId};
+//!
+//! | field          | meaning                                                          |
+//! |----------------|------------------------------------------------------------------|
+//! | `next_id`      | the next id to hand out; only ever incremented                   |
+//! | `interpreters` | the interpreters not yet finalized, by id                        |
+//! | `finalized`    | the main interpreter finalized: no interpreter can be created    |
+//!
+//! An interpreter leaves the registry at the end of its finalization, under
+//! the registry lock, and [`Runtime::list_all`] reads phases under the same
+//! lock, skipping interpreters whose finalization has begun: a listing never
+//! shows a finalizing or destroyed interpreter as running.
+use crate::config::{Config, ConfigError, GilMode};
+use crate::gil::Gil;
+use crate::interp::{Core, Interpreter, InterpreterId, Phase};
 use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::time::Deadline;
 use crate::sync::{Arc, Mutex};
+use crate::trace_event;
 use crate::View;
+use std::collections::BTreeMap;
+use std::fmt;
 
 /// Owns the interpreters of one process (or one scenario).
-#[derive(Debug)]
 pub struct Runtime {
-    next_id: AtomicU64,
-    interpreters: Mutex<Vec<Arc<Core>>>,
+    shared: Arc<RuntimeShared>,
     main: Interpreter,
 }
 
-impl Runtime {
-    /// A runtime with its main interpreter (id 0) running.
-    pub fn new() -> Self {
-        let main = Arc::new(Core::new(InterpreterId(0)));
-        Self {
-            next_id: AtomicU64::new(1),
-            interpreters: Mutex::new(vec![Arc::clone(&main)]),
-            main: Interpreter::from_core(main),
+/// What every interpreter of a runtime shares.
+pub(crate) struct RuntimeShared {
+    next_id: AtomicU64,
+    registry: Mutex<Registry>,
+    /// The main interpreter's GIL, which shared-GIL interpreters take.
+    main_gil: Arc<Gil>,
+}
+
+#[derive(Default)]
+struct Registry {
+    interpreters: BTreeMap<InterpreterId, Arc<Core>>,
+    finalized: bool,
+}
+
+/// Why an interpreter could not be created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CreateError {
+    /// The configuration is one CPython refuses.
+    InvalidConfig(ConfigError),
+    /// The runtime (its main interpreter) has been finalized.
+    RuntimeFinalized,
+}
+
+impl fmt::Display for CreateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidConfig(e) => write!(f, "invalid interpreter config: {e}"),
+            Self::RuntimeFinalized => f.write_str("the runtime is finalized: no interpreter can be created"),
         }
+    }
+}
+
+impl std::error::Error for CreateError {}
+
+impl From<ConfigError> for CreateError {
+    fn from(e: ConfigError) -> Self {
+        Self::InvalidConfig(e)
+    }
+}
+
+/// No interpreter with this id is registered (never created, or finalized).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotFound(pub InterpreterId);
+
+impl fmt::Display for NotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} not found", self.0)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+impl Runtime {
+    /// A runtime whose main interpreter (id 0) runs with
+    /// [`Config::legacy`], as CPython's does.
+    pub fn new() -> Self {
+        Self::with_main_config(Config::legacy()).expect("the legacy config is valid")
+    }
+
+    /// A runtime whose main interpreter uses `config` (its GIL mode is
+    /// irrelevant: the main interpreter's GIL is the main GIL).
+    pub fn with_main_config(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let main_gil = Arc::new(Gil::new(InterpreterId::MAIN));
+        let shared = Arc::new(RuntimeShared {
+            next_id: AtomicU64::new(1),
+            registry: Mutex::new(Registry::default()),
+            main_gil: Arc::clone(&main_gil),
+        });
+        let core = Arc::new(Core::new(InterpreterId::MAIN, config, main_gil, Arc::clone(&shared)));
+        shared.registry.lock().interpreters.insert(InterpreterId::MAIN, Arc::clone(&core));
+        Ok(Self { shared, main: Interpreter::from_core(core) })
     }
 
     /// The main interpreter.
@@ -34,24 +112,149 @@ impl Runtime {
         self.main.view()
     }
 
-    /// Creates a subinterpreter with a fresh id.
-    pub fn create(&self) -> Interpreter {
-        // Relaxed: ids only need to be unique, which the RMW guarantees.
-        let id = InterpreterId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        let core = Arc::new(Core::new(id));
-        self.interpreters.lock().push(Arc::clone(&core));
-        crate::trace_event!(Some(id.0), "interp.create", "ok", "phase=running guards=0");
-        Interpreter::from_core(core)
+    /// Creates a subinterpreter with [`Config::isolated`] and a fresh id.
+    pub fn create(&self) -> Result<Interpreter, CreateError> {
+        self.create_with(Config::isolated())
     }
 
-    /// The interpreter with this id, if the runtime has one.
-    pub fn get(&self, id: InterpreterId) -> Option<Interpreter> {
-        self.interpreters.lock().iter().find(|core| core.id == id).map(|core| Interpreter::from_core(Arc::clone(core)))
+    /// Creates a subinterpreter with `config` and a fresh id
+    /// (`Py_NewInterpreterFromConfig`).
+    pub fn create_with(&self, config: Config) -> Result<Interpreter, CreateError> {
+        config.validate()?;
+        let mut registry = self.shared.registry.lock();
+        if registry.finalized {
+            return Err(CreateError::RuntimeFinalized);
+        }
+        // Relaxed: ids only need to be unique, which the RMW guarantees.
+        let id = InterpreterId(self.shared.next_id.fetch_add(1, Ordering::Relaxed));
+        let gil = match config.gil {
+            GilMode::Own => Arc::new(Gil::new(id)),
+            GilMode::Shared => Arc::clone(&self.shared.main_gil),
+        };
+        let core = Arc::new(Core::new(id, config, gil, Arc::clone(&self.shared)));
+        registry.interpreters.insert(id, Arc::clone(&core));
+        drop(registry);
+        trace_event!(Some(id.0), "interp.create", format_args!("ok: {:?} GIL", config.gil), "phase=running guards=0");
+        Ok(Interpreter::from_core(core))
+    }
+
+    /// The interpreter with this id, if it is registered (not finalized).
+    pub fn get(&self, id: InterpreterId) -> Result<Interpreter, NotFound> {
+        let registry = self.shared.registry.lock();
+        registry.interpreters.get(&id).map(|core| Interpreter::from_core(Arc::clone(core))).ok_or(NotFound(id))
+    }
+
+    /// Every interpreter whose finalization has not begun, by id
+    /// (`interpreters.list_all()`).
+    pub fn list_all(&self) -> Vec<Interpreter> {
+        let registry = self.shared.registry.lock();
+        let listed: Vec<Interpreter> = registry
+            .interpreters
+            .values()
+            .filter(|core| core.lifecycle.phase() == Phase::Running)
+            .map(|core| Interpreter::from_core(Arc::clone(core)))
+            .collect();
+        drop(registry);
+        trace_event!(None::<u64>, "interp.list", format_args!("{} interpreter(s)", listed.len()), ListedIds(&listed));
+        listed
+    }
+
+    /// The interpreter the calling thread is attached to
+    /// (`interpreters.get_current()`), if any.
+    pub fn current(&self) -> Option<Interpreter> {
+        crate::thread_state::current()
+    }
+
+    /// Destroys the interpreter with this id: see [`Interpreter::destroy`].
+    pub fn destroy(&self, id: InterpreterId) -> Result<(), crate::DestroyError> {
+        let interpreter = self.get(id).map_err(|NotFound(id)| crate::DestroyError::NotFound(id))?;
+        interpreter.destroy()
+    }
+
+    /// Finalizes the runtime: the main interpreter, which finalizes every
+    /// subinterpreter (`Py_FinalizeEx`). See [`Interpreter::finalize`].
+    pub fn finalize(&self) -> Result<(), crate::FinalizeError> {
+        self.main.finalize()
+    }
+
+    /// Whether the runtime has been finalized.
+    pub fn is_finalized(&self) -> bool {
+        self.shared.registry.lock().finalized
+    }
+}
+
+impl RuntimeShared {
+    /// Step 4 of the main interpreter's finalization: finalizes every other
+    /// registered interpreter, newest first. Returns how many it finalized.
+    pub(crate) fn finalize_subinterpreters(&self, deadline: &Deadline) -> usize {
+        let others: Vec<Arc<Core>> = {
+            let registry = self.registry.lock();
+            registry.interpreters.values().filter(|c| c.id != InterpreterId::MAIN).cloned().collect()
+        };
+        let mut finalized = 0;
+        for core in others.into_iter().rev() {
+            // Another finalizer may own one already: it finishes it.
+            if Interpreter::from_core(core).finalize_until(deadline).is_ok() {
+                finalized += 1;
+            }
+        }
+        finalized
+    }
+
+    /// Step 6 of a finalization: the interpreter leaves the registry; the
+    /// main interpreter's leaving finalizes the runtime.
+    pub(crate) fn interpreter_finalized(&self, core: &Core) {
+        let mut registry = self.registry.lock();
+        registry.interpreters.remove(&core.id);
+        if core.id == InterpreterId::MAIN {
+            registry.finalized = true;
+        }
     }
 }
 
 impl Default for Runtime {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        // Break the registry → core → runtime cycle: handles that outlive
+        // the runtime keep their own references.
+        let interpreters = std::mem::take(&mut self.shared.registry.lock().interpreters);
+        drop(interpreters);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let registry = self.shared.registry.lock();
+        f.debug_struct("Runtime")
+            .field("interpreters", &registry.interpreters.keys().collect::<Vec<_>>())
+            .field("finalized", &registry.finalized)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RuntimeShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeShared").finish_non_exhaustive()
+    }
+}
+
+/// `ids=[0, 2]`, for the trace of a listing.
+struct ListedIds<'a>(&'a [Interpreter]);
+
+impl fmt::Display for ListedIds<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ids=[")?;
+        for (i, interp) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{}", interp.id().get())?;
+        }
+        f.write_str("]")
     }
 }

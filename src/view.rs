@@ -2,17 +2,19 @@
 //! be promoted to a guard while the interpreter runs.
 //!
 //! A view is `Send + Sync`, one pointer wide, and stays valid after the
-//! interpreter is gone: promoting it then fails with a typed error.
-use crate::interp::{Core, InterpreterId};
+//! interpreter is gone: promoting it then fails with a typed error. Closing
+//! (dropping) a view only frees memory, as in CPython.
+use crate::guard::{Guard, GuardError, OwnedGuard};
+use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
-use crate::{Guard, GuardError};
 use std::fmt;
+use std::panic::Location;
 
 /// A weak handle to an interpreter.
 ///
 /// ```
 /// let runtime = xinterp::Runtime::new();
-/// let sub = runtime.create();
+/// let sub = runtime.create()?;
 /// let view = sub.view();
 /// assert!(view.guard().is_ok());
 /// sub.finalize()?;
@@ -29,14 +31,33 @@ impl View {
         Self { core: Arc::clone(core) }
     }
 
+    pub(crate) fn core(&self) -> &Arc<Core> {
+        &self.core
+    }
+
     /// The viewed interpreter's id.
     pub fn interpreter_id(&self) -> InterpreterId {
         self.core.id
     }
 
-    /// Promotes the view to a guard; fails once finalization has begun.
-    pub fn guard(&self) -> Result<Guard, GuardError> {
-        Guard::acquire(&self.core)
+    /// The viewed interpreter's phase right now.
+    pub fn phase(&self) -> Phase {
+        self.core.lifecycle.phase()
+    }
+
+    /// Promotes the view to a guard borrowing it
+    /// (`PyInterpreterGuard_FromView`); fails once finalization has begun.
+    #[track_caller]
+    #[inline]
+    pub fn guard(&self) -> Result<Guard<'_>, GuardError> {
+        Guard::acquire(&self.core, Location::caller())
+    }
+
+    /// Promotes the view to a guard that owns its reference, for handing to
+    /// another thread.
+    #[track_caller]
+    pub fn guard_owned(&self) -> Result<OwnedGuard, GuardError> {
+        OwnedGuard::acquire(&self.core, Location::caller())
     }
 }
 

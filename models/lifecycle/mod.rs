@@ -32,13 +32,13 @@ fn guard_vs_finalizer() {
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
-            let sub = runtime.create();
+            let sub = runtime.create().unwrap();
             let view = sub.view();
             let holder = thread::spawn_named("holder", move || {
                 match view.guard() {
                     Ok(guard) => {
                         // LC-2: the state is alive while we hold the guard.
-                        guard.with_state(|state| state.insert("holder", 1_u8));
+                        guard.with_gil(|py| py.with_state(|state| state.insert("holder", 1_u8))).unwrap();
                         xinterp::check::reach("guard_used");
                     }
                     Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => xinterp::check::reach("guard_refused"),
@@ -79,14 +79,14 @@ fn guards_vs_finalizer() {
         .loom(LoomBounds::preemptions(3))
         .check(|| {
             let runtime = Runtime::new();
-            let sub = runtime.create();
+            let sub = runtime.create().unwrap();
             let holders: Vec<_> = (1..=2)
                 .map(|n| {
                     let view = sub.view();
                     thread::spawn_named(format!("holder-{n}"), move || match view.guard() {
                         Ok(guard) => {
                             // LC-2: the state is alive while we hold the guard.
-                            guard.with_state(|state| state.insert(format!("holder-{n}"), n));
+                            guard.with_gil(|py| py.with_state(|s| s.insert(format!("holder-{n}"), n))).unwrap();
                             xinterp::check::reach("guard_used");
                             true
                         }
@@ -130,7 +130,7 @@ fn two_finalizers() {
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
-            let sub = runtime.create();
+            let sub = runtime.create().unwrap();
             let guard = sub.guard().expect("running");
             let finalizers: Vec<_> = (1..=2)
                 .map(|n| {
@@ -138,7 +138,7 @@ fn two_finalizers() {
                     thread::spawn_named(format!("finalizer-{n}"), move || sub.finalize())
                 })
                 .collect();
-            guard.with_state(|state| state.insert("held", ()));
+            guard.with_gil(|py| py.with_state(|state| state.insert("held", ()))).unwrap();
             drop(guard);
             let results: Vec<_> = finalizers.into_iter().map(|f| f.join().unwrap()).collect();
             let ok = results.iter().filter(|r| r.is_ok()).count();

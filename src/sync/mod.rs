@@ -39,6 +39,7 @@ mod backend;
 
 mod cell;
 mod lock;
+pub mod time;
 
 pub use backend::Arc;
 pub use cell::UnsafeCell;
@@ -52,6 +53,11 @@ pub mod atomic {
 /// Threads of the selected backend: spawn (optionally named), join, yield, park.
 pub mod thread {
     pub use super::backend::thread::{current_name, park, yield_now, JoinHandle, Thread};
+
+    /// The backend's `thread_local!`: one value per *model* thread under
+    /// loom and shuttle (whose threads share one OS thread), per OS thread
+    /// in production.
+    pub use super::backend::thread::thread_local;
 
     /// Spawns a thread running `f`.
     ///
@@ -79,6 +85,10 @@ pub mod thread {
     /// backends have no real time, so this is only for production paths.
     pub use std::time::Instant;
 }
+
+/// Whether this build runs under a model checker (loom or shuttle), which
+/// has no clock: see [`time`].
+pub const MODEL: bool = cfg!(any(loom, shuttle));
 
 /// Which backend this build selected: `"loom"`, `"shuttle"` or `"std"`.
 pub const BACKEND: &str = backend::NAME;

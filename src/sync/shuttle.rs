@@ -30,10 +30,16 @@ pub(super) mod lock {
     pub fn wait<'a, T>(c: &RawCondvar, g: RawGuard<'a, T>) -> RawGuard<'a, T> {
         c.wait(g).unwrap_or_else(PoisonError::into_inner)
     }
+    // A model has no clock: a wait for an instant is a plain wait (and
+    // `Deadline` never asks for one under a model).
+    pub fn wait_until<'a, T>(c: &RawCondvar, g: RawGuard<'a, T>, _at: std::time::Instant) -> RawGuard<'a, T> {
+        wait(c, g)
+    }
 }
 
 pub(super) mod thread {
     pub use shuttle::thread::{park, yield_now, JoinHandle, Thread};
+    pub use shuttle::thread_local;
 
     pub fn spawn<F, T>(name: Option<String>, f: F) -> JoinHandle<T>
     where

@@ -27,10 +27,16 @@ pub(super) mod lock {
         c.wait(&mut g);
         g
     }
+    pub fn wait_until<'a, T>(c: &RawCondvar, g: RawGuard<'a, T>, at: std::time::Instant) -> RawGuard<'a, T> {
+        let mut g = g;
+        c.wait_until(&mut g, at);
+        g
+    }
 }
 
 pub(super) mod thread {
     pub use std::thread::{JoinHandle, Thread};
+    pub use std::thread_local;
 
     /// Gives up the rest of this thread's time slice.
     #[inline]

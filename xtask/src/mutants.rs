@@ -33,11 +33,11 @@ const MUTATIONS: &[Mutation] = &[
         killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer", "lifecycle::two_finalizers"],
     },
     Mutation {
-        id: "check-then-increment",
-        what: "acquire checks the phase, then counts the guard with a separate fetch_add",
+        id: "acquire-ignores-phase",
+        what: "acquire admits a guard whatever the phase (the Py_IsFinalizing-then-attach bug without the check)",
         file: "src/interp/lifecycle.rs",
-        original: "            match self.word.compare_exchange_weak(current, current + ONE_GUARD, Ordering::Relaxed, Ordering::Relaxed) {\n                Ok(_) => return Ok(Word(current + ONE_GUARD)),\n                Err(actual) => current = actual,\n            }",
-        mutated: "            let _ = self.word.fetch_add(ONE_GUARD, Ordering::Relaxed);\n            return Ok(Word(current + ONE_GUARD));",
+        original: "        let refusal = if before.phase() != Phase::Running {",
+        mutated: "        let refusal = if false {",
         killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer"],
     },
     Mutation {

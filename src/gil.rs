@@ -1,0 +1,99 @@
+//! The global interpreter lock, one per interpreter (PEP 684).
+//!
+//! An interpreter configured with [`GilMode::Own`](crate::GilMode::Own) has
+//! its own GIL: its threads run in parallel with other interpreters'. One
+//! configured with [`GilMode::Shared`](crate::GilMode::Shared) uses the main
+//! interpreter's, exactly as CPython's `interp->ceval.gil` points at the main
+//! interpreter's for a shared GIL: the two exclude each other.
+//!
+//! A thread holds a GIL only while it is *attached* (see
+//! [`crate::thread_state`]); the proof that it is, [`Attached`](crate::Attached),
+//! is what every API that touches an interpreter's state requires.
+//!
+//! # The state
+//!
+//! | field    | meaning                                   | changed by                       |
+//! |----------|-------------------------------------------|----------------------------------|
+//! | `held`   | a thread holds the GIL                    | [`Gil::acquire`], [`Gil::release`] |
+//! | `waiters`| threads blocked in `acquire`              | `acquire`                        |
+//!
+//! Both live under one facade `Mutex`; the `Condvar` wakes one waiter per
+//! release. There is no forced switching interval (CPython's `eval_breaker`
+//! drop request): a thread holds the GIL until it detaches.
+//!
+//! # Orderings
+//!
+//! Everything is under the mutex: its lock/unlock pairs order a holder's
+//! accesses to the interpreter's state before the next holder's.
+use crate::interp::InterpreterId;
+use crate::sync::{Condvar, Mutex};
+use crate::trace_event;
+use std::fmt;
+
+/// One interpreter's GIL (or the main interpreter's, shared).
+pub(crate) struct Gil {
+    /// Whose GIL this is (the main interpreter's for a shared GIL).
+    owner: InterpreterId,
+    state: Mutex<GilState>,
+    released: Condvar,
+}
+
+#[derive(Default)]
+struct GilState {
+    held: bool,
+    waiters: usize,
+}
+
+impl Gil {
+    pub(crate) fn new(owner: InterpreterId) -> Self {
+        Self { owner, state: Mutex::new(GilState::default()), released: Condvar::new() }
+    }
+
+    /// Whose GIL this is.
+    pub(crate) fn owner(&self) -> InterpreterId {
+        self.owner
+    }
+
+    /// Blocks until the calling thread holds the GIL. `interp` is the
+    /// interpreter the thread attaches to, for the trace.
+    pub(crate) fn acquire(&self, interp: InterpreterId) {
+        let mut state = self.state.lock();
+        if state.held {
+            trace_event!(Some(interp.0), "gil.acquire", "blocked: held", self.describe(&state));
+            state.waiters += 1;
+            while state.held {
+                self.released.wait(&mut state);
+            }
+            state.waiters -= 1;
+        }
+        state.held = true;
+        trace_event!(Some(interp.0), "gil.acquire", "ok", self.describe(&state));
+    }
+
+    /// Releases the GIL and wakes one waiter.
+    pub(crate) fn release(&self, interp: InterpreterId) {
+        let mut state = self.state.lock();
+        assert!(state.held, "invariant GIL-1 violated: {} released while not held", self.owner);
+        state.held = false;
+        trace_event!(Some(interp.0), "gil.release", "ok", self.describe(&state));
+        if state.waiters > 0 {
+            self.released.notify_one();
+        }
+    }
+
+    fn describe(&self, state: &GilState) -> String {
+        let owner = self.owner.0;
+        match (state.held, state.waiters) {
+            (true, 0) => format!("gil(I{owner})=held"),
+            (true, n) => format!("gil(I{owner})=held waiters={n}"),
+            (false, 0) => format!("gil(I{owner})=free"),
+            (false, n) => format!("gil(I{owner})=free waiters={n}"),
+        }
+    }
+}
+
+impl fmt::Debug for Gil {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Gil").field("owner", &self.owner).finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,132 @@
+//! Finalization, step by step, in CPython's documented order.
+//!
+//! | step | trace op            | what                                                                  |
+//! |------|---------------------|-----------------------------------------------------------------------|
+//! | 0    | `finalize.request`  | claim the finalizer role ([`Lifecycle::request`]); under the drain policy no guard is admitted from here |
+//! | 1    | `finalize.threads`  | close the door to new threads; wait for the non-daemon threads         |
+//! | 2    | `finalize.atexit`   | run the at-exit callbacks, attached                                   |
+//! | 3    | `finalize.wait` / `finalize.begin` | wait until no guard is held, then enter Finalizing in one CAS |
+//! | 4    | `finalize.subinterpreters` | (main interpreter only) finalize every other interpreter       |
+//! | 5    | `finalize.teardown` | drop the interpreter's state, holding its GIL                         |
+//! | 6    | `finalize.done`     | leave the registry; mark Finalized                                    |
+//!
+//! The finalizing thread detaches from whatever it is attached to for the
+//! whole finalization (it blocks on other threads, and teardown takes a GIL
+//! that may be shared with the one it holds). A deadline that passes in step
+//! 1 or 3 abandons the finalization: the interpreter runs on, guards and
+//! threads are admitted again, and the error says what was still running,
+//! with the caller locations of held guards when the interpreter tracks them.
+//!
+//! [`Lifecycle::request`]: super::lifecycle::Lifecycle::request
+use super::lifecycle::WaitFailed;
+use super::{Interpreter, InterpreterId};
+use crate::guard::Outstanding;
+use crate::sync::time::Deadline;
+use crate::thread_state;
+use crate::trace_event;
+use crate::FinalizeError;
+use std::time::Duration;
+
+impl Interpreter {
+    /// Finalizes the interpreter, waiting as long as it takes: for its
+    /// non-daemon threads and for every guard. A guard never dropped blocks
+    /// it forever, as in CPython; [`finalize_timeout`](Self::finalize_timeout)
+    /// gives up instead and says which guards are held.
+    ///
+    /// Finalizing the main interpreter finalizes every subinterpreter after
+    /// the main interpreter enters Finalizing, then the runtime: no
+    /// interpreter can be created afterwards.
+    pub fn finalize(&self) -> Result<(), FinalizeError> {
+        self.finalize_until(&Deadline::never())
+    }
+
+    /// [`finalize`](Self::finalize), giving up after `timeout` (production
+    /// time; a model has no clock, see [`Deadline`]).
+    pub fn finalize_timeout(&self, timeout: Duration) -> Result<(), FinalizeError> {
+        self.finalize_until(&Deadline::after(timeout))
+    }
+
+    /// [`finalize`](Self::finalize), giving up when `deadline` passes.
+    pub fn finalize_until(&self, deadline: &Deadline) -> Result<(), FinalizeError> {
+        let core = &self.core;
+        let id = core.trace_id();
+        if thread_state::involves(core) {
+            trace_event!(id, "finalize.request", "refused: the calling thread is attached", "");
+            return Err(FinalizeError::CurrentThreadAttached);
+        }
+        match core.lifecycle.request() {
+            Ok(word) => trace_event!(id, "finalize.request", "ok", word),
+            Err((error, word)) => {
+                trace_event!(id, "finalize.request", format_args!("refused: {error}"), word);
+                return Err(error);
+            }
+        }
+        thread_state::detached(|| self.finalize_claimed(deadline))
+    }
+
+    /// Steps 1 to 6, by the thread whose request succeeded.
+    fn finalize_claimed(&self, deadline: &Deadline) -> Result<(), FinalizeError> {
+        let core = &self.core;
+        let id = core.trace_id();
+
+        // 1. Non-daemon threads.
+        match core.threads.close_and_wait(deadline) {
+            Ok(daemons) => {
+                trace_event!(id, "finalize.threads", "no non-daemon thread runs", format_args!("daemon={daemons}"))
+            }
+            Err(threads) => {
+                let word = core.lifecycle.abandon();
+                trace_event!(id, "finalize.threads", format_args!("timed out: {threads} running"), word);
+                return Err(FinalizeError::ThreadsOutstanding { threads });
+            }
+        }
+
+        // 2. At-exit callbacks, attached, newest first (as `atexit` runs them).
+        let callbacks = std::mem::take(&mut *core.at_exit.lock());
+        let ran = callbacks.len();
+        if ran > 0 {
+            let token = thread_state::ensure_finalizer(core);
+            for callback in callbacks.into_iter().rev() {
+                callback(token.attached());
+            }
+            token.close();
+        }
+        trace_event!(id, "finalize.atexit", format_args!("ran {ran} callback(s)"), "");
+
+        // 3. Guards: wait for zero, then Finalizing in the same CAS.
+        let entered = core.lifecycle.begin_finalizing(deadline, |word| {
+            trace_event!(id, "finalize.wait", "blocked until no guard is held", word);
+        });
+        match entered {
+            Ok(word) => trace_event!(id, "finalize.begin", "ok: no guard can be taken now", word),
+            Err((WaitFailed::TimedOut { guards }, _)) => {
+                let sites = core.guard_sites.as_ref().map(|s| s.snapshot());
+                let word = core.lifecycle.abandon();
+                core.threads.reopen();
+                trace_event!(id, "finalize.wait", format_args!("timed out: {guards} guard(s) held"), word);
+                return Err(FinalizeError::GuardsOutstanding(Outstanding { interpreter: core.id, guards, sites }));
+            }
+        }
+
+        // 4. The main interpreter ends the others first.
+        if core.id == InterpreterId::MAIN {
+            let others = core.runtime.finalize_subinterpreters(deadline);
+            trace_event!(id, "finalize.subinterpreters", format_args!("finalized {others}"), "");
+        }
+
+        // 5. Teardown under the interpreter's GIL: an attached daemon thread
+        //    (which began before Finalizing) finishes its step first.
+        let token = thread_state::ensure_finalizer(core);
+        let state = core.take_state();
+        let values = state.as_ref().map_or(0, |s| s.len());
+        drop(state);
+        token.close();
+        trace_event!(id, "finalize.teardown", format_args!("values dropped: {values}"), "state=gone");
+
+        // 6. Gone.
+        core.runtime.interpreter_finalized(core);
+        let word = core.lifecycle.mark_finalized();
+        trace_event!(id, "finalize.done", "ok", word);
+        Ok(())
+    }
+}

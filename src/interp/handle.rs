@@ -1,0 +1,237 @@
+//! The [`Interpreter`] handle and PEP 554's operations on it: guards and
+//! views, `run`, `is_running`, at-exit callbacks and `destroy`.
+use super::core::{Core, CLOSING, IDLE, RUNNING_CODE};
+use super::{InterpreterId, Phase};
+use crate::config::Config;
+use crate::guard::{Guard, GuardError, OwnedGuard};
+use crate::sync::atomic::Ordering;
+use crate::sync::Arc;
+use crate::trace_event;
+use crate::{Attached, FinalizeError, View};
+use std::fmt;
+use std::panic::{self, AssertUnwindSafe, Location};
+
+/// A handle to an interpreter. Cloning it is cheap; it does not keep the
+/// interpreter from finalizing (a [`Guard`] does).
+#[derive(Clone)]
+pub struct Interpreter {
+    pub(crate) core: Arc<Core>,
+}
+
+/// Why [`Interpreter::run`] did not return the closure's value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunError {
+    /// Another `run` on this interpreter is in progress (or it is being
+    /// destroyed).
+    AlreadyRunning(InterpreterId),
+    /// The interpreter is finalizing or gone.
+    Unavailable(GuardError),
+    /// The closure panicked; the panic stayed in the interpreter and only
+    /// this summary crosses back (CPython's `ExecutionFailed` with its
+    /// exception summary).
+    Failed {
+        /// The interpreter it ran in.
+        interpreter: InterpreterId,
+        /// The panic's message.
+        summary: String,
+    },
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::AlreadyRunning(id) => write!(f, "{id} is already running"),
+            Self::Unavailable(e) => write!(f, "cannot run: {e}"),
+            Self::Failed { interpreter, summary } => write!(f, "the code run in {interpreter} failed: {summary}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+/// Why [`Interpreter::destroy`] refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DestroyError {
+    /// No interpreter with this id (it may have been destroyed already).
+    NotFound(InterpreterId),
+    /// A `run` is in progress in it.
+    Running(InterpreterId),
+    /// The calling thread is attached to it.
+    Current(InterpreterId),
+    /// Finalization failed (another destroy or finalize got there first, or
+    /// it timed out).
+    Finalize(FinalizeError),
+}
+
+impl fmt::Display for DestroyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotFound(id) => write!(f, "{id} not found"),
+            Self::Running(id) => write!(f, "{id} is running: it may not be destroyed"),
+            Self::Current(id) => write!(f, "cannot destroy {id}: it is the current interpreter"),
+            Self::Finalize(e) => write!(f, "cannot destroy: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for DestroyError {}
+
+impl Interpreter {
+    pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+
+    /// Its id.
+    pub fn id(&self) -> InterpreterId {
+        self.core.id
+    }
+
+    /// Its configuration.
+    pub fn config(&self) -> &Config {
+        &self.core.config
+    }
+
+    /// Its phase right now (it may change as soon as this returns).
+    pub fn phase(&self) -> Phase {
+        self.core.lifecycle.phase()
+    }
+
+    /// Whether a [`run`](Self::run) is in progress in it
+    /// (`Interpreter.is_running()`).
+    pub fn is_running(&self) -> bool {
+        self.core.is_running_code()
+    }
+
+    /// How many of its threads are running right now: (non-daemon, daemon).
+    pub fn threads_running(&self) -> (usize, usize) {
+        self.core.threads.running()
+    }
+
+    /// Whether this is the main interpreter.
+    pub fn is_main(&self) -> bool {
+        self.core.id == InterpreterId::MAIN
+    }
+
+    /// Takes a guard borrowing this handle: the interpreter cannot begin
+    /// finalization until it is dropped. Fails once finalization has begun.
+    #[track_caller]
+    #[inline]
+    pub fn guard(&self) -> Result<Guard<'_>, GuardError> {
+        Guard::acquire(&self.core, Location::caller())
+    }
+
+    /// Takes a guard that owns its reference to the interpreter.
+    #[track_caller]
+    pub fn guard_owned(&self) -> Result<OwnedGuard, GuardError> {
+        OwnedGuard::acquire(&self.core, Location::caller())
+    }
+
+    /// A weak handle that can be promoted to a guard while the interpreter
+    /// runs, and stays valid after it is gone.
+    pub fn view(&self) -> View {
+        View::new(&self.core)
+    }
+
+    /// Runs `f` in this interpreter: the calling thread attaches to it
+    /// (switching away from whatever it was attached to), runs `f`, and
+    /// switches back. The value crosses back; it is `'static`, so nothing
+    /// borrowed from the interpreter (which lives as long as the [`Attached`]
+    /// proof) can escape. A panic in `f` stays in the interpreter and comes
+    /// back as [`RunError::Failed`] with its message.
+    ///
+    /// A second `run` on the same interpreter while one is in progress, from
+    /// any thread, is [`RunError::AlreadyRunning`].
+    pub fn run<R, F>(&self, f: F) -> Result<R, RunError>
+    where
+        F: FnOnce(Attached<'_>) -> R,
+        R: Send + 'static,
+    {
+        let core = &self.core;
+        // Acquire on success: pairs with the Release store that ended the
+        // previous run, whose effects this run may build on.
+        if let Err(actual) = core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Acquire, Ordering::Relaxed) {
+            trace_event!(core.trace_id(), "interp.run", "refused: already running", activity_name(actual));
+            return Err(RunError::AlreadyRunning(core.id));
+        }
+        trace_event!(core.trace_id(), "interp.run", "started", "running=true");
+        let result = match self.guard() {
+            Err(e) => Err(RunError::Unavailable(e)),
+            Ok(guard) => guard.with_gil(|py| {
+                panic::catch_unwind(AssertUnwindSafe(|| f(py))).map_err(|payload| RunError::Failed {
+                    interpreter: core.id,
+                    summary: crate::trace::session::panic_message(&*payload),
+                })
+            }),
+        };
+        // Release: pairs with the Acquire CAS of the next run or destroy.
+        core.activity.store(IDLE, Ordering::Release);
+        trace_event!(
+            core.trace_id(),
+            "interp.run",
+            if result.is_ok() { "finished" } else { "failed" },
+            "running=false"
+        );
+        result
+    }
+
+    /// Registers `f` to run, attached, when the interpreter finalizes
+    /// (`atexit.register`). Fails once finalization was requested.
+    pub fn at_exit(&self, f: impl FnOnce(Attached<'_>) + Send + 'static) -> Result<(), GuardError> {
+        // Holding a guard keeps finalization from starting while we push.
+        let guard = self.guard()?;
+        if self.core.lifecycle.snapshot().requested() {
+            return Err(GuardError::Finalizing(self.core.id));
+        }
+        self.core.at_exit.lock().push(Box::new(f));
+        drop(guard);
+        Ok(())
+    }
+
+    /// Destroys the interpreter (`Interpreter.close()`): refuses while a
+    /// `run` is in progress or when the calling thread is attached to it,
+    /// then finalizes it. See [`finalize`](Self::finalize).
+    pub fn destroy(&self) -> Result<(), DestroyError> {
+        let core = &self.core;
+        if crate::thread_state::involves(core) {
+            return Err(DestroyError::Current(core.id));
+        }
+        // Acquire on success: pairs with the Release store that ended a run.
+        match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Acquire, Ordering::Relaxed) {
+            Ok(_) => {}
+            Err(RUNNING_CODE) => {
+                trace_event!(core.trace_id(), "interp.destroy", "refused: running", "running=true");
+                return Err(DestroyError::Running(core.id));
+            }
+            Err(_) => return Err(DestroyError::Finalize(FinalizeError::AlreadyFinalizing)),
+        }
+        let result = self.finalize().map_err(DestroyError::Finalize);
+        if result.is_err() {
+            // The interpreter runs on (or someone else finalizes it).
+            core.activity.store(IDLE, Ordering::Release);
+        }
+        trace_event!(core.trace_id(), "interp.destroy", if result.is_ok() { "ok" } else { "failed" }, "");
+        result
+    }
+}
+
+fn activity_name(activity: usize) -> &'static str {
+    match activity {
+        RUNNING_CODE => "running=true",
+        CLOSING => "destroying",
+        _ => "idle",
+    }
+}
+
+impl PartialEq for Interpreter {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.core, &other.core)
+    }
+}
+
+impl Eq for Interpreter {}
+
+impl fmt::Debug for Interpreter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interpreter").field("id", &self.core.id).field("phase", &self.phase()).finish()
+    }
+}

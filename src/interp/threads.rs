@@ -1,0 +1,207 @@
+//! Threads an interpreter starts (CPython's `threading` threads), daemon and
+//! non-daemon.
+//!
+//! Finalization's first step waits for the non-daemon threads to finish;
+//! daemon threads are not waited for. Every attach of an interpreter thread
+//! takes a guard first, so a daemon thread that tries to attach once
+//! finalization has begun gets a typed error ([`GuardError`]) where CPython
+//! would hang it forever, and one that is attached when finalization begins
+//! holds the finalizer off until it detaches.
+//!
+//! | field        | meaning                                             |
+//! |--------------|-----------------------------------------------------|
+//! | `non_daemon` | non-daemon threads started and not yet finished     |
+//! | `daemon`     | daemon threads started and not yet finished         |
+//! | `closed`     | the finalizer is waiting: no thread may be started  |
+//!
+//! All three live under one mutex, so "the finalizer saw no non-daemon
+//! thread" and "a new non-daemon thread was counted" cannot both happen.
+use super::core::Core;
+use super::{Interpreter, InterpreterId};
+use crate::guard::{Guard, GuardError};
+use crate::sync::time::Deadline;
+use crate::sync::{thread, Arc, Condvar, Mutex};
+use crate::trace_event;
+use crate::Attached;
+use std::fmt;
+use std::panic::Location;
+
+/// Whether finalization waits for a thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ThreadKind {
+    /// Finalization waits for it to finish.
+    NonDaemon,
+    /// Finalization does not wait; it cannot attach once finalization began.
+    Daemon,
+}
+
+/// Why a thread could not be started.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SpawnError {
+    /// The interpreter's config does not allow threads.
+    ThreadsNotAllowed(InterpreterId),
+    /// The interpreter's config does not allow daemon threads.
+    DaemonThreadsNotAllowed(InterpreterId),
+    /// The interpreter is finalizing (or gone).
+    Finalizing(InterpreterId),
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ThreadsNotAllowed(id) => write!(f, "{id} does not allow threads"),
+            Self::DaemonThreadsNotAllowed(id) => write!(f, "{id} does not allow daemon threads"),
+            Self::Finalizing(id) => write!(f, "{id} is finalizing: no thread can be started"),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+#[derive(Default)]
+struct Counts {
+    non_daemon: usize,
+    daemon: usize,
+    closed: bool,
+}
+
+/// An interpreter's thread bookkeeping.
+#[derive(Default)]
+pub(crate) struct Threads {
+    counts: Mutex<Counts>,
+    finished: Condvar,
+}
+
+impl Threads {
+    /// Closes the door to new threads and waits until no non-daemon thread
+    /// runs. On timeout, opens the door again and returns how many remain.
+    pub(crate) fn close_and_wait(&self, deadline: &Deadline) -> Result<usize, usize> {
+        let mut counts = self.counts.lock();
+        counts.closed = true;
+        while counts.non_daemon > 0 {
+            if self.finished.wait_until(&mut counts, deadline) && counts.non_daemon > 0 {
+                counts.closed = false;
+                return Err(counts.non_daemon);
+            }
+        }
+        Ok(counts.daemon)
+    }
+
+    /// Opens the door again (a finalization that gave up).
+    pub(crate) fn reopen(&self) {
+        self.counts.lock().closed = false;
+    }
+
+    /// How many threads of each kind are running (non-daemon, daemon).
+    pub(crate) fn running(&self) -> (usize, usize) {
+        let counts = self.counts.lock();
+        (counts.non_daemon, counts.daemon)
+    }
+}
+
+/// Uncounts a thread when it ends, even by panic.
+struct Finished {
+    core: Arc<Core>,
+    kind: ThreadKind,
+}
+
+impl Drop for Finished {
+    fn drop(&mut self) {
+        let threads = &self.core.threads;
+        let mut counts = threads.counts.lock();
+        match self.kind {
+            ThreadKind::NonDaemon => counts.non_daemon -= 1,
+            ThreadKind::Daemon => counts.daemon -= 1,
+        }
+        if counts.non_daemon == 0 {
+            threads.finished.notify_all();
+        }
+    }
+}
+
+/// What an interpreter thread's body gets: its way to attach.
+pub struct InterpreterThread {
+    core: Arc<Core>,
+    kind: ThreadKind,
+}
+
+impl InterpreterThread {
+    /// The interpreter this thread belongs to.
+    pub fn interpreter_id(&self) -> InterpreterId {
+        self.core.id
+    }
+
+    /// Daemon or not.
+    pub fn kind(&self) -> ThreadKind {
+        self.kind
+    }
+
+    /// Attaches to the interpreter (a guard, then its GIL), runs `f`, and
+    /// detaches. Fails, without running `f`, once finalization has begun:
+    /// the typed error where CPython hangs the thread forever.
+    #[track_caller]
+    pub fn attach<R>(&self, f: impl FnOnce(Attached<'_>) -> R) -> Result<R, GuardError> {
+        let guard = match Guard::acquire(&self.core, Location::caller()) {
+            Ok(guard) => guard,
+            Err(error) => {
+                trace_event!(self.core.trace_id(), "thread.attach", format_args!("refused: {error}"), "");
+                return Err(error);
+            }
+        };
+        Ok(guard.with_gil(f))
+    }
+}
+
+impl fmt::Debug for InterpreterThread {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InterpreterThread").field("interpreter", &self.core.id).field("kind", &self.kind).finish()
+    }
+}
+
+impl Interpreter {
+    /// Starts a thread that belongs to this interpreter (`threading.Thread`),
+    /// named `name` in traces. Non-daemon threads are waited for by
+    /// finalization; daemon threads are not, and their attaches fail once
+    /// finalization has begun.
+    pub fn spawn_thread<T, F>(
+        &self,
+        kind: ThreadKind,
+        name: impl Into<String>,
+        body: F,
+    ) -> Result<thread::JoinHandle<T>, SpawnError>
+    where
+        F: FnOnce(&InterpreterThread) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let core = &self.core;
+        if !core.config.allow_threads {
+            return Err(SpawnError::ThreadsNotAllowed(core.id));
+        }
+        if kind == ThreadKind::Daemon && !core.config.allow_daemon_threads {
+            return Err(SpawnError::DaemonThreadsNotAllowed(core.id));
+        }
+        {
+            let mut counts = core.threads.counts.lock();
+            if counts.closed || core.lifecycle.phase() != super::Phase::Running {
+                trace_event!(core.trace_id(), "thread.spawn", "refused: finalizing", "");
+                return Err(SpawnError::Finalizing(core.id));
+            }
+            match kind {
+                ThreadKind::NonDaemon => counts.non_daemon += 1,
+                ThreadKind::Daemon => counts.daemon += 1,
+            }
+            trace_event!(
+                core.trace_id(),
+                "thread.spawn",
+                format_args!("ok: {kind:?}"),
+                format_args!("non-daemon={} daemon={}", counts.non_daemon, counts.daemon)
+            );
+        }
+        let core = Arc::clone(core);
+        Ok(thread::spawn_named(name, move || {
+            let _finished = Finished { core: Arc::clone(&core), kind };
+            crate::thread_state::set_home(&core);
+            body(&InterpreterThread { core, kind })
+        }))
+    }
+}

@@ -1,0 +1,597 @@
+//! Thread states: attaching a thread to an interpreter (PEP 684), and
+//! PEP 788's `PyThreadState_Ensure` / `PyThreadState_Release`.
+//!
+//! A thread acts on an interpreter only while **attached** to it: attaching
+//! takes the interpreter's GIL, detaching releases it. The proof that the
+//! calling thread is attached is an [`Attached`] value, which every API that
+//! touches an interpreter's state requires. Every attachment is backed by a
+//! guard (a [`Guard`], an [`OwnedGuard`], or the guard an interpreter thread
+//! takes for each attach), so an attached thread's interpreter cannot begin
+//! finalizing under it, and re-attaching after
+//! [`Attached::allow_threads`] cannot fail.
+//!
+//! # Ensure and release
+//!
+//! [`ensure`] follows PEP 788 exactly:
+//!
+//! | case | the calling thread                                               | ensure does                              | release does                                   |
+//! |------|------------------------------------------------------------------|------------------------------------------|------------------------------------------------|
+//! | 1    | is attached to that interpreter                                  | counts +1 on the attached thread state   | counts −1                                      |
+//! | 2    | is not attached, and its own (home) thread state is for it       | re-attaches that thread state, +1        | counts −1, detaches                            |
+//! | 3    | otherwise (not attached, or attached to another interpreter)     | detaches the current one, creates a new thread state owned by ensure, attaches it | counts −1; at zero deletes it; re-attaches the previous one |
+//!
+//! The [`Token`] remembers the previous thread state; releasing it restores
+//! that state. CPython's fatal error for a release below zero cannot happen
+//! here: a token is consumed by its release. Tokens are released innermost
+//! first; [`Token::release`] of an outer token while inner ones are
+//! outstanding is a typed error ([`ReleaseError::NotInnermost`]), and
+//! dropping one out of order defers its release until the inner ones are
+//! released. [`ensure_from_view`] takes a guard from a view and holds it
+//! until the token is released.
+//!
+//! # The per-thread record
+//!
+//! | field      | meaning                                                                   |
+//! |------------|---------------------------------------------------------------------------|
+//! | `slots`    | this thread's thread states: interpreter, count, owned-by-ensure           |
+//! | `attached` | the slot attached now (its interpreter's GIL is held by this thread)      |
+//! | `home`     | the thread's own thread state, the one case 2 re-attaches (CPython's gilstate slot) |
+//! | `tokens`   | outstanding tokens, innermost last, each with its previous slot           |
+//!
+//! The record is a facade thread-local: one per model thread under loom and
+//! shuttle, one per OS thread in production. It is touched only by its own
+//! thread, so it needs no synchronization; the GILs it takes and releases do
+//! the cross-thread work.
+//!
+//! # Races considered
+//!
+//! - *Attach vs finalization.* An attachment is guard-backed: the guard is
+//!   taken before the GIL, so a finalizer either refused the guard (and the
+//!   attach fails with [`AttachError`]) or waits for it. Teardown runs with
+//!   the interpreter's GIL held by the finalizer.
+//! - *Switching interpreters that share a GIL.* Case 3 releases the current
+//!   GIL before taking the new one, so switching between two interpreters
+//!   that share the main GIL cannot self-deadlock.
+//!
+//! Page: `docs/lifecycle.md#thread-states`. Scenarios:
+//! `models/lifecycle/thread_states.rs`. SPIN spec: `proofs/thread_state.pml`.
+use crate::guard::{Guard, GuardError, OwnedGuard};
+use crate::interp::{Core, Interpreter, InterpreterId, InterpreterState};
+use crate::sync::Arc;
+use crate::trace_event;
+use crate::View;
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::panic::Location;
+
+crate::sync::thread::thread_local! {
+    static THREAD: RefCell<PerThread> = RefCell::new(PerThread::default());
+}
+
+#[derive(Default)]
+struct PerThread {
+    slots: Vec<Option<Slot>>,
+    attached: Option<usize>,
+    home: Option<usize>,
+    tokens: Vec<Entry>,
+    next_serial: u64,
+}
+
+struct Slot {
+    core: Arc<Core>,
+    /// Outstanding tokens on this thread state.
+    count: usize,
+    /// Created by `ensure` (case 3): deleted when its count reaches zero.
+    owned: bool,
+}
+
+struct Entry {
+    serial: u64,
+    slot: usize,
+    previous: Option<usize>,
+    /// Dropped out of order: released once the inner tokens are.
+    deferred: bool,
+}
+
+impl PerThread {
+    fn slot(&self, i: usize) -> &Slot {
+        self.slots[i].as_ref().expect("a referenced thread state is alive")
+    }
+
+    fn slot_mut(&mut self, i: usize) -> &mut Slot {
+        self.slots[i].as_mut().expect("a referenced thread state is alive")
+    }
+
+    fn insert(&mut self, slot: Slot) -> usize {
+        match self.slots.iter().position(Option::is_none) {
+            Some(i) => {
+                self.slots[i] = Some(slot);
+                i
+            }
+            None => {
+                self.slots.push(Some(slot));
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    fn attached_core(&self) -> Option<&Arc<Core>> {
+        self.attached.map(|i| &self.slot(i).core)
+    }
+}
+
+fn with_thread<R>(f: impl FnOnce(&mut PerThread) -> R) -> R {
+    THREAD.with(|t| f(&mut t.borrow_mut()))
+}
+
+/// Takes `core`'s GIL and records `slot` as attached. The GIL is taken
+/// outside the record's borrow: blocking while borrowed would be harmless
+/// (only this thread uses it) but the trace recorder may look at it.
+fn attach(slot: usize, core: &Core) {
+    core.gil.acquire(core.id);
+    with_thread(|t| t.attached = Some(slot));
+}
+
+/// Releases the attached slot's GIL.
+fn detach(slot: usize, core: &Core) {
+    with_thread(|t| {
+        debug_assert_eq!(t.attached, Some(slot));
+        t.attached = None;
+    });
+    core.gil.release(core.id);
+}
+
+enum Plan {
+    Reuse(usize),
+    Reattach(usize),
+    Create { previous: Option<(usize, Arc<Core>)> },
+}
+
+/// Attaches the calling thread to the guarded interpreter
+/// (`PyThreadState_Ensure`): see the [module docs](self) for the three
+/// cases. The token borrows the guard, so the guard outlives it.
+///
+/// ```
+/// let runtime = xinterp::Runtime::new();
+/// let sub = runtime.create()?;
+/// let guard = sub.guard()?;
+/// let token = xinterp::thread_state::ensure(&guard);
+/// token.attached().with_state(|s| s.insert("k", 1_u8))?;
+/// token.release()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// A token stays on its thread:
+///
+/// ```compile_fail
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard_owned().unwrap();
+/// let token = xinterp::thread_state::ensure_owned(&guard);
+/// std::thread::spawn(move || drop(token)); // error: `Token` is not `Send`
+/// ```
+pub fn ensure<'g>(guard: &'g Guard<'_>) -> Token<'g> {
+    ensure_core(guard.core_arc(), None)
+}
+
+/// [`ensure`] for an [`OwnedGuard`].
+pub fn ensure_owned(guard: &OwnedGuard) -> Token<'_> {
+    ensure_core(guard.core_arc(), None)
+}
+
+/// Attaches the finalizer to the interpreter it finalizes, without a guard
+/// (none can be taken once finalization is requested under the drain policy,
+/// and none is needed: the finalizer is the one that would wait for it).
+pub(crate) fn ensure_finalizer(core: &Arc<Core>) -> Token<'_> {
+    ensure_core(core, None)
+}
+
+/// Takes a guard from the view and attaches the calling thread
+/// (`PyThreadState_EnsureFromView`); the guard is held until the token is
+/// released. Fails if the interpreter is finalizing or gone.
+#[track_caller]
+pub fn ensure_from_view(view: &View) -> Result<Token<'static>, GuardError> {
+    let guard = OwnedGuard::acquire(view.core(), Location::caller())?;
+    let core = Arc::clone(view.core());
+    Ok(ensure_arc(core, Some(guard)))
+}
+
+fn ensure_core<'g>(core: &'g Arc<Core>, hold: Option<OwnedGuard>) -> Token<'g> {
+    let serial = ensure_slot(core);
+    Token { serial, core: CoreRef::Borrowed(core), _implicit_guard: hold, done: false, _not_send: PhantomData }
+}
+
+fn ensure_arc(core: Arc<Core>, hold: Option<OwnedGuard>) -> Token<'static> {
+    let serial = ensure_slot(&core);
+    Token { serial, core: CoreRef::Owned(core), _implicit_guard: hold, done: false, _not_send: PhantomData }
+}
+
+fn ensure_slot(core: &Arc<Core>) -> u64 {
+    let plan = with_thread(|t| {
+        if let Some(a) = t.attached {
+            if Arc::ptr_eq(&t.slot(a).core, core) {
+                return Plan::Reuse(a);
+            }
+            return Plan::Create { previous: Some((a, Arc::clone(&t.slot(a).core))) };
+        }
+        match t.home {
+            Some(h) if Arc::ptr_eq(&t.slot(h).core, core) => Plan::Reattach(h),
+            _ => Plan::Create { previous: None },
+        }
+    });
+    let (slot, previous, how) = match plan {
+        Plan::Reuse(a) => (a, Some(a), "reused the attached thread state"),
+        Plan::Reattach(h) => {
+            attach(h, core);
+            (h, None, "re-attached this thread's thread state")
+        }
+        Plan::Create { previous } => {
+            if let Some((p, previous_core)) = &previous {
+                detach(*p, previous_core);
+            }
+            let s = with_thread(|t| {
+                let s = t.insert(Slot { core: Arc::clone(core), count: 0, owned: true });
+                t.home.get_or_insert(s);
+                s
+            });
+            attach(s, core);
+            (s, previous.map(|(p, _)| p), "created a thread state (owned by ensure)")
+        }
+    };
+    let (serial, count) = with_thread(|t| {
+        let slot_ref = t.slot_mut(slot);
+        slot_ref.count += 1;
+        let count = slot_ref.count;
+        let serial = t.next_serial;
+        t.next_serial += 1;
+        t.tokens.push(Entry { serial, slot, previous, deferred: false });
+        (serial, count)
+    });
+    trace_event!(core.trace_id(), "threadstate.ensure", how, format_args!("count={count}"));
+    serial
+}
+
+/// Releases `serial`'s entry, and every deferred entry it uncovers.
+fn release_serial(serial: u64, explicit: bool) -> Result<(), ReleaseError> {
+    let innermost = with_thread(|t| {
+        let i = t.tokens.iter().position(|e| e.serial == serial).expect("a token's entry exists until released");
+        if i + 1 == t.tokens.len() {
+            return true;
+        }
+        if !explicit {
+            t.tokens[i].deferred = true;
+        }
+        false
+    });
+    if !innermost {
+        return Err(ReleaseError::NotInnermost);
+    }
+    let mut result = Ok(());
+    loop {
+        let entry = with_thread(|t| t.tokens.pop()).expect("checked above");
+        if let Err(e) = finish(entry) {
+            result = Err(e);
+        }
+        if !with_thread(|t| t.tokens.last().is_some_and(|e| e.deferred)) {
+            return result;
+        }
+    }
+}
+
+/// Undoes one ensure: counts −1, deletes an owned thread state at zero,
+/// and restores the previous thread state.
+fn finish(entry: Entry) -> Result<(), ReleaseError> {
+    let (core, count, delete, was_attached) = with_thread(|t| {
+        let slot = t.slot_mut(entry.slot);
+        slot.count -= 1;
+        let (count, owned, core) = (slot.count, slot.owned, Arc::clone(&slot.core));
+        (core, count, count == 0 && owned, t.attached == Some(entry.slot))
+    });
+    if was_attached && entry.previous != Some(entry.slot) {
+        detach(entry.slot, &core);
+    }
+    if delete {
+        with_thread(|t| {
+            t.slots[entry.slot] = None;
+            if t.home == Some(entry.slot) {
+                t.home = None;
+            }
+        });
+    }
+    trace_event!(
+        core.trace_id(),
+        "threadstate.release",
+        if delete { "deleted the thread state" } else { "ok" },
+        format_args!("count={count}")
+    );
+    let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {
+        return Ok(());
+    };
+    let previous_core = with_thread(|t| t.slots[previous].as_ref().map(|s| Arc::clone(&s.core)));
+    let Some(previous_core) = previous_core else {
+        return Err(ReleaseError::PreviousGone(None));
+    };
+    // The previous thread state was attached when this token was taken. Its
+    // interpreter is normally held by an outer token's guard; if that token
+    // was dropped out of order, it may have begun finalizing: then the
+    // thread stays detached rather than attach to it.
+    match previous_core.lifecycle.acquire() {
+        Ok(_) => {
+            attach(previous, &previous_core);
+            previous_core.lifecycle.release();
+            Ok(())
+        }
+        Err(_) => Err(ReleaseError::PreviousGone(Some(previous_core.id))),
+    }
+}
+
+/// Proof that the calling thread is attached to an interpreter and holds
+/// its GIL: what APIs that touch interpreter state require. Not `Send`:
+/// it stays on the thread that is attached.
+///
+/// ```compile_fail
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// guard.with_gil(|py| {
+///     // error: `Attached` cannot be sent to another thread
+///     std::thread::spawn(move || py.interpreter_id());
+/// });
+/// ```
+///
+/// While the GIL is released ([`allow_threads`](Attached::allow_threads)),
+/// the closure cannot use it either:
+///
+/// ```compile_fail
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// guard.with_gil(|py| {
+///     py.allow_threads(|| py.interpreter_id()); // error: `Attached` is not `Send`
+/// });
+/// ```
+///
+/// The same calls, with the proof used where it is valid, compile:
+///
+/// ```
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// guard.with_gil(|py| {
+///     let id = py.interpreter_id();
+///     let doubled = py.allow_threads(move || id.get() * 2);
+///     py.with_state(|s| s.insert("doubled", doubled)).unwrap();
+/// });
+/// ```
+#[derive(Clone, Copy)]
+pub struct Attached<'a> {
+    core: &'a Arc<Core>,
+    _not_send: PhantomData<*const ()>,
+}
+
+/// An [`Attached`] was used while its interpreter was not the one the
+/// calling thread is attached to (an inner [`ensure`] switched to another
+/// interpreter, or the thread detached).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NotAttached(pub InterpreterId);
+
+impl fmt::Display for NotAttached {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the calling thread is not attached to {} right now", self.0)
+    }
+}
+
+impl std::error::Error for NotAttached {}
+
+impl<'a> Attached<'a> {
+    pub(crate) fn new(core: &'a Arc<Core>) -> Self {
+        Self { core, _not_send: PhantomData }
+    }
+
+    /// The interpreter attached to.
+    pub fn interpreter_id(&self) -> InterpreterId {
+        self.core.id
+    }
+
+    /// A handle to the interpreter attached to.
+    pub fn interpreter(&self) -> Interpreter {
+        Interpreter::from_core(Arc::clone(self.core))
+    }
+
+    /// Whether this proof is current: the calling thread is attached to its
+    /// interpreter right now.
+    pub fn check(&self) -> Result<(), NotAttached> {
+        let current = with_thread(|t| t.attached_core().is_some_and(|c| Arc::ptr_eq(c, self.core)));
+        if current {
+            Ok(())
+        } else {
+            Err(NotAttached(self.core.id))
+        }
+    }
+
+    /// Runs `f` on the interpreter's state (its dict), under its GIL.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut InterpreterState) -> R) -> Result<R, NotAttached> {
+        self.check()?;
+        Ok(self.core.with_state(f))
+    }
+
+    /// A guard on the attached interpreter (`PyInterpreterGuard_FromCurrent`).
+    #[track_caller]
+    pub fn guard(&self) -> Result<Guard<'a>, GuardError> {
+        Guard::acquire(self.core, Location::caller())
+    }
+
+    /// A view of the attached interpreter (`PyInterpreterView_FromCurrent`).
+    pub fn view(&self) -> View {
+        View::new(self.core)
+    }
+
+    /// Releases the GIL while `f` runs (`Py_BEGIN_ALLOW_THREADS` …
+    /// `Py_END_ALLOW_THREADS`), then re-attaches. `f` must be `Send`, so it
+    /// cannot capture this proof (or any other). Re-attaching cannot fail:
+    /// the attachment is guard-backed.
+    pub fn allow_threads<R, F>(&self, f: F) -> R
+    where
+        F: FnOnce() -> R + Send,
+        R: Send,
+    {
+        let slot = with_thread(|t| t.attached).filter(|_| self.check().is_ok());
+        let Some(slot) = slot else {
+            // Not attached to this interpreter right now: nothing to release.
+            return f();
+        };
+        detach(slot, self.core);
+        trace_event!(self.core.trace_id(), "threadstate.detach", "allow_threads", "");
+        let result = f();
+        attach(slot, self.core);
+        trace_event!(self.core.trace_id(), "threadstate.attach", "allow_threads ended", "");
+        result
+    }
+}
+
+impl fmt::Debug for Attached<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attached").field("interpreter", &self.core.id).finish()
+    }
+}
+
+enum CoreRef<'g> {
+    Borrowed(&'g Arc<Core>),
+    Owned(Arc<Core>),
+}
+
+/// What [`ensure`] returns: the calling thread is attached until it is
+/// released (`PyThreadStateToken`). Dropping it releases it.
+#[must_use = "dropping the token releases the thread state at once"]
+pub struct Token<'g> {
+    serial: u64,
+    core: CoreRef<'g>,
+    /// An implicit guard (`ensure_from_view`), released after the thread
+    /// state, so the interpreter stays guarded until the thread detached.
+    _implicit_guard: Option<OwnedGuard>,
+    /// Released explicitly: `Drop` has nothing left to do.
+    done: bool,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Token<'_> {
+    fn core(&self) -> &Arc<Core> {
+        match &self.core {
+            CoreRef::Borrowed(core) => core,
+            CoreRef::Owned(core) => core,
+        }
+    }
+
+    /// The interpreter this token attached to.
+    pub fn interpreter_id(&self) -> InterpreterId {
+        self.core().id
+    }
+
+    /// The proof that the thread is attached.
+    pub fn attached(&self) -> Attached<'_> {
+        Attached::new(self.core())
+    }
+
+    /// Releases the thread state (`PyThreadState_Release`): counts −1,
+    /// deletes it if ensure created it and the count reached zero, and
+    /// restores the thread state that was attached before. Only the
+    /// innermost outstanding token can be released at once; releasing an
+    /// outer one returns [`ReleaseError::NotInnermost`] and defers it until
+    /// the inner ones are released.
+    pub fn release(mut self) -> Result<(), ReleaseError> {
+        let result = release_serial(self.serial, true);
+        if result != Err(ReleaseError::NotInnermost) {
+            self.done = true;
+        }
+        result
+    }
+
+    /// Releases the thread state, ignoring a failure to restore the previous
+    /// one (the same as dropping the token).
+    pub fn close(self) {}
+}
+
+impl Drop for Token<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Out of order: deferred. A failed restore leaves the thread
+            // detached, which `Attached::check` reports to later users.
+            let _ = release_serial(self.serial, false);
+        }
+        // `_implicit_guard` drops after this body: the thread has
+        // detached before its interpreter may finalize.
+    }
+}
+
+impl fmt::Debug for Token<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token").field("interpreter", &self.core().id).field("serial", &self.serial).finish()
+    }
+}
+
+/// Why a [`Token::release`] failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleaseError {
+    /// Inner tokens are still outstanding. The token's release is
+    /// deferred: it happens when the inner ones are released.
+    NotInnermost,
+    /// The thread state was released, but the one attached before could not
+    /// be restored: its interpreter has begun finalizing (or, with `None`,
+    /// its thread state is gone). The thread is left detached.
+    PreviousGone(Option<InterpreterId>),
+}
+
+impl fmt::Display for ReleaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotInnermost => f.write_str("inner thread-state tokens are still outstanding"),
+            Self::PreviousGone(Some(id)) => {
+                write!(f, "released, but the previous thread state's {id} is finalizing: left detached")
+            }
+            Self::PreviousGone(None) => f.write_str("released, but the previous thread state is gone: left detached"),
+        }
+    }
+}
+
+impl std::error::Error for ReleaseError {}
+
+/// The interpreter the calling thread is attached to, if any
+/// (`interpreters.get_current()`).
+pub fn current() -> Option<Interpreter> {
+    with_thread(|t| t.attached_core().map(|c| Interpreter::from_core(Arc::clone(c))))
+}
+
+/// The id of the interpreter the calling thread is attached to, if any.
+pub fn current_id() -> Option<InterpreterId> {
+    with_thread(|t| t.attached_core().map(|c| c.id))
+}
+
+/// Whether the calling thread is attached to `core`, or has an outstanding
+/// token on it (either would make a finalization of `core` wait for itself).
+pub(crate) fn involves(core: &Arc<Core>) -> bool {
+    with_thread(|t| {
+        t.attached_core().is_some_and(|c| Arc::ptr_eq(c, core))
+            || t.tokens.iter().any(|e| t.slots[e.slot].as_ref().is_some_and(|s| Arc::ptr_eq(&s.core, core)))
+    })
+}
+
+/// Runs `f` with the calling thread detached from whatever it is attached
+/// to, and re-attaches afterwards: for operations that block (a
+/// finalization waiting for threads, a channel send waiting for its
+/// receiver) and must not hold a GIL meanwhile.
+pub(crate) fn detached<R>(f: impl FnOnce() -> R) -> R {
+    let current = with_thread(|t| t.attached.map(|a| (a, Arc::clone(&t.slot(a).core))));
+    let Some((slot, core)) = current else {
+        return f();
+    };
+    detach(slot, &core);
+    let result = f();
+    attach(slot, &core);
+    result
+}
+
+/// Registers the calling thread's own thread state for `core` (an
+/// interpreter thread's), which ensure's case 2 re-attaches.
+pub(crate) fn set_home(core: &Arc<Core>) {
+    with_thread(|t| {
+        let s = t.insert(Slot { core: Arc::clone(core), count: 0, owned: false });
+        t.home = Some(s);
+    });
+}
