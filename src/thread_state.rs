@@ -162,13 +162,31 @@ enum Plan {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// A token stays on its thread:
+/// A token stays on its thread, and cannot outlive the guard it borrows:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard_owned().unwrap();
 /// let token = xinterp::thread_state::ensure_owned(&guard);
 /// std::thread::spawn(move || drop(token)); // error: `Token` is not `Send`
+/// ```
+///
+/// ```compile_fail,E0505
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// let token = xinterp::thread_state::ensure(&guard);
+/// drop(guard); // error: cannot move out of `guard` because it is borrowed
+/// token.release().unwrap();
+/// ```
+///
+/// Released on the thread that took it, before its guard, it compiles:
+///
+/// ```
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// let token = xinterp::thread_state::ensure(&guard);
+/// token.release().unwrap();
+/// drop(guard);
 /// ```
 pub fn ensure<'g>(guard: &'g Guard<'_>) -> Token<'g> {
     ensure_core(guard.core_arc(), None)
@@ -326,14 +344,36 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
 }
 
 /// Proof that the calling thread is attached to an interpreter and holds
-/// its GIL: what APIs that touch interpreter state require. Not `Send`:
-/// it stays on the thread that is attached.
+/// its GIL: what APIs that touch interpreter state require.
+///
+/// The rules it encodes, each shown failing to compile and then compiling
+/// when followed:
+///
+/// An interpreter's state is reachable only through the proof (a handle or
+/// a guard alone does not give it):
+///
+/// ```compile_fail,E0599
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// guard.with_state(|s| s.len()); // error: no method `with_state` on `Guard`
+/// ```
+///
+/// The proof does not outlive the attachment it came from:
 ///
 /// ```compile_fail
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
+/// let py = guard.with_gil(|py| py); // error: lifetime may not live long enough
+/// py.interpreter_id();
+/// ```
+///
+/// It is not `Send`: it stays on the thread that is attached.
+///
+/// ```compile_fail,E0277
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
 /// guard.with_gil(|py| {
-///     // error: `Attached` cannot be sent to another thread
+///     // error: `*const ()` cannot be sent between threads safely
 ///     std::thread::spawn(move || py.interpreter_id());
 /// });
 /// ```
@@ -341,7 +381,7 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
 /// While the GIL is released ([`allow_threads`](Attached::allow_threads)),
 /// the closure cannot use it either:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
 /// guard.with_gil(|py| {
@@ -349,16 +389,18 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
 /// });
 /// ```
 ///
-/// The same calls, with the proof used where it is valid, compile:
+/// The same, with the proof used where it is valid, compiles:
 ///
 /// ```
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
-/// guard.with_gil(|py| {
+/// let len = guard.with_gil(|py| {
 ///     let id = py.interpreter_id();
-///     let doubled = py.allow_threads(move || id.get() * 2);
+///     let doubled = py.allow_threads(move || id.get() * 2); // values cross, proofs do not
 ///     py.with_state(|s| s.insert("doubled", doubled)).unwrap();
+///     py.with_state(|s| s.len()).unwrap() // a value leaves the attachment
 /// });
+/// assert_eq!(len, 1);
 /// ```
 #[derive(Clone, Copy)]
 pub struct Attached<'a> {
