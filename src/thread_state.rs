@@ -325,14 +325,27 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
     let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {
         return Ok(());
     };
-    let previous_core = with_thread(|t| t.slots[previous].as_ref().map(|s| Arc::clone(&s.core)));
+    let (previous_core, backed) = with_thread(|t| {
+        let core = t.slots[previous].as_ref().map(|s| Arc::clone(&s.core));
+        let backed = t.tokens.iter().any(|e| e.slot == previous && !e.deferred);
+        (core, backed)
+    });
     let Some(previous_core) = previous_core else {
         return Err(ReleaseError::PreviousGone(None));
     };
-    // The previous thread state was attached when this token was taken. Its
-    // interpreter is normally held by an outer token's guard; if that token
-    // was dropped out of order, it may have begun finalizing: then the
-    // thread stays detached rather than attach to it.
+    if backed {
+        // An outstanding token on the previous thread state holds its
+        // interpreter's guard (borrowed or implicit), or is the finalizer's
+        // own: the interpreter cannot be past the guard wait. Re-attach as
+        // `allow_threads` does, without asking the word again (which the
+        // drain policy would refuse while that very guard drains).
+        attach(previous, &previous_core);
+        return Ok(());
+    }
+    // Only a token dropped out of order referred to it: nothing holds its
+    // interpreter any more, and it may have begun finalizing. Attach only if
+    // a guard is admitted now, and only while holding it; after that the GIL
+    // keeps teardown (which takes it) from running under this thread.
     match previous_core.lifecycle.acquire() {
         Ok(_) => {
             attach(previous, &previous_core);

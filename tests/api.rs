@@ -404,6 +404,27 @@ fn drain_policy_lets_non_daemon_threads_finish_their_work() {
 }
 
 #[test]
+fn nested_release_restores_the_outer_state_while_the_finalizer_drains() {
+    let runtime = Runtime::new();
+    let a = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
+    let b = runtime.create().unwrap();
+    let (ga, gb) = (a.guard().unwrap(), b.guard().unwrap());
+    let outer = ensure(&ga);
+    let finalizer = {
+        let a = a.clone();
+        thread::spawn(move || a.finalize())
+    };
+    eventually("the finalizer drains", || a.view().guard().is_err());
+    let inner = ensure(&gb);
+    assert_eq!(inner.release(), Ok(()));
+    assert_eq!(thread_state::current_id(), Some(a.id()), "the outer thread state is back");
+    assert!(outer.attached().with_state(|_| ()).is_ok());
+    outer.release().unwrap();
+    drop((ga, gb));
+    assert_eq!(finalizer.join().unwrap(), Ok(()));
+}
+
+#[test]
 fn cpython_policy_keeps_granting_guards_while_the_finalizer_waits() {
     let runtime = Runtime::new();
     let sub = runtime.create().unwrap();
