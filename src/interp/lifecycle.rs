@@ -215,6 +215,10 @@ pub(crate) enum WaitFailed {
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     word: AtomicUsize,
+    /// The bits of the word before an acquire's `fetch_add` that refuse the
+    /// guard: the phase, and under the drain policy `DRAINING`. Precomputed
+    /// so that admission is one mask and one compare.
+    refuse: usize,
     policy: GuardPolicy,
     /// Closes the sleep/notify window between a finalizer and the last release.
     wait_lock: Mutex<()>,
@@ -223,7 +227,11 @@ pub(crate) struct Lifecycle {
 
 impl Lifecycle {
     pub(crate) fn new(policy: GuardPolicy) -> Self {
-        Self { word: AtomicUsize::new(RUNNING), policy, wait_lock: Mutex::new(()), zero_guards: Condvar::new() }
+        let refuse = match policy {
+            GuardPolicy::CPython => PHASE_MASK,
+            GuardPolicy::Drain => PHASE_MASK | DRAINING,
+        };
+        Self { word: AtomicUsize::new(RUNNING), refuse, policy, wait_lock: Mutex::new(()), zero_guards: Condvar::new() }
     }
 
     /// The current word, for traces and reports (Relaxed: a snapshot).
@@ -243,24 +251,47 @@ impl Lifecycle {
     pub(crate) fn acquire(&self) -> Result<Word, (Refusal, Word)> {
         // Relaxed: see `# Orderings`; the RMW's place in the modification
         // order is what excludes the finalizer.
-        let before = Word(self.word.fetch_add(ONE_GUARD, Ordering::Relaxed));
+        let before = self.word.fetch_add(ONE_GUARD, Ordering::Relaxed);
+        if before & self.refuse == 0 && before < MAX_GUARDS << GUARD_SHIFT {
+            return Ok(Word(before + ONE_GUARD));
+        }
+        Err(self.refused(Word(before)))
+    }
+
+    /// Why the word `before` refused a guard; undoes its increment.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, before: Word) -> (Refusal, Word) {
         let refusal = if before.phase() != Phase::Running {
             Refusal::NotRunning(before.phase())
-        } else if self.policy == GuardPolicy::Drain && before.draining() {
+        } else if before.0 & self.refuse != 0 {
+            // Running, but draining (drain policy).
             Refusal::NotRunning(Phase::Finalizing)
-        } else if before.guards() >= MAX_GUARDS {
-            Refusal::TooManyGuards
         } else {
-            return Ok(Word(before.0 + ONE_GUARD));
+            Refusal::TooManyGuards
         };
-        Err((refusal, self.uncount()))
+        (refusal, self.uncount())
     }
 
     /// Uncounts a guard; wakes a waiting finalizer when it was the last.
     /// Returns the word after the decrement.
     #[inline]
     pub(crate) fn release(&self) -> Word {
-        let after = self.uncount();
+        // Release: pairs with the Acquire load/CAS in `begin_finalizing`.
+        let before = self.word.fetch_sub(ONE_GUARD, Ordering::Release);
+        // The common case: running, no finalizer waiting, no underflow.
+        if before & (PHASE_MASK | WAITING) == 0 && before >= ONE_GUARD {
+            return Word(before - ONE_GUARD);
+        }
+        self.released_slow(Word(before))
+    }
+
+    /// The rest of a release whose word needs a look: a waiting finalizer
+    /// to wake, or a protocol violation to report.
+    #[cold]
+    #[inline(never)]
+    fn released_slow(&self, before: Word) -> Word {
+        let after = self.after_uncount(before);
         // A held guard released after finalization began: only a broken
         // protocol gets here. Say so, unless already unwinding from the first
         // symptom (a second panic in a destructor would abort).
@@ -274,7 +305,12 @@ impl Lifecycle {
     #[inline]
     fn uncount(&self) -> Word {
         // Release: pairs with the Acquire load/CAS in `begin_finalizing`.
-        let before = Word(self.word.fetch_sub(ONE_GUARD, Ordering::Release));
+        self.after_uncount(Word(self.word.fetch_sub(ONE_GUARD, Ordering::Release)))
+    }
+
+    /// Checks a decrement's `before` word and wakes a waiting finalizer if
+    /// the count reached zero.
+    fn after_uncount(&self, before: Word) -> Word {
         if before.guards() == 0 {
             // Never: every decrement has its increment before it.
             panic!("invariant LC-2 violated: a guard count went below zero ({before})");
