@@ -35,8 +35,16 @@
 //! `fetch_add` is undone by a `fetch_sub` that behaves like a release (it
 //! may be the one that brings the count to zero while a finalizer waits).
 //! The count can therefore briefly include refused guards; nothing decides
-//! on that except the finalizer's "is the count zero", which just waits for
-//! the undo.
+//! on that except the finalizer's "is the count zero", which waits for the
+//! undo. Under the CPython policy refusals only happen once Finalizing has
+//! begun, when no finalizer waits any more. Under the drain policy they
+//! happen while the finalizer waits, and an endless stream of them could
+//! keep the count above zero whenever it looks (the SPIN proof
+//! `proofs/lifecycle*.pml` found exactly that starvation): so under drain,
+//! `acquire` first *loads* the word and refuses without touching it when
+//! `DRAINING` is set. Only acquires whose look came before the drain can
+//! still add a transient increment, so after draining begins there are
+//! finitely many, and the finalizer finishes once held guards are released.
 //!
 //! # The two policies
 //!
@@ -251,6 +259,18 @@ impl Lifecycle {
     pub(crate) fn acquire(&self) -> Result<Word, (Refusal, Word)> {
         // Relaxed: see `# Orderings`; the RMW's place in the modification
         // order is what excludes the finalizer.
+        if self.refuse & DRAINING != 0 {
+            // Drain policy: a refused acquire's transient increment delays a
+            // finalizer waiting for zero, and a stream of them could do so
+            // forever (the SPIN proof found it). Look first: once DRAINING
+            // is set every later look sees it, so each acquire adds at most
+            // one transient increment after draining began. Relaxed: a stale
+            // look only means the fetch_add below decides.
+            let seen = self.word.load(Ordering::Relaxed);
+            if seen & self.refuse != 0 {
+                return Err((self.refusal(Word(seen)), Word(seen)));
+            }
+        }
         let before = self.word.fetch_add(ONE_GUARD, Ordering::Relaxed);
         if before & self.refuse == 0 && before < MAX_GUARDS << GUARD_SHIFT {
             return Ok(Word(before + ONE_GUARD));
@@ -262,15 +282,19 @@ impl Lifecycle {
     #[cold]
     #[inline(never)]
     fn refused(&self, before: Word) -> (Refusal, Word) {
-        let refusal = if before.phase() != Phase::Running {
-            Refusal::NotRunning(before.phase())
-        } else if before.0 & self.refuse != 0 {
+        (self.refusal(before), self.uncount())
+    }
+
+    /// Why the word refuses a guard.
+    fn refusal(&self, word: Word) -> Refusal {
+        if word.phase() != Phase::Running {
+            Refusal::NotRunning(word.phase())
+        } else if word.0 & self.refuse != 0 {
             // Running, but draining (drain policy).
             Refusal::NotRunning(Phase::Finalizing)
         } else {
             Refusal::TooManyGuards
-        };
-        (refusal, self.uncount())
+        }
     }
 
     /// Uncounts a guard; wakes a waiting finalizer when it was the last.
