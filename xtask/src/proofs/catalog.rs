@@ -53,6 +53,9 @@ pub struct Proof {
     pub expect: Expect,
     /// Extra C compiler flags for pan (`-DCOLLAPSE`, `-DVECTORSZ=...`, `-O2`).
     pub cflags: &'static [&'static str],
+    /// Extra pan options, e.g. `-E` (ignore invalid end states) for a
+    /// bug spec that is about an assertion when a hang is also reachable.
+    pub pan_flags: &'static [&'static str],
     /// Maximum search depth (`pan -m`). A holding proof fails if the search
     /// hits it (the search would be incomplete); for a must-fail proof it
     /// also chooses which counterexample is found first.
@@ -113,12 +116,13 @@ impl Proof {
         if let Check::Ltl(name) = self.check {
             flags.extend(["-a".to_owned(), "-f".to_owned(), "-N".to_owned(), name.to_owned()]);
         }
+        flags.extend(self.pan_flags.iter().map(|f| (*f).to_owned()));
         flags
     }
 }
 
 const fn proof(spec: &'static str, check: Check, expect: Expect, about: &'static str) -> Proof {
-    Proof { spec, check, expect, cflags: &[], depth: 10_000, hash_bits: 20, memory_mb: 1024, about }
+    Proof { spec, check, expect, cflags: &[], pan_flags: &[], depth: 10_000, hash_bits: 20, memory_mb: 1024, about }
 }
 
 const SAFE: Check = Check::Safety;
@@ -186,6 +190,43 @@ pub const PROOFS: &[Proof] = &[
         SAFE,
         ASSERTION,
         "mutant: finalize does not wait for zero guards",
+    ),
+    // ---- known bugs: the naive lifecycles of models/lifecycle/naive.rs ----
+    proof(
+        "lifecycle_naive_check_then_increment_1holder.pml",
+        SAFE,
+        ASSERTION,
+        "known bug: acquire checks the phase, then increments (torn down under a holder)",
+    ),
+    proof(
+        "lifecycle_naive_finalize_does_not_wait_1holder.pml",
+        SAFE,
+        ASSERTION,
+        "known bug: finalize does not wait for held guards (torn down under a holder)",
+    ),
+    // ---- known bugs: CPython's legacy APIs ----
+    proof(
+        "gilstate_ensure_during_finalization.pml",
+        SAFE,
+        DEADLOCK,
+        "legacy: PyGILState_Ensure during finalization hangs the native thread",
+    ),
+    Proof {
+        // The thread may also come while the interpreter still exists and
+        // hang (the spec above); -E sets hangs aside to reach the crash.
+        pan_flags: &["-E"],
+        ..proof(
+            "gilstate_isfinalizing_then_attach.pml",
+            SAFE,
+            ASSERTION,
+            "legacy: Py_IsFinalizing() then attach: attaches to a freed interpreter",
+        )
+    },
+    proof(
+        "gilstate_wrong_interpreter.pml",
+        SAFE,
+        ASSERTION,
+        "legacy: PyGILState_Ensure picks the main interpreter: a subinterpreter object decref'd there",
     ),
 ];
 
