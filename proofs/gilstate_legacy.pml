@@ -9,25 +9,26 @@
  *        (guards and views, proofs/lifecycle.pml) and the thread-state
  *        protocol (proofs/thread_state.pml). Docs: docs/proofs.md.
  *
- * Interpreters: 1 is the main interpreter, 2 a subinterpreter. A GIL is a
- * byte (0 free, else holder pid + 1). Knobs:
+ * Interpreters: 0 is the main interpreter, 1 a subinterpreter (the ids
+ * xinterp gives them). A GIL is a byte (0 free, else holder pid + 1). Knobs:
  *   CHECK_FREED_ACCESS   take_gil asserts the interpreter's memory still
  *                        exists (off where a spec is about the hang, so
  *                        the hang is what it finds).
  */
 
-#define MAIN 1
-#define SUB  2
-#define NINTERP 3          /* index 0 unused */
+#define MAIN 0
+#define SUB  1
+#define NINTERP 2
+#define NONE 255           /* attached to no interpreter */
 #define MAXPROC 6
 
 mtype = { running, finalizing, finalized };
 
-mtype phase[NINTERP];      /* running (0-initialized mtype is not running: set in init) */
+mtype phase[NINTERP];      /* set to running in init_interpreters */
 bool  torn_down[NINTERP];
 byte  gil[NINTERP];
 byte  finalizing_thread[NINTERP];   /* pid + 1 of the thread that finalizes */
-byte  attached[MAXPROC];            /* per pid: the interpreter it is attached to, 0 none */
+byte  attached[MAXPROC];            /* per pid: the interpreter it is attached to, or NONE */
 
 /* ghost: which interpreter owns each object (the allocator it came from) */
 #define NOBJ 2
@@ -35,8 +36,13 @@ byte owner[NOBJ];
 byte refcnt[NOBJ];
 
 inline init_interpreters() {
+    byte p = 0;
     phase[MAIN] = running;
-    phase[SUB] = running
+    phase[SUB] = running;
+    do
+    :: p < MAXPROC -> attached[p] = NONE; p++
+    :: else -> break
+    od
 }
 
 /* take_gil: wait for the GIL; a thread that must exit (the interpreter is
@@ -57,7 +63,7 @@ inline take_gil(i) {
     :: phase[i] != running && finalizing_thread[i] != _pid + 1 ->
         atomic {
             gil[i] = 0;
-            attached[_pid] = 0;
+            attached[_pid] = NONE;
             printf("XI|%d|%d|gil.attach|hangs: the interpreter is finalizing|phase=%e\n", _pid, i, phase[i])
         };
         false              /* blocks for ever: CPython 3.14 hangs the thread */
@@ -70,7 +76,7 @@ inline drop_gil(i) {
     atomic {
         assert(gil[i] == _pid + 1);
         gil[i] = 0;
-        attached[_pid] = 0;
+        attached[_pid] = NONE;
         printf("XI|%d|%d|gil.detach|ok|gil=free\n", _pid, i)
     }
 }

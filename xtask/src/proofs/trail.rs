@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! XI-NAME|<pid>|<thread name>
-//! XI|<pid>|<interp, 0 = none>|<op>|<outcome>|<state>
+//! XI|<pid>|<interpreter id, or - for none>|<op>|<outcome>|<state>
 //! ```
 //!
 //! The replay runs with `-p` (every step is printed as `N: proc P (...)`),
@@ -103,7 +103,8 @@ impl Reader {
                 "acceptance cycle starts here: the steps from here on repeat for ever".to_owned(),
             );
         }
-        let interp = interp.parse::<u64>().ok().filter(|&i| i != 0);
+        // `-` (or anything not a number) names no interpreter.
+        let interp = interp.parse::<u64>().ok();
         self.push(thread, interp, Cow::Owned(op.to_owned()), outcome.to_owned(), render_state(state));
     }
 
