@@ -28,6 +28,10 @@
  *                          (the classic lost wake-up).
  *   MUTANT_ACQUIRE_SKIPS_PHASE  acquire does not look at the phase.
  *   MUTANT_NO_ZERO_CHECK   begin_finalizing does not wait for zero guards.
+ *   TEARDOWN_CHECK         an expression that must hold at teardown (for
+ *                          specs that include this one).
+ *   TEARDOWN_ENTER / TEARDOWN_EXIT  statements around teardown (the
+ *                          thread-state spec takes the interpreter's GIL).
  *
  * Modelling choices (docs/proofs.md lists them all):
  *   - The word is one byte read and written only by whole-word steps: a
@@ -314,12 +318,22 @@ Lifecycle_begin_finalizing:
     :: else -> skip
     fi;
 teardown:
+#ifdef TEARDOWN_ENTER
+    TEARDOWN_ENTER;                              /* e.g. take the interpreter's GIL */
+#endif
     atomic {
         torn_down = true;
         printf("XI|%d|%d|finalize.teardown|ok: state dropped|state=gone\n", _pid, LC_INTERP);
         /* LC-2, from the finalizer's side */
-        assert(held == 0)
+        assert(held == 0);
+#ifdef TEARDOWN_CHECK
+        /* what an including spec adds (e.g. no EnsureFromView token open) */
+        assert(TEARDOWN_CHECK)
+#endif
     };
+#ifdef TEARDOWN_EXIT
+    TEARDOWN_EXIT;
+#endif
 mark_finalized:
 Lifecycle_mark_finalized:
     lifecycle_mark_finalized();

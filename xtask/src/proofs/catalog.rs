@@ -191,6 +191,52 @@ pub const PROOFS: &[Proof] = &[
         ASSERTION,
         "mutant: finalize does not wait for zero guards",
     ),
+    // ---- thread states: ensure / release / attach / detach ----
+    Proof {
+        // 2.9 million states: worth -O2 (pan.c compiles in ~3 s) and
+        // COLLAPSE compression (235 MB instead of ~400 MB).
+        cflags: &["-O2", "-DCOLLAPSE"],
+        hash_bits: 24,
+        memory_mb: 2048,
+        ..proof(
+            "thread_state_2threads_2ops.pml",
+            SAFE,
+            HOLDS,
+            "two threads' nested ensures over main and sub vs finalize: back to the start, owned states deleted at zero",
+        )
+    },
+    proof("thread_state_1thread_3ops.pml", SAFE, HOLDS, "one thread, nested ensures up to 3: the same, deeper"),
+    proof(
+        "thread_state_1thread_3ops.pml",
+        Check::Ltl("finalizes"),
+        HOLDS,
+        "finalization of sub completes once the thread's guard and view tokens are released",
+    ),
+    proof(
+        "thread_state_daemon_from_view.pml",
+        SAFE,
+        HOLDS,
+        "daemon with EnsureFromView: cannot hang at re-attach, even with CPython's attach",
+    ),
+    proof(
+        "thread_state_daemon_from_view.pml",
+        Check::Ltl("finalizes"),
+        HOLDS,
+        "daemon with EnsureFromView: finalization completes",
+    ),
+    proof(
+        "thread_state_daemon_guard_closed.pml",
+        SAFE,
+        DEADLOCK,
+        "known bug: Ensure(guard), close the guard, detach: the daemon hangs at its next attach",
+    ),
+    proof("thread_state_mutant_no_restore_1thread_3ops.pml", SAFE, ASSERTION, "mutant: release does not restore"),
+    proof(
+        "thread_state_mutant_keep_owned_1thread_3ops.pml",
+        SAFE,
+        ASSERTION,
+        "mutant: release keeps an owned state at zero",
+    ),
     // ---- known bugs: the naive lifecycles of models/lifecycle/naive.rs ----
     proof(
         "lifecycle_naive_check_then_increment_1holder.pml",

@@ -43,6 +43,9 @@ struct Reader {
     assertion_text: Option<String>,
     /// Past `spin: trail ends`: the process list follows.
     ended: bool,
+    /// An assertion failed: spin still finishes the atomic step it was in,
+    /// but what it prints after the failure is not part of the execution.
+    failed: bool,
 }
 
 impl Reader {
@@ -71,7 +74,9 @@ impl Reader {
                 }
             }
         } else if let Some(rest) = line.strip_prefix("XI|") {
-            self.event(rest);
+            if !self.failed {
+                self.event(rest);
+            }
         } else if line.starts_with(CYCLE_MARK) {
             self.cycle_pending = true;
         } else if line.contains(", Error: assertion violated") {
@@ -84,6 +89,7 @@ impl Reader {
             if self.assertion_pending.take().is_some() {
                 let text = self.assertion_text.take().unwrap_or_default();
                 self.violation(self.thread(pid), format!("assertion violated: {text}"));
+                self.failed = true;
             } else if self.ended && violation == Violation::InvalidEndState && !line.ends_with("<valid end state>") {
                 let place = where_blocked(&location, specs);
                 self.violation(self.thread(pid), format!("blocked for ever {place}"));
