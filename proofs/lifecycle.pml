@@ -4,9 +4,15 @@
  *
  * Rust:  src/interp/lifecycle.rs  (Lifecycle::acquire, release, request,
  *                                  begin_finalizing, mark_finalized)
- *        src/interp/mod.rs        (Interpreter::finalize and its steps)
+ *        src/interp/finalize.rs   (Interpreter::finalize and its steps)
  * Docs:  docs/proofs.md (bounds, simplifications, results, name map),
  *        docs/lifecycle.md (the protocol in prose).
+ *
+ * Follows the Rust design at main 6330993: admission by fetch_add (a
+ * refused guard is undone by a fetch_sub that behaves like a release),
+ * REQUESTED claims the finalizer role (step 0), DRAINING is set at the
+ * guard wait (step 3) under the drain policy, Finalizing by a CAS from a
+ * word with zero guards, Finalized by a fetch_add on the phase bits.
  *
  * This file is the protocol only: the state word, the inlines that stand
  * for the Rust functions and the proctypes of the threads that use them.
@@ -19,10 +25,12 @@
  * #include this file and start the processes.
  *
  * Knobs (each wrapper sets what it needs before the #include):
- *   DRAIN_POLICY 0|1       0: CPython's policy (wait until zero, then CAS
- *                          into Finalizing; guards are granted while the
- *                          finalizer waits). 1: drain policy (finalize first
- *                          sets DRAINING; no guard is granted after that).
+ *   DRAIN_POLICY 0|1       0: CPython's policy (guards are admitted until
+ *                          the CAS into Finalizing). 1: drain policy (at the
+ *                          guard wait the finalizer sets DRAINING; no guard
+ *                          is admitted after that).
+ *   ACQUIRE_BY_CAS         acquire by load + CAS (the design before main
+ *                          6330993) instead of fetch_add + undo.
  *   MUTANT_NO_WAKEUP       release never notifies the waiting finalizer.
  *   MUTANT_UNLOCKED_NOTIFY release notifies without taking the wait lock
  *                          (the classic lost wake-up).
@@ -34,17 +42,16 @@
  *                          thread-state spec takes the interpreter's GIL).
  *
  * Modelling choices (docs/proofs.md lists them all):
- *   - The word is one byte read and written only by whole-word steps: a
- *     load, a store, or a compare-and-swap that is one atomic step. Atomics
- *     are sequentially consistent here; the memory orderings are loom's job.
+ *   - The word is one byte changed only by whole-word atomic steps (load,
+ *     fetch_add/sub/or, compare-and-swap). Atomics are sequentially
+ *     consistent here; the memory orderings are loom's job.
  *   - The wait lock is a byte (0 free, else owner pid + 1). The condvar is a
  *     per-waiter "asleep" bit: wait sets it and frees the lock in one step
  *     (as a condvar does), then blocks until a notify clears it and the lock
  *     is free again. notify_all clears every bit. A notify that comes before
  *     the waiter sets its bit is lost, exactly as with a real condvar.
  *     No spurious wake-ups (the Rust loop re-reads the word anyway).
- *   - compare_exchange_weak's spurious failure is not modelled (it only
- *     retries).
+ *   - No deadline: finalize_timeout and Lifecycle::abandon are not modelled.
  */
 
 #ifndef DRAIN_POLICY
@@ -56,26 +63,35 @@
 #define LC_INTERP 1
 #endif
 
-/* ---- the state word (bit layout of the spec, not necessarily of Rust) ---- */
+/* ---- the state word: the Rust layout, in a byte ---- */
 #define RUNNING     0
 #define FINALIZING  1
 #define FINALIZED   2
 #define PHASE_MASK  3
 #define WAITING     4     /* a finalizer is (about to be) asleep until guards == 0 */
-#define DRAINING    8     /* drain policy: finalization requested, no new guard */
-#define ONE_GUARD   16    /* the guard count lives in bits 4..7 */
-#define MAX_GUARDS  15
+#define REQUESTED   8     /* a finalizer has claimed the interpreter (step 0) */
+#define DRAINING    16    /* drain policy: the finalizer waits for guards; none is admitted */
+#define ONE_GUARD   32    /* the count lives in bits 5..7: at most 7, refused ones included */
+#define MAX_GUARDS  6     /* Rust keeps the count far below the word's capacity; here 6 < 7 */
 
 #define PHASE(w)        ((w) & PHASE_MASK)
 #define GUARDS(w)       ((w) / ONE_GUARD)
 #define IS_WAITING(w)   (((w) & WAITING) != 0)
+#define IS_REQUESTED(w) (((w) & REQUESTED) != 0)
 #define IS_DRAINING(w)  (((w) & DRAINING) != 0)
 
-/* Whether acquire may count a guard on a word that reads `w`. */
-#ifdef MUTANT_ACQUIRE_SKIPS_PHASE
-#define ADMITS(w)  (GUARDS(w) < MAX_GUARDS)
+/* Lifecycle::refuse: the bits that refuse a guard. */
+#if DRAIN_POLICY
+#define REFUSE (PHASE_MASK | DRAINING)
 #else
-#define ADMITS(w)  (PHASE(w) == RUNNING && !(DRAIN_POLICY && IS_DRAINING(w)) && GUARDS(w) < MAX_GUARDS)
+#define REFUSE PHASE_MASK
+#endif
+
+/* Whether the word `before` a guard's fetch_add admits it. */
+#ifdef MUTANT_ACQUIRE_SKIPS_PHASE
+#define ADMITS(before)  (GUARDS(before) < MAX_GUARDS)
+#else
+#define ADMITS(before)  (((before) & REFUSE) == 0 && GUARDS(before) < MAX_GUARDS)
 #endif
 
 /* Phase names (and the drain refusal) for printf's %e. */
@@ -91,9 +107,9 @@ byte wait_lock = 0;
 bit  cv_asleep[MAX_WAITERS];
 
 /* ---- ghost state: what the properties talk about, not part of the protocol ---- */
-bool fin_begun = false;   /* a finalizer's CAS into Finalizing succeeded */
+bool fin_begun = false;   /* the CAS into Finalizing succeeded */
 bool torn_down = false;   /* the interpreter's state is gone */
-byte held = 0;            /* guards granted and not yet released */
+byte held = 0;            /* guards admitted and not yet released */
 byte nondaemon_alive = 0; /* non-daemon threads still running */
 byte finalized_ok = 0;    /* finalizers whose Interpreter_finalize returned Ok */
 
@@ -102,9 +118,10 @@ byte finalized_ok = 0;    /* finalizers whose Interpreter_finalize returned Ok *
  * transition it reports:  XI|pid|interp|op|outcome|state
  * and every process first prints its name:  XI-NAME|pid|name
  * In the state, keys ending in `?` are flags: `k?=1` renders as `k`, `k?=0`
- * is dropped. Promela has no string concatenation, so each printf spells
- * its format out in full; EV_STATE only supplies the arguments. */
-#define EV_STATE(w)  PHASE_NAME(w), GUARDS(w), IS_WAITING(w), IS_DRAINING(w)
+ * is dropped (the Rust Word's Display order: finalize-requested, draining,
+ * finalizer-waiting). Promela has no string concatenation, so each printf
+ * spells its format out in full; EV_STATE only supplies the arguments. */
+#define EV_STATE(w)  PHASE_NAME(w), GUARDS(w), (IS_REQUESTED(w) && PHASE(w) == RUNNING), IS_DRAINING(w), IS_WAITING(w)
 
 /* ---- the wait lock and the condvar ---- */
 inline mutex_lock() {
@@ -135,47 +152,9 @@ inline condVar_notify_all() {
     atomic { cv_asleep[0] = 0; cv_asleep[1] = 0 }
 }
 
-/* ---- Lifecycle::acquire: CAS guards+1, only while the word admits it ---- */
-inline lifecycle_acquire(ok, cur) {
-    cur = word;                                  /* Relaxed load */
-    do
-    :: ADMITS(cur) ->
-        atomic {                                 /* compare_exchange */
-            if
-            :: word == cur ->
-                word = cur + ONE_GUARD;
-                ok = true;
-                held++;
-                printf("XI|%d|%d|guard.acquire|ok|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP, EV_STATE(word));
-                /* no guard may be granted once finalization has begun */
-                assert(!fin_begun)
-            :: else ->
-                cur = word;
-                ok = false
-            fi
-        };
-        if
-        :: ok -> break
-        :: else -> skip
-        fi
-    :: !ADMITS(cur) ->
-        ok = false;
-        printf("XI|%d|%d|guard.acquire|refused: %e|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP,
-               REFUSAL_NAME(cur), EV_STATE(cur));
-        break
-    od
-}
-
-/* ---- Lifecycle::release: guards-1; wakes the finalizer at 0 if WAITING ---- */
-inline lifecycle_release(before) {
-    atomic {                                     /* fetch_sub, Release */
-        before = word;
-        word = word - ONE_GUARD;
-        held--;
-        printf("XI|%d|%d|guard.release|ok|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP, EV_STATE(word));
-        /* LC-2: finalization never begins while a guard is held */
-        assert(PHASE(before) == RUNNING && GUARDS(before) > 0)
-    };
+/* Lifecycle::after_uncount: wake a waiting finalizer if a decrement left
+ * zero guards with WAITING set (`before` is the word before the fetch_sub). */
+inline wake_if_last(before) {
     if
     :: GUARDS(before) == 1 && IS_WAITING(before) ->
 #if defined(MUTANT_NO_WAKEUP)
@@ -193,15 +172,101 @@ inline lifecycle_release(before) {
     fi
 }
 
-/* ---- Lifecycle::request (drain policy): set DRAINING while Running ---- */
-inline lifecycle_request() {
-    atomic {                                     /* CAS loop as one step */
+/* ---- Lifecycle::acquire: fetch_add; admitted if the word before admits
+ *      it, else undone by a fetch_sub that may wake the finalizer.
+ *      ACQUIRE_BY_CAS: the earlier design instead (load, then CAS guards+1
+ *      only if the word admits it; a refused attempt writes nothing). ---- */
+inline lifecycle_acquire(ok, before) {
+#ifdef ACQUIRE_BY_CAS
+    before = word;                               /* Relaxed load */
+    do
+    :: ADMITS(before) ->
+        atomic {                                 /* compare_exchange */
+            if
+            :: word == before ->
+                word = before + ONE_GUARD;
+                ok = true;
+                held++;
+                printf("XI|%d|%d|guard.acquire|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                       _pid, LC_INTERP, EV_STATE(word));
+                assert(!fin_begun)
+            :: else ->
+                before = word;
+                ok = false
+            fi
+        };
         if
-        :: PHASE(word) == RUNNING -> word = word | DRAINING
+        :: ok -> break
         :: else -> skip
-        fi;
-        printf("XI|%d|%d|finalize.request|ok: no new guard from now on|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP,
-               EV_STATE(word))
+        fi
+    :: !ADMITS(before) ->
+        ok = false;
+        printf("XI|%d|%d|guard.acquire|refused: %e|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+               _pid, LC_INTERP, REFUSAL_NAME(before), EV_STATE(before));
+        break
+    od
+#else
+    atomic {                                     /* fetch_add, Relaxed */
+        before = word;
+        word = word + ONE_GUARD;
+        ok = ADMITS(before);
+        if
+        :: ok ->
+            held++;
+            printf("XI|%d|%d|guard.acquire|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(word));
+            /* LC-1: no guard is admitted once finalization has begun */
+            assert(!fin_begun)
+        :: else ->
+            printf("XI|%d|%d|guard.acquire|refused: %e (counted until the undo)|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, REFUSAL_NAME(before), EV_STATE(word))
+        fi
+    };
+    if
+    :: !ok ->                                    /* Lifecycle::refused -> uncount */
+        atomic {
+            before = word;
+            word = word - ONE_GUARD;
+            printf("XI|%d|%d|guard.undo|ok: the refused guard is uncounted|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(word));
+            assert(GUARDS(before) > 0)
+        };
+        wake_if_last(before)
+    :: else -> skip
+    fi
+#endif
+}
+
+/* ---- Lifecycle::release: fetch_sub; wakes the finalizer at 0 if WAITING ---- */
+inline lifecycle_release(before) {
+    atomic {                                     /* fetch_sub, Release */
+        before = word;
+        word = word - ONE_GUARD;
+        held--;
+        printf("XI|%d|%d|guard.release|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+               _pid, LC_INTERP, EV_STATE(word));
+        /* LC-2: a held guard is never released after finalization began,
+         * and a count never goes below zero */
+        assert(PHASE(before) == RUNNING && GUARDS(before) > 0)
+    };
+    wake_if_last(before)
+}
+
+/* ---- Lifecycle::request: fetch_or REQUESTED; only the first caller, while
+ *      Running, gets Ok (step 0) ---- */
+inline lifecycle_request(ok, before) {
+    atomic {                                     /* fetch_or, Relaxed */
+        before = word;
+        word = word | REQUESTED;
+        ok = !IS_REQUESTED(before) && PHASE(before) == RUNNING;
+        if
+        :: ok ->
+            printf("XI|%d|%d|finalize.request|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(word))
+        :: else ->
+            printf("XI|%d|%d|finalize.request|refused: already finalizing|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(before))
+        fi
     }
 }
 
@@ -209,48 +274,54 @@ inline lifecycle_request() {
 inline finalize_check(cur) {
     atomic {
         cur = word;
-        printf("XI|%d|%d|finalize.check|read the word|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP,
-               EV_STATE(cur))
+        printf("XI|%d|%d|finalize.check|read the word|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+               _pid, LC_INTERP, EV_STATE(cur))
     }
 }
 
-/* ---- Lifecycle::begin_finalizing: wait for zero guards, then CAS into
- *      Finalizing. `me` indexes the finalizer's condvar bit. ---- */
+/* ---- Lifecycle::begin_finalizing: (drain: set DRAINING), then wait for
+ *      zero guards and CAS into Finalizing. Only the requester calls it.
+ *      `me` indexes the finalizer's condvar bit. ---- */
 inline lifecycle_begin_finalizing(me, ok, cur) {
+#if DRAIN_POLICY
+    atomic {                                     /* fetch_or, Relaxed */
+        word = word | DRAINING;
+        printf("XI|%d|%d|finalize.drain|ok: no new guard is admitted|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+               _pid, LC_INTERP, EV_STATE(word))
+    };
+#endif
     mutex_lock();
     finalize_check(cur);                         /* Acquire load */
+    ok = false;
     do
-    :: PHASE(cur) != RUNNING ->
-        ok = false;
-        printf("XI|%d|%d|finalize.begin|refused: already finalizing|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP,
-               EV_STATE(cur));
-        mutex_unlock();
-        break
+    :: ok -> break
+    :: !ok && PHASE(cur) != RUNNING ->
+        /* only the requester gets here, and nobody else leaves Running */
+        assert(false)
 #ifdef MUTANT_NO_ZERO_CHECK
-    :: PHASE(cur) == RUNNING ->
+    :: !ok && PHASE(cur) == RUNNING ->
 #else
-    :: PHASE(cur) == RUNNING && GUARDS(cur) == 0 ->
+    :: !ok && PHASE(cur) == RUNNING && GUARDS(cur) == 0 ->
 #endif
         atomic {                                 /* compare_exchange, Acquire */
             if
             :: word == cur ->
-                word = FINALIZING;
+                word = FINALIZING | REQUESTED;
                 fin_begun = true;
                 ok = true;
-                printf("XI|%d|%d|finalize.begin|ok: no guard can be taken now|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid,
-                       LC_INTERP, EV_STATE(word))
+                printf("XI|%d|%d|finalize.begin|ok: no guard can be taken now|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                       _pid, LC_INTERP, EV_STATE(word))
             :: else ->
-                ok = false;
                 cur = word;
-                printf("XI|%d|%d|finalize.check|CAS lost: the word changed|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid,
-                       LC_INTERP, EV_STATE(cur))
+                printf("XI|%d|%d|finalize.check|CAS lost: the word changed|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                       _pid, LC_INTERP, EV_STATE(cur))
             fi
         };
         if
-        :: ok -> mutex_unlock(); break
+        :: ok -> mutex_unlock()
         :: else -> skip
         fi
-    :: PHASE(cur) == RUNNING && GUARDS(cur) > 0 && !IS_WAITING(cur) ->
+    :: !ok && PHASE(cur) == RUNNING && GUARDS(cur) > 0 && !IS_WAITING(cur) ->
         atomic {                                 /* CAS: set WAITING */
             if
             :: word == cur ->
@@ -258,16 +329,16 @@ inline lifecycle_begin_finalizing(me, ok, cur) {
                 cur = word
             :: else ->
                 cur = word;
-                printf("XI|%d|%d|finalize.check|CAS lost: the word changed|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid,
-                       LC_INTERP, EV_STATE(cur))
+                printf("XI|%d|%d|finalize.check|CAS lost: the word changed|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                       _pid, LC_INTERP, EV_STATE(cur))
             fi
         }
-    :: PHASE(cur) == RUNNING && GUARDS(cur) > 0 && IS_WAITING(cur) ->
+    :: !ok && PHASE(cur) == RUNNING && GUARDS(cur) > 0 && IS_WAITING(cur) ->
         atomic {
             /* the word as it is when the finalizer falls asleep, not as it
              * last read it: a lost wake-up shows as asleep with 0 guards */
-            printf("XI|%d|%d|finalize.wait|blocked until no guard is held|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP,
-                   EV_STATE(word));
+            printf("XI|%d|%d|finalize.wait|blocked until no guard is held|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(word));
             condVar_sleep(me)
         };
         condVar_rewake(me);
@@ -275,11 +346,12 @@ inline lifecycle_begin_finalizing(me, ok, cur) {
     od
 }
 
-/* ---- Lifecycle::mark_finalized: Finalizing -> Finalized ---- */
+/* ---- Lifecycle::mark_finalized: fetch_add on the phase bits ---- */
 inline lifecycle_mark_finalized() {
     atomic {
-        word = FINALIZED;
-        printf("XI|%d|%d|finalize.done|ok|phase=%e guards=%d finalizer-waiting?=%d draining?=%d\n", _pid, LC_INTERP, EV_STATE(word))
+        word = word + 1;                         /* Finalizing (01) -> Finalized (10) */
+        printf("XI|%d|%d|finalize.done|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+               _pid, LC_INTERP, EV_STATE(word))
     }
 }
 
@@ -294,30 +366,32 @@ inline guard_use() {
 
 /* ---- the threads ---- */
 
-/* Interpreter::finalize, with the steps in CPython's order. */
+/* Interpreter::finalize (src/interp/finalize.rs), with its steps. */
 proctype Finalizer(byte me) {
     bool ok;
     byte cur;
     printf("XI-NAME|%d|finalizer-%d\n", _pid, me + 1);
 Interpreter_finalize:
-wait_for_threads:
-    /* joins the non-daemon threads: blocks until none is left */
-    nondaemon_alive == 0;
-    printf("XI|%d|%d|finalize.threads|ok: no non-daemon thread left|\n", _pid, LC_INTERP);
-run_atexit:
-    printf("XI|%d|%d|finalize.atexit|ok|\n", _pid, LC_INTERP);
-#if DRAIN_POLICY
 Lifecycle_request:
-    lifecycle_request();
-#endif
-begin_finalizing:
-Lifecycle_begin_finalizing:
-    lifecycle_begin_finalizing(me, ok, cur);
+    /* step 0: claim the finalizer role; a second finalizer returns here */
+    lifecycle_request(ok, cur);
     if
     :: !ok -> goto finalize_returned
     :: else -> skip
     fi;
+wait_for_threads:
+    /* step 1: join the non-daemon threads: blocks until none is left */
+    nondaemon_alive == 0;
+    printf("XI|%d|%d|finalize.threads|no non-daemon thread runs|\n", _pid, LC_INTERP);
+run_atexit:
+    /* step 2 */
+    printf("XI|%d|%d|finalize.atexit|ran 0 callback(s)|\n", _pid, LC_INTERP);
+begin_finalizing:
+Lifecycle_begin_finalizing:
+    /* step 3 */
+    lifecycle_begin_finalizing(me, ok, cur);
 teardown:
+    /* step 5 (step 4 is for the main interpreter only) */
 #ifdef TEARDOWN_ENTER
     TEARDOWN_ENTER;                              /* e.g. take the interpreter's GIL */
 #endif
@@ -336,6 +410,7 @@ teardown:
 #endif
 mark_finalized:
 Lifecycle_mark_finalized:
+    /* step 6 */
     lifecycle_mark_finalized();
     finalized_ok++;
 finalize_returned:
@@ -391,4 +466,29 @@ proctype NonDaemon(byte id) {
         assert(!torn_down)
     };
     nondaemon_alive--
+}
+
+/* A stream of guard attempts that never ends: each round is a new request
+ * (from this thread or any other) that takes a guard, uses it and releases
+ * it, or is refused and goes on. Unlike a Taker it does not stop when
+ * refused: under the fetch_add design a refused attempt still counts for a
+ * moment. */
+proctype Requester(byte id) {
+    bool ok;
+    byte cur;
+    printf("XI-NAME|%d|requests-%d\n", _pid, id);
+    do
+    :: true ->
+Lifecycle_acquire:
+        lifecycle_acquire(ok, cur);
+        if
+        :: ok ->
+Guard_use:
+            guard_use();
+Lifecycle_release:
+            lifecycle_release(cur)
+        :: else -> skip
+        fi;
+        ok = false; cur = 0
+    od
 }

@@ -161,7 +161,7 @@ pub const PROOFS: &[Proof] = &[
     proof("lifecycle_cpython_1holder_2finalizers.pml", SAFE, HOLDS, "two finalizers: exactly one returns Ok"),
     // ---- the starvation question ----
     Proof {
-        depth: 300,
+        depth: 200,
         ..proof(
             "lifecycle_cpython_2takers.pml",
             Check::Ltl("finalizes"),
@@ -176,6 +176,18 @@ pub const PROOFS: &[Proof] = &[
         "no starvation: finalization completes despite continuous guard takers (drain policy)",
     ),
     proof("lifecycle_drain_2takers.pml", SAFE, HOLDS, "continuous guard takers (drain policy): LC-1, LC-2"),
+    proof(
+        "lifecycle_drain_1requester.pml",
+        Check::Ltl("finalizes"),
+        CYCLE,
+        "starvation (drain policy, fetch_add admission): refused attempts that keep coming keep the finalizer waiting",
+    ),
+    proof(
+        "lifecycle_drain_cas_2requesters.pml",
+        Check::Ltl("finalizes"),
+        HOLDS,
+        "no starvation (drain policy, CAS admission): refused attempts write nothing",
+    ),
     // ---- lifecycle mutants: the checks above can fail ----
     proof("lifecycle_mutant_no_wakeup_1holder.pml", SAFE, DEADLOCK, "mutant: release never wakes the finalizer"),
     proof(
