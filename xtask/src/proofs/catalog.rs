@@ -249,6 +249,55 @@ pub const PROOFS: &[Proof] = &[
         ASSERTION,
         "mutant: release keeps an owned state at zero",
     ),
+    // ---- channels ----
+    proof(
+        "channel_2senders_timeout_close.pml",
+        SAFE,
+        HOLDS,
+        "send with timeout, send, recv, unforced close: delivered once or withdrawn, ledger balanced",
+    ),
+    proof(
+        "channel_2senders_timeout_close.pml",
+        Check::Ltl("woken"),
+        HOLDS,
+        "a blocked sender is eventually woken (timeout, unforced close)",
+    ),
+    proof(
+        "channel_2senders_force_close.pml",
+        SAFE,
+        HOLDS,
+        "force-close: dropped items accounted for, ledger balanced",
+    ),
+    proof(
+        "channel_2senders_force_close.pml",
+        Check::Ltl("woken"),
+        HOLDS,
+        "a blocked sender is eventually woken (force-close)",
+    ),
+    proof(
+        "channel_unbound_3policies.pml",
+        SAFE,
+        HOLDS,
+        "interpreter destroyed: replace / error / remove, every item accounted for",
+    ),
+    proof(
+        "channel_mutant_withdraw_keeps_closing.pml",
+        SAFE,
+        DEADLOCK,
+        "mutant: a withdrawal that drains a closing channel does not close it",
+    ),
+    proof(
+        "channel_bug_timeout_keeps_item.pml",
+        SAFE,
+        ASSERTION,
+        "known bug: timeout without withdrawal delivers an item whose sender saw Timeout",
+    ),
+    proof(
+        "channel_bug_force_close_no_wake.pml",
+        SAFE,
+        DEADLOCK,
+        "known bug: force-close does not wake the blocked sender",
+    ),
     // ---- known bugs: the naive lifecycles of models/lifecycle/naive.rs ----
     proof(
         "lifecycle_naive_check_then_increment_1holder.pml",
