@@ -298,6 +298,38 @@ pub const PROOFS: &[Proof] = &[
         DEADLOCK,
         "known bug: force-close does not wake the blocked sender",
     ),
+    // ---- cross-interpreter data: XiData, pending calls, XiView ----
+    proof(
+        "xi_view_and_pending_call.pml",
+        SAFE,
+        HOLDS,
+        "XiView + pending-call release: freed exactly once, never touched after, no open view at finalize",
+    ),
+    proof(
+        "xi_view_and_pending_call.pml",
+        Check::Ltl("freed_eventually"),
+        HOLDS,
+        "the object is eventually freed",
+    ),
+    proof("xi_mutant_view_without_guard.pml", SAFE, ASSERTION, "mutant: an XiView without a guard on the owner"),
+    proof(
+        "xi_bug_receiver_decref.pml",
+        SAFE,
+        ASSERTION,
+        "known bug: receiver decrefs under its own GIL: use after free",
+    ),
+    proof(
+        "xi_bug_concurrent_decref_leak.pml",
+        SAFE,
+        ASSERTION,
+        "known bug: owner and receiver decref under their own GILs: leak",
+    ),
+    proof(
+        "xi_bug_pending_call_after_owner_gone.pml",
+        SAFE,
+        ASSERTION,
+        "known bug: release by pending call after the owner is gone: leak",
+    ),
     // ---- known bugs: the naive lifecycles of models/lifecycle/naive.rs ----
     proof(
         "lifecycle_naive_check_then_increment_1holder.pml",
