@@ -127,7 +127,8 @@ pub fn read_results(root: &Path) -> Result<Vec<Row>, String> {
 pub fn verdict(rows: &[Row], seconds: f64) -> Result<(), String> {
     let failed: Vec<&str> = rows.iter().filter(|r| !r.ok).map(|r| r.proof.as_str()).collect();
     if failed.is_empty() {
-        println!("proofs: OK: {} proofs as expected in {seconds:.1} s", rows.len());
+        let noun = if rows.len() == 1 { "proof" } else { "proofs" };
+        println!("proofs: OK: {} {noun} as expected in {seconds:.1} s", rows.len());
         Ok(())
     } else {
         Err(format!("proofs FAILED: {} of {}: {}", failed.len(), rows.len(), failed.join(", ")))
