@@ -31,6 +31,9 @@
  *                          is admitted after that).
  *   ACQUIRE_BY_CAS         acquire by load + CAS (the design before main
  *                          6330993) instead of fetch_add + undo.
+ *   MUTANT_DRAIN_NO_LOOK   drain policy: acquire counts without looking
+ *                          first (main 6330993..8d8021e), which lets refused
+ *                          attempts starve the finalizer.
  *   MUTANT_NO_WAKEUP       release never notifies the waiting finalizer.
  *   MUTANT_UNLOCKED_NOTIFY release notifies without taking the wait lock
  *                          (the classic lost wake-up).
@@ -172,8 +175,44 @@ inline wake_if_last(before) {
     fi
 }
 
-/* ---- Lifecycle::acquire: fetch_add; admitted if the word before admits
- *      it, else undone by a fetch_sub that may wake the finalizer.
+/* ---- Lifecycle::acquire's count: fetch_add; admitted if the word before
+ *      admits it, else undone by a fetch_sub that may wake the finalizer. ---- */
+inline acquire_by_fetch_add(ok, before) {
+    atomic {                                     /* fetch_add, Relaxed */
+        before = word;
+        word = word + ONE_GUARD;
+        ok = ADMITS(before);
+        if
+        :: ok ->
+            held++;
+            printf("XI|%d|%d|guard.acquire|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(word));
+            /* LC-1: no guard is admitted once finalization has begun */
+            assert(!fin_begun)
+        :: else ->
+            printf("XI|%d|%d|guard.acquire|refused: %e (counted until the undo)|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, REFUSAL_NAME(before), EV_STATE(word))
+        fi
+    };
+    if
+    :: !ok ->                                    /* Lifecycle::refused -> uncount */
+        atomic {
+            before = word;
+            word = word - ONE_GUARD;
+            printf("XI|%d|%d|guard.undo|ok: the refused guard is uncounted|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+                   _pid, LC_INTERP, EV_STATE(word));
+            assert(GUARDS(before) > 0)
+        };
+        wake_if_last(before)
+    :: else -> skip
+    fi
+}
+
+/* ---- Lifecycle::acquire. Under the drain policy it first looks at the
+ *      word and refuses without counting once DRAINING is set (main
+ *      8d8021e: without the look, a stream of refused attempts starves the
+ *      finalizer, which MUTANT_DRAIN_NO_LOOK keeps proven). Under CPython's
+ *      policy it counts at once.
  *      ACQUIRE_BY_CAS: the earlier design instead (load, then CAS guards+1
  *      only if the word admits it; a refused attempt writes nothing). ---- */
 inline lifecycle_acquire(ok, before) {
@@ -206,34 +245,19 @@ inline lifecycle_acquire(ok, before) {
         break
     od
 #else
-    atomic {                                     /* fetch_add, Relaxed */
-        before = word;
-        word = word + ONE_GUARD;
-        ok = ADMITS(before);
-        if
-        :: ok ->
-            held++;
-            printf("XI|%d|%d|guard.acquire|ok|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
-                   _pid, LC_INTERP, EV_STATE(word));
-            /* LC-1: no guard is admitted once finalization has begun */
-            assert(!fin_begun)
-        :: else ->
-            printf("XI|%d|%d|guard.acquire|refused: %e (counted until the undo)|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
-                   _pid, LC_INTERP, REFUSAL_NAME(before), EV_STATE(word))
-        fi
-    };
+#if DRAIN_POLICY && !defined(MUTANT_DRAIN_NO_LOOK)
+    before = word;                               /* the look: Relaxed load */
+    ok = ADMITS(before);
     if
-    :: !ok ->                                    /* Lifecycle::refused -> uncount */
-        atomic {
-            before = word;
-            word = word - ONE_GUARD;
-            printf("XI|%d|%d|guard.undo|ok: the refused guard is uncounted|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
-                   _pid, LC_INTERP, EV_STATE(word));
-            assert(GUARDS(before) > 0)
-        };
-        wake_if_last(before)
-    :: else -> skip
+    :: !ok ->
+        printf("XI|%d|%d|guard.acquire|refused: %e|phase=%e guards=%d finalize-requested?=%d draining?=%d finalizer-waiting?=%d\n",
+               _pid, LC_INTERP, REFUSAL_NAME(before), EV_STATE(before))
+    :: else ->
+        acquire_by_fetch_add(ok, before)
     fi
+#else
+    acquire_by_fetch_add(ok, before)
+#endif
 #endif
 }
 

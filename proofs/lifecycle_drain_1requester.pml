@@ -4,8 +4,10 @@
  *
  * The drain policy; 1 stream of guard attempts that never end (Requester:
  * unlike a Taker it goes on after a refusal, as new requests keep
- * arriving); one finalizer. Under the fetch_add design a refused attempt
- * counts for a moment before its undo.
+ * arriving); one finalizer. Acquire looks before it counts, so once
+ * DRAINING is set a refused attempt writes nothing (see
+ * lifecycle_mutant_drain_no_look_1requester.pml for the version that
+ * counts first and starves the finalizer).
  * Rust: src/interp/lifecycle.rs, src/interp/finalize.rs. Page: docs/proofs.md.
  */
 #define DRAIN_POLICY 1

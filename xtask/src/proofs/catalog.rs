@@ -179,8 +179,14 @@ pub const PROOFS: &[Proof] = &[
     proof(
         "lifecycle_drain_1requester.pml",
         Check::Ltl("finalizes"),
-        CYCLE,
-        "starvation (drain policy, fetch_add admission): refused attempts that keep coming keep the finalizer waiting",
+        HOLDS,
+        "no starvation (drain policy, look then fetch_add): refused attempts write nothing once draining",
+    ),
+    proof(
+        "lifecycle_drain_2requesters.pml",
+        Check::Ltl("finalizes"),
+        HOLDS,
+        "no starvation (drain policy, look then fetch_add) with two streams of refused attempts",
     ),
     proof(
         "lifecycle_drain_cas_2requesters.pml",
@@ -189,6 +195,12 @@ pub const PROOFS: &[Proof] = &[
         "no starvation (drain policy, CAS admission): refused attempts write nothing",
     ),
     // ---- lifecycle mutants: the checks above can fail ----
+    proof(
+        "lifecycle_mutant_drain_no_look_1requester.pml",
+        Check::Ltl("finalizes"),
+        CYCLE,
+        "mutant (main before 8d8021e): drain-policy acquire counts before it looks; refused attempts starve the finalizer",
+    ),
     proof("lifecycle_mutant_no_wakeup_1holder.pml", SAFE, DEADLOCK, "mutant: release never wakes the finalizer"),
     proof(
         "lifecycle_mutant_unlocked_notify_1holder.pml",
