@@ -57,6 +57,7 @@
 //! [shuttle]: https://docs.rs/shuttle
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod channel;
 pub mod check;
 pub mod interp;
 pub mod sync;
