@@ -414,6 +414,8 @@ impl<T> Chan<T> {
         if st.status == Status::Closing && st.items.is_empty() {
             st.status = Status::Closed;
             self.wake_all();
+            let who = thread_state::current_id().map(InterpreterId::get);
+            trace_event!(who, "channel.close", "closed: drained after closing", st.describe(self.id));
         }
     }
 
