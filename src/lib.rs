@@ -60,6 +60,7 @@
 pub mod channel;
 pub mod check;
 pub mod interp;
+pub mod spec;
 pub mod sync;
 pub mod thread_state;
 pub mod trace;
