@@ -137,14 +137,21 @@ pub fn timeout_vs_recv() {
     receiver.join().unwrap();
 }
 
-/// A sender blocked in `send` while main force-closes the channel.
+/// A sender blocked in `send` while a closer force-closes the channel.
+/// The closer has its own thread: shuttle's PCT scheduler rarely preempts
+/// the spawning thread right after a spawn, so a close by main would almost
+/// always come first.
 pub fn force_close_vs_sender() {
     let naive = Arc::new(Naive::default());
     let sender = {
         let naive = Arc::clone(&naive);
         thread::spawn_named("sender", move || naive.send(3, &Deadline::never()))
     };
-    naive.force_close();
+    let closer = {
+        let naive = Arc::clone(&naive);
+        thread::spawn_named("closer", move || naive.force_close())
+    };
+    closer.join().unwrap();
     let told = sender.join().unwrap();
     assert_eq!(told, Outcome::Closed, "invariant CH-3 violated: the sender was not woken by the close");
 }
