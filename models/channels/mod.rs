@@ -116,11 +116,13 @@ fn send_timeout_vs_recv() {
         });
 }
 
-/// A sender blocks in `send` while main force-closes the channel: the
+/// A sender blocks in `send` while a closer force-closes the channel: the
 /// sender is woken with `Closed` and its item back (or, if the close came
-/// first, refused at once).
+/// first, refused at once). The closer has its own thread (not main): shuttle's
+/// PCT scheduler rarely preempts a thread right after it spawns, so a close
+/// by main would almost never find the sender asleep.
 ///
-/// loom: exhaustive (2 threads: main as the closer, sender).
+/// loom: exhaustive (3 threads: main, sender, closer).
 #[test]
 fn force_close_wakes_sender() {
     Scenario::new("channels::force_close_wakes_sender")
@@ -132,7 +134,11 @@ fn force_close_wakes_sender() {
             let a = runtime.create().unwrap();
             let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
             let sender = thread::spawn_named("sender", move || on(&a, |py| tx.send_until(py, 3, &Deadline::never())));
-            assert_eq!(rx.close_ends(Ends::Both, true), Ok(()));
+            let closer = {
+                let rx = rx.clone();
+                thread::spawn_named("closer", move || rx.close_ends(Ends::Both, true))
+            };
+            assert_eq!(closer.join().unwrap(), Ok(()));
             match sender.join().unwrap() {
                 Err(SendError::Closed(3)) => {}
                 other => panic!("invariant CH-3 violated: the sender got {other:?}, not Closed with its item"),
