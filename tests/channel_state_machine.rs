@@ -3,6 +3,9 @@
 //! `xinterp::spec::channel`: the same outcome, the same ledger, the same
 //! status and length after every operation.
 #![cfg(not(any(loom, shuttle)))]
+// proptest's `prop_oneof!` expands to `std::sync::Arc`; nothing here is
+// concurrent (the facade rule guards protocol code, not proptest's insides).
+#![allow(clippy::disallowed_types)]
 
 use proptest::prelude::*;
 use proptest::test_runner::Config;

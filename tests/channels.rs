@@ -199,7 +199,7 @@ fn a_forced_close_wakes_a_blocked_sender_with_its_item() {
         let a = a.clone();
         xinterp::sync::thread::spawn(move || on(&a, |py| tx.send(py, "stuck".into(), None)))
     };
-    while rx.len() == 0 {
+    while rx.is_empty() {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(rx.close(false), Err(CloseError::NotEmpty));
