@@ -224,9 +224,10 @@ fn close_send_drains() {
 /// loom: preemption bound 2 (4 threads: main and three releasers; each
 /// releaser attaches, releases, detaches): 2,132 executions, about 1 s.
 /// Why bounded: four threads that each take a guard and a GIL around their
-/// step multiply out past what a CI run affords exhaustively; bound 2
-/// covers every order of the three releases (each order needs at most two
-/// preemptions), including "the receiver first, then one sender, then the
+/// step (an exhaustive run was not attempted: the lifecycle's four-thread
+/// scenario did not finish unbounded in 8 minutes); bound 2 covers every
+/// order of the three releases (each order needs at most two preemptions),
+/// including "the receiver first, then one sender, then the
 /// other", the order `channel-release-wrong-end` needs (killed at
 /// execution 509).
 #[test]
@@ -351,8 +352,8 @@ fn destroy_unbound_remove() {
 /// receiver sees each sender's items in order.
 ///
 /// loom: preemption bound 2 (5 threads: main, 2 senders, 2 receivers):
-/// 84,740 executions, about 50 s. Why bounded: five attaching threads do
-/// not finish exhaustively on the CI machine; bound 2 still lets each
+/// 84,740 executions, about 50 s. Why bounded: five attaching threads
+/// (bound 2 alone takes ~50 s; exhaustive was not attempted); bound 2 still lets each
 /// receiver be preempted between its two takes and each sender between its
 /// two enqueues, which is what interleaving and per-sender order need.
 #[test]
