@@ -106,6 +106,16 @@ pub(crate) struct Chan<T> {
     pub(crate) handles: AtomicUsize,
 }
 
+/// The calling thread's interpreter, for steps that take no `py` (a close):
+/// looked up only when steps are recorded.
+fn traced_caller() -> Option<u64> {
+    if crate::trace::ENABLED {
+        thread_state::current_id().map(InterpreterId::get)
+    } else {
+        None
+    }
+}
+
 /// Payloads to drop once the lock is released: a payload's `Drop` may be
 /// anything (an end of another channel, which takes the registry lock).
 type Doomed<T> = Vec<T>;
@@ -414,8 +424,7 @@ impl<T> Chan<T> {
         if st.status == Status::Closing && st.items.is_empty() {
             st.status = Status::Closed;
             self.wake_all();
-            let who = thread_state::current_id().map(InterpreterId::get);
-            trace_event!(who, "channel.close", "closed: drained after closing", st.describe(self.id));
+            trace_event!(traced_caller(), "channel.close", "closed: drained after closing", st.describe(self.id));
         }
     }
 
@@ -517,7 +526,7 @@ impl<T> Chan<T> {
     /// Channel-wide close (CPython's `channel_close(send, recv, force)`):
     /// `send_only` is `close(send=True)` without `recv=True`.
     pub(crate) fn close(&self, send_only: bool, force: bool) -> Result<(), CloseError> {
-        let who = thread_state::current_id().map(InterpreterId::get);
+        let who = traced_caller();
         let mut st = self.state.lock();
         let result = match st.status {
             Status::Closed => Err((CloseError::Closed, "refused: already closed")),
