@@ -9,5 +9,6 @@
 //! Every scenario is named after its test path, so
 //! `cargo xtask trace <name>` can re-run it and print its trace.
 
+mod channels;
 mod harness;
 mod lifecycle;

@@ -57,8 +57,10 @@
 //! [shuttle]: https://docs.rs/shuttle
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod channel;
 pub mod check;
 pub mod interp;
+pub mod spec;
 pub mod sync;
 pub mod thread_state;
 pub mod trace;

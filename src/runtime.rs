@@ -34,6 +34,9 @@ pub(crate) struct RuntimeShared {
     registry: Mutex<Registry>,
     /// The main interpreter's GIL, which shared-GIL interpreters take.
     main_gil: Arc<Gil>,
+    /// Channels and queues (issue 4): ids, lookup, and the hook that an
+    /// interpreter's finalization calls (`src/channel/registry.rs`).
+    pub(crate) channels: Arc<crate::channel::registry::ChannelRegistry>,
 }
 
 #[derive(Default)]
@@ -96,6 +99,7 @@ impl Runtime {
             next_id: AtomicU64::new(1),
             registry: Mutex::new(Registry::default()),
             main_gil: Arc::clone(&main_gil),
+            channels: Arc::new(crate::channel::registry::ChannelRegistry::default()),
         });
         let core = Arc::new(Core::new(InterpreterId::MAIN, config, main_gil, Arc::clone(&shared)));
         shared.registry.lock().interpreters.insert(InterpreterId::MAIN, Arc::clone(&core));
@@ -224,6 +228,8 @@ impl Drop for Runtime {
         // the runtime keep their own references.
         let interpreters = std::mem::take(&mut self.shared.registry.lock().interpreters);
         drop(interpreters);
+        // Channels (issue 4): the same for channels whose items hold handles.
+        self.shared.channels.clear();
     }
 }
 

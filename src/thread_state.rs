@@ -445,6 +445,12 @@ impl<'a> Attached<'a> {
         self.core.id
     }
 
+    /// The attached interpreter's core (channels reach the runtime's channel
+    /// registry through it).
+    pub(crate) fn core(&self) -> &'a Arc<Core> {
+        self.core
+    }
+
     /// A handle to the interpreter attached to.
     pub fn interpreter(&self) -> Interpreter {
         Interpreter::from_core(Arc::clone(self.core))

@@ -119,6 +119,10 @@ impl Interpreter {
         // 5. Teardown under the interpreter's GIL: an attached daemon thread
         //    (which began before Finalizing) finishes its step first.
         let token = thread_state::ensure_finalizer(core);
+        // Channels (issue 4): the interpreter's channel associations are
+        // released and the items it sent that nobody received follow their
+        // unbound policy, under its GIL, before its state goes.
+        core.runtime.channels.clear_interpreter(core.id);
         let state = core.take_state();
         let values = state.as_ref().map_or(0, |s| s.len());
         drop(state);

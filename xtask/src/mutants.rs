@@ -48,6 +48,30 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "            // (mutant: no wake-up)",
         killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer", "lifecycle::two_finalizers"],
     },
+    Mutation {
+        id: "channel-withdraw-skipped",
+        what: "a blocking send whose deadline passed takes its payload back but leaves its item queued (hollowed)",
+        file: "src/channel/core.rs",
+        original: "        let item = self.items.remove(pos)?;",
+        mutated: "        let item = Item { payload: std::mem::replace(&mut self.items[pos].payload, Payload::Unbound), ..self.items[pos] };",
+        killers: &["channels::send_timeout_vs_recv"],
+    },
+    Mutation {
+        id: "channel-force-close-no-wake",
+        what: "a forced close settles the waiting senders' items but wakes only the receivers (lost wake-up)",
+        file: "src/channel/core.rs",
+        original: "                let doomed = st.close_now();\n                self.wake_all();\n                trace_event!(\n                    who,",
+        mutated: "                let doomed = st.close_now();\n                self.not_empty.notify_all(); // (mutant: senders not woken)\n                trace_event!(\n                    who,",
+        killers: &["channels::force_close_wakes_sender"],
+    },
+    Mutation {
+        id: "channel-release-wrong-end",
+        what: "a release decides whether the channel closes from the other end's associations only",
+        file: "src/channel/core.rs",
+        original: "        let closes = ends.open_on(end) == 0 && ends.open_on(end.other()) == 0 && ends.ever_associated();",
+        mutated: "        let closes = ends.open_on(end.other()) == 0 && ends.ever_associated();",
+        killers: &["channels::last_release_closes"],
+    },
 ];
 
 const CHECKERS: [Backend; 2] = [Backend::Loom, Backend::Shuttle];

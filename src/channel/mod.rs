@@ -1,0 +1,157 @@
+//! Channels and queues between interpreters (PEP 554 channels, as CPython's
+//! `_interpchannels` implements them, and PEP 734 queues): one core, two
+//! faces.
+//!
+//! # Overview
+//!
+//! A channel is a FIFO of items with two ends. [`create`] returns a
+//! [`RecvChannel`] and a [`SendChannel`]; both are cheap, `Send + Sync`
+//! handles that any interpreter may use, pass to a thread, or send through
+//! another channel. Using an end *associates* the calling interpreter with
+//! it; [`release`](SendChannel::release) drops that association, and the
+//! channel closes when no association is left open on either end.
+//! [`send`](SendChannel::send) waits until a receiver has taken *that
+//! item*; [`send_nowait`](SendChannel::send_nowait) queues it and returns.
+//! A [`Queue`] is the same core with a `maxsize` (≤ 0 unbounded), a `put`
+//! that returns once the item is queued, and neither association nor close.
+//!
+//! Every operation that involves the calling interpreter takes its
+//! [`Attached`](crate::Attached) proof: it names the interpreter to
+//! associate (and to charge the item to, for the unbound policy), and a
+//! blocking operation releases that interpreter's GIL while it waits
+//! (`thread_state::detached`), as CPython's channel code does with
+//! `Py_BEGIN_ALLOW_THREADS`.
+//!
+//! Items are any `T: Send + 'static` for now; the cross-interpreter data
+//! work will make them `XiData`. Ids come from the runtime's registry
+//! ([`registry`](self::registry)), reached from the attached interpreter's
+//! core: unique per [`Runtime`](crate::Runtime), never reused, shared by
+//! channels and queues.
+//!
+//! # The state
+//!
+//! Everything lives under one facade `Mutex` per channel:
+//!
+//! | field          | meaning                                                              |
+//! |----------------|----------------------------------------------------------------------|
+//! | `items`        | the FIFO: each item has a number (`#seq`), its sender interpreter, its unbound policy, its payload (a value or a marker) and whether a blocking sender waits for it |
+//! | `status`       | [`Status::Open`] → `Closing` (send end closed, draining) → `Closed`; or `Open` → `Closed`. Never back. `Closed` implies `items` is empty |
+//! | `ends`         | association records per end (channels only): interpreter, open or released |
+//! | `settled`      | outcomes for blocking senders, by item number: `Received`, or `Returned(item)` by a close |
+//! | `*_waiting`    | how many receivers, senders and putters wait (for traces and to skip needless wake-ups) |
+//! | `maxsize`      | 0 for channels and unbounded queues                                  |
+//! | `ledger`       | the [`Ledger`]: where every offered payload went (CH-1)              |
+//!
+//! Three `Condvar`s: `not_empty` (receivers), `settled` (blocking senders),
+//! `not_full` (putters on a full bounded queue). Traces show the state as
+//! `C1 items=1 senders-waiting=1 closing send=[1] recv=[2,-3]` (`-3`:
+//! interpreter 3 released that end).
+//!
+//! | transition                   | by                                  | effect                                                     |
+//! |------------------------------|-------------------------------------|------------------------------------------------------------|
+//! | enqueue                      | send, send_nowait, put              | refused (item handed back) if closed, closing, released by the caller, or full; else queued and one receiver woken |
+//! | take                         | recv, get                           | pops the head; settles its waiting sender (`Received`) and wakes senders; a marker becomes `Unbound` or `ItemInterpreterDestroyed`; `Closing` and now empty → `Closed` |
+//! | withdraw                     | a blocking send past its deadline   | only if its item is not settled: removes it (`Timeout`, item back) |
+//! | close (empty, or forced)     | `close_ends`                        | → `Closed`: waiting senders' items `Returned`, others dropped; everyone woken |
+//! | close send end, non-empty    | `close_ends(Ends::Send, false)`     | → `Closing`                                                |
+//! | release                      | `release`                           | the caller's record on that end → released; none open on either end → `Closed` as a forced close |
+//! | clear interpreter            | interpreter finalization            | its unreceived items follow their unbound policy; its records are removed |
+//!
+//! # Races considered
+//!
+//! - *Send timeout vs receive.* Both decide under the lock. A receiver that
+//!   pops a waiting sender's item settles it (`Received`) in the same
+//!   critical section; the sender, once its deadline passed, looks at the
+//!   settlements **before** it withdraws. So either the receiver popped
+//!   first (the sender returns `Ok`, even though its deadline passed) or the
+//!   sender withdrew first (the item is no longer queued; no receiver can
+//!   see it). Never both, never neither (CH-2). The naive version that
+//!   returns `Timeout` without withdrawing is `bug_timeout_without_withdrawal`.
+//! - *Force-close vs a sender going to sleep.* The sender checks its
+//!   settlement and sleeps on `settled` without releasing the lock in
+//!   between (`Condvar::wait_until` releases it atomically); a close settles
+//!   every waiting sender's item (`Returned`) and notifies `settled` under
+//!   the same lock, so the sender either sees the settlement before
+//!   sleeping or is asleep when notified (CH-3). Without the notification it
+//!   sleeps forever: `bug_force_close_does_not_wake`.
+//! - *Close vs receivers.* Every transition to `Closed` empties the queue
+//!   and wakes all three condvars; a receiver re-checks the status first.
+//! - *Closing drains.* The transition `Closing` → `Closed` happens in
+//!   whichever step empties the queue: a receive, a withdrawal, or an
+//!   unbound removal.
+//! - *Release vs release.* Both update the records under the lock; exactly
+//!   the release that leaves no open association closes the channel (CH-4).
+//!   Checking only one end is `bug_release_checks_wrong_end`.
+//! - *Interpreter destruction vs a waiting sender.* A sender waits while
+//!   attached through a guard, so its interpreter cannot be finalizing: no
+//!   waiting sender's item is ever unbound (items with a waiter are skipped,
+//!   and `withdraw` asserts it).
+//! - *Lost wake-ups between receivers.* Each enqueue wakes one receiver; a
+//!   woken receiver always looks at the queue before its deadline, so a
+//!   notification is never spent by a receiver that leaves empty-handed
+//!   while an item waits.
+//! - *GIL and the channel lock.* A blocking step releases the caller's GIL
+//!   before it takes the channel lock and re-takes the GIL after dropping
+//!   it, so no thread ever waits for a GIL while holding a channel lock.
+//! - *Payload drops.* Payloads leave the lock before they are dropped (a
+//!   payload may be an end of another channel, whose drop takes the
+//!   registry lock).
+//!
+//! # Orderings
+//!
+//! The channel state is only touched under its facade `Mutex`; the lock's
+//! acquire/release pairs order every step after the previous one, and the
+//! `Condvar`s are only waited on under it. The one atomic of this module is
+//! a channel's handle count (`registry.rs`), which is `Relaxed` throughout:
+//! it only decides whether to look at the registry, whose lock orders the
+//! decision. `Deadline::manual`'s flag is `Release`/`Acquire` in the
+//! facade (`sync/time.rs`).
+//!
+//! Page: `docs/channels.md`. Scenarios: `models/channels/`. Invariants:
+//! CH-1 to CH-7 in `docs/invariants.md`. Reference model: `crate::spec::channel`.
+mod assoc;
+mod core;
+mod ends;
+mod errors;
+mod ledger;
+mod queue;
+pub(crate) mod registry;
+mod unbound;
+
+pub use assoc::End;
+pub use ends::{create, list_all, Ends, RecvChannel, SendChannel};
+pub use errors::{CloseError, NotFound, RecvError, ReleaseError, SendError};
+pub use ledger::Ledger;
+pub use queue::Queue;
+pub use unbound::{Received, UnboundPolicy};
+
+use std::fmt;
+
+/// A channel's (or queue's) id: unique within its runtime, never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ChannelId(pub(crate) u64);
+
+impl ChannelId {
+    /// The id as a number.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ChannelId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "channel {}", self.0)
+    }
+}
+
+/// Where a channel is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// Sends and receives work.
+    Open,
+    /// The send end was closed while items were queued: new sends fail,
+    /// receivers drain the queue, and it closes once empty.
+    Closing,
+    /// Closed for every interpreter; nothing is queued.
+    Closed,
+}
