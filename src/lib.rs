@@ -62,6 +62,7 @@ pub mod interp;
 pub mod sync;
 pub mod thread_state;
 pub mod trace;
+pub mod xi;
 
 mod config;
 mod gil;

@@ -34,6 +34,9 @@ pub(crate) struct RuntimeShared {
     registry: Mutex<Registry>,
     /// The main interpreter's GIL, which shared-GIL interpreters take.
     main_gil: Arc<Gil>,
+    /// xi (issue 5): counters of cross-interpreter data events that are
+    /// not errors at the call site (implicit view closes, leaks).
+    pub(crate) xi_stats: crate::xi::Stats,
 }
 
 #[derive(Default)]
@@ -96,6 +99,7 @@ impl Runtime {
             next_id: AtomicU64::new(1),
             registry: Mutex::new(Registry::default()),
             main_gil: Arc::clone(&main_gil),
+            xi_stats: crate::xi::Stats::default(),
         });
         let core = Arc::new(Core::new(InterpreterId::MAIN, config, main_gil, Arc::clone(&shared)));
         shared.registry.lock().interpreters.insert(InterpreterId::MAIN, Arc::clone(&core));
@@ -175,6 +179,13 @@ impl Runtime {
     /// subinterpreter (`Py_FinalizeEx`). See [`Interpreter::finalize`].
     pub fn finalize(&self) -> Result<(), crate::FinalizeError> {
         self.main.finalize()
+    }
+
+    /// Counters of cross-interpreter data events (xi): implicit view
+    /// closes (the ResourceWarning analogue), releases after the owner was
+    /// gone, objects leaked at teardown, full pending-call rings.
+    pub fn xi_stats(&self) -> crate::xi::XiStats {
+        self.shared.xi_stats.snapshot()
     }
 
     /// Whether the runtime has been finalized.

@@ -119,6 +119,10 @@ impl Interpreter {
         // 5. Teardown under the interpreter's GIL: an attached daemon thread
         //    (which began before Finalizing) finishes its step first.
         let token = thread_state::ensure_finalizer(core);
+        // xi (issue 5): run the pending calls still queued (no new one can
+        // be queued: queuing takes a guard), then free the heap, counting
+        // the objects still referenced as leaks; XI-4: no view is open.
+        crate::xi::teardown(core, token.attached());
         let state = core.take_state();
         let values = state.as_ref().map_or(0, |s| s.len());
         drop(state);
