@@ -97,10 +97,13 @@ fn release_elsewhere_is_a_pending_call_run_at_the_owners_next_attach() {
         .unwrap()
         .with_gil(|py| {
             let copy = data.new_object(py)?;
-            assert_eq!(py.value(copy)?, Value::Bytes(match data_value(&a, obj) {
-                Value::Bytes(b) => b,
-                other => panic!("{other:?}"),
-            }));
+            assert_eq!(
+                py.value(copy)?,
+                Value::Bytes(match data_value(&a, obj) {
+                    Value::Bytes(b) => b,
+                    other => panic!("{other:?}"),
+                })
+            );
             assert_eq!(data.release().unwrap(), Released::Pending);
             Ok::<_, XiError>(copy)
         })

@@ -194,7 +194,12 @@ impl XiData {
             Ok(guard) => guard,
             Err(_) => {
                 let owner = self.owner();
-                trace_event!(Some(owner.0), "xiview.open", "refused: the owner is finalizing or gone", format_args!("{obj}"));
+                trace_event!(
+                    Some(owner.0),
+                    "xiview.open",
+                    "refused: the owner is finalizing or gone",
+                    format_args!("{obj}")
+                );
                 return Err(Rejected { error: XiError::OwnerGone(owner), data: self });
             }
         };
@@ -301,6 +306,10 @@ impl Drop for XiData {
 
 impl fmt::Debug for XiData {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("XiData").field("owner", &self.owner()).field("obj", &self.obj).field("value", &self.value).finish()
+        f.debug_struct("XiData")
+            .field("owner", &self.owner())
+            .field("obj", &self.obj)
+            .field("value", &self.value)
+            .finish()
     }
 }

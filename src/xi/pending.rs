@@ -119,7 +119,12 @@ impl Pending {
         // Relaxed: a hint (see `# Orderings`); the mutex orders the call.
         self.flag.store(true, Ordering::Relaxed);
         drop(ring);
-        trace_event!(core.trace_id(), "pending.push", format_args!("ok: {what}"), format_args!("ring={len}/{}", self.capacity));
+        trace_event!(
+            core.trace_id(),
+            "pending.push",
+            format_args!("ok: {what}"),
+            format_args!("ring={len}/{}", self.capacity)
+        );
         Ok(len)
     }
 
@@ -183,7 +188,12 @@ fn run(core: &Core) -> usize {
     }
     let left = pending.done();
     core.runtime.xi_stats.pending_ran.fetch_add(ran as u64, Ordering::Relaxed);
-    trace_event!(core.trace_id(), "pending.run", format_args!("ran {ran} call(s)"), format_args!("ring={left}/{}", pending.capacity));
+    trace_event!(
+        core.trace_id(),
+        "pending.run",
+        format_args!("ran {ran} call(s)"),
+        format_args!("ring={left}/{}", pending.capacity)
+    );
     ran
 }
 
