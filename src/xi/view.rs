@@ -117,7 +117,11 @@ impl XiView {
     }
 
     /// Closes the view (steps 5 and 6): switches to the owner's GIL, decrefs
-    /// the object, switches back, then drops the guard on the owner.
+    /// the object, switches back, then drops the guard on the owner. The
+    /// view is closed even on error: the error says the reference could not
+    /// be released (it was freed under the view by an extra decref, or the
+    /// owner's ring was full inside a heap session), counted in
+    /// [`XiStats::dropped_unreleased`](super::XiStats).
     pub fn close(mut self) -> Result<(), XiError> {
         self.close_inner("explicit")
     }
@@ -150,12 +154,22 @@ impl XiView {
             }
             other => other,
         };
+        // The view closes either way: its guard must not outlive it.
+        let views = core.xi.view_closed();
         if let Err(error) = decref {
-            // Still open: keep the guard (a later close, or `Drop`, retries).
-            self.guard = guard;
+            // The object was freed under the view by someone's extra decref
+            // (XI-1: a panic in models), or the ring was full inside a heap
+            // session: the reference is lost. Reported, and counted.
+            core.runtime.xi_stats.dropped_unreleased.fetch_add(1, Ordering::Relaxed);
+            trace_event!(
+                Some(core.id.0),
+                "xiview.close",
+                format_args!("failed: {error}; dropping the guard"),
+                format_args!("{obj} owner=I{} views={views}", core.id.0)
+            );
+            drop(guard.take());
             return Err(error);
         }
-        let views = core.xi.view_closed();
         trace_event!(
             Some(core.id.0),
             "xiview.close",
