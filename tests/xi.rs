@@ -309,3 +309,28 @@ fn a_view_closed_inside_an_owner_heap_session_queues_its_decref() {
     });
     assert_eq!(live(&a), 0, "ran at the next attach");
 }
+
+#[test]
+fn the_same_id_in_another_runtime_is_not_the_owner() {
+    let (r1, r2) = (Runtime::new(), Runtime::new());
+    let (a1, a2) = (r1.create().unwrap(), r2.create().unwrap());
+    assert_eq!(a1.id(), a2.id(), "ids are per runtime");
+    let data = shared(&a1, b"x");
+    let how = a2.guard().unwrap().with_gil(|_| data.release().unwrap());
+    assert_eq!(how, Released::Pending, "not a1: queued, never a decref of a1's heap under a2's GIL");
+    assert_eq!(live(&a1), 0);
+}
+
+#[test]
+fn a_release_inside_an_owner_heap_session_is_queued() {
+    let runtime = Runtime::new();
+    let a = runtime.create().unwrap();
+    let data = shared(&a, b"s");
+    let obj = data.object().unwrap();
+    a.guard().unwrap().with_gil(|py| {
+        let how = py.with_heap(|_| data.release().unwrap()).unwrap();
+        assert_eq!(how, Released::Pending);
+        assert_eq!(py.refcnt(obj), Ok(1));
+    });
+    assert_eq!(live(&a), 0);
+}

@@ -48,7 +48,7 @@ use super::{Obj, XiError, XiView};
 use crate::guard::OwnedGuard;
 use crate::interp::InterpreterId;
 use crate::sync::atomic::Ordering;
-use crate::thread_state;
+use crate::thread_state::{self, HeapAccess};
 use crate::trace_event;
 use crate::{Attached, View};
 use std::fmt;
@@ -235,7 +235,10 @@ impl XiData {
         let core = self.owner.core();
         let owner = core.id;
         let current = thread_state::current_id();
-        if current == Some(owner) {
+        // Compared by core, not by id: ids are unique only within a runtime.
+        // Inside a heap session of the owner (`Pinned`) the decref is queued
+        // like any other, rather than alias the session's borrow.
+        if thread_state::heap_access(&core.xi.heap) == HeapAccess::Attached {
             // Attached to the owner (its GIL is held by this thread): the
             // decref happens here and now.
             self.obj = None;
