@@ -12,3 +12,4 @@
 mod channels;
 mod harness;
 mod lifecycle;
+mod xi;

@@ -69,6 +69,10 @@ pub struct Config {
     /// Remember where each guard was taken (`#[track_caller]`), so that a
     /// finalization that times out can list them. Costs a lock per guard.
     pub track_guards: bool,
+    /// Capacity of the interpreter's pending-call ring (xi: releases of
+    /// cross-interpreter data queued by other interpreters). CPython's is
+    /// 300; a full ring is an error the releasing caller sees.
+    pub pending_calls: usize,
 }
 
 impl Config {
@@ -85,6 +89,7 @@ impl Config {
             allow_exec: false,
             guard_policy: GuardPolicy::CPython,
             track_guards: false,
+            pending_calls: crate::xi::PENDING_CALLS,
         }
     }
 
@@ -101,6 +106,7 @@ impl Config {
             allow_exec: true,
             guard_policy: GuardPolicy::CPython,
             track_guards: false,
+            pending_calls: crate::xi::PENDING_CALLS,
         }
     }
 
@@ -125,6 +131,13 @@ impl Config {
     /// This configuration with daemon threads allowed or not.
     pub const fn with_daemon_threads(mut self, allow: bool) -> Self {
         self.allow_daemon_threads = allow;
+        self
+    }
+
+    /// This configuration with a pending-call ring of `capacity` entries
+    /// (models use a small one to reach "full").
+    pub const fn with_pending_calls(mut self, capacity: usize) -> Self {
+        self.pending_calls = capacity;
         self
     }
 

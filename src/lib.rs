@@ -64,6 +64,7 @@ pub mod spec;
 pub mod sync;
 pub mod thread_state;
 pub mod trace;
+pub mod xi;
 
 mod config;
 mod gil;

@@ -37,6 +37,9 @@ pub(crate) struct RuntimeShared {
     /// Channels and queues (issue 4): ids, lookup, and the hook that an
     /// interpreter's finalization calls (`src/channel/registry.rs`).
     pub(crate) channels: Arc<crate::channel::registry::ChannelRegistry>,
+    /// xi (issue 5): counters of cross-interpreter data events that are
+    /// not errors at the call site (implicit view closes, leaks).
+    pub(crate) xi_stats: crate::xi::Stats,
 }
 
 #[derive(Default)]
@@ -100,6 +103,7 @@ impl Runtime {
             registry: Mutex::new(Registry::default()),
             main_gil: Arc::clone(&main_gil),
             channels: Arc::new(crate::channel::registry::ChannelRegistry::default()),
+            xi_stats: crate::xi::Stats::default(),
         });
         let core = Arc::new(Core::new(InterpreterId::MAIN, config, main_gil, Arc::clone(&shared)));
         shared.registry.lock().interpreters.insert(InterpreterId::MAIN, Arc::clone(&core));
@@ -179,6 +183,13 @@ impl Runtime {
     /// subinterpreter (`Py_FinalizeEx`). See [`Interpreter::finalize`].
     pub fn finalize(&self) -> Result<(), crate::FinalizeError> {
         self.main.finalize()
+    }
+
+    /// Counters of cross-interpreter data events (xi): implicit view
+    /// closes (the ResourceWarning analogue), releases after the owner was
+    /// gone, objects leaked at teardown, full pending-call rings.
+    pub fn xi_stats(&self) -> crate::xi::XiStats {
+        self.shared.xi_stats.snapshot()
     }
 
     /// Whether the runtime has been finalized.

@@ -76,6 +76,9 @@ struct PerThread {
     home: Option<usize>,
     tokens: Vec<Entry>,
     next_serial: u64,
+    /// xi (issue 5): a heap session (`xi::HeapSession`) is open on the
+    /// attached interpreter's heap: its GIL may not be released meanwhile.
+    heap_pinned: bool,
 }
 
 struct Slot {
@@ -131,12 +134,22 @@ fn with_thread<R>(f: impl FnOnce(&mut PerThread) -> R) -> R {
 fn attach(slot: usize, core: &Core) {
     core.gil.acquire(core.id);
     with_thread(|t| t.attached = Some(slot));
+    // xi (issue 5): a thread of the interpreter holds its GIL now: run the
+    // pending calls other interpreters queued (releases of their XiData).
+    crate::xi::pending::on_attach(core);
 }
 
 /// Releases the attached slot's GIL.
 fn detach(slot: usize, core: &Core) {
     with_thread(|t| {
         debug_assert_eq!(t.attached, Some(slot));
+        // xi (issue 5): a heap session holds the heap that only this GIL
+        // protects; releasing the GIL under it would let another thread in.
+        assert!(
+            !t.heap_pinned,
+            "invariant XI-2 violated: {} released its GIL while a heap session was open on this thread",
+            core.id
+        );
         t.attached = None;
     });
     core.gil.release(core.id);
@@ -201,6 +214,13 @@ pub fn ensure_owned(guard: &OwnedGuard) -> Token<'_> {
 /// (none can be taken once finalization is requested under the drain policy,
 /// and none is needed: the finalizer is the one that would wait for it).
 pub(crate) fn ensure_finalizer(core: &Arc<Core>) -> Token<'_> {
+    ensure_core(core, None)
+}
+
+/// Attaches to `core` for a caller that keeps its finalization off by other
+/// means (an [`XiView`](crate::xi::XiView)'s owned guard, held across the
+/// call by the caller).
+pub(crate) fn ensure_held(core: &Arc<Core>) -> Token<'_> {
     ensure_core(core, None)
 }
 
@@ -446,7 +466,7 @@ impl<'a> Attached<'a> {
     }
 
     /// The attached interpreter's core (channels reach the runtime's channel
-    /// registry through it).
+    /// registry through it; xi, its heap).
     pub(crate) fn core(&self) -> &'a Arc<Core> {
         self.core
     }
@@ -646,6 +666,39 @@ pub(crate) fn detached<R>(f: impl FnOnce() -> R) -> R {
     let result = f();
     attach(slot, &core);
     result
+}
+
+/// Whether the calling thread may touch `heap` right now (xi): attached to
+/// the interpreter that owns it (whose GIL it then holds), and no heap
+/// session open.
+pub(crate) fn heap_access(heap: &crate::xi::heap::Heap) -> HeapAccess {
+    with_thread(|t| match t.attached_core() {
+        Some(c) if std::ptr::eq(&c.xi.heap, heap) => {
+            if t.heap_pinned {
+                HeapAccess::Pinned
+            } else {
+                HeapAccess::Attached
+            }
+        }
+        _ => HeapAccess::Elsewhere,
+    })
+}
+
+/// What [`heap_access`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeapAccess {
+    /// Attached to the interpreter: its GIL is held by this thread.
+    Attached,
+    /// Attached to it, but a heap session is open (its `&mut` is live).
+    Pinned,
+    /// Not attached to it.
+    Elsewhere,
+}
+
+/// Opens or closes a heap session on the calling thread (xi): while open,
+/// detaching panics instead of releasing the GIL.
+pub(crate) fn set_heap_pinned(pinned: bool) {
+    with_thread(|t| t.heap_pinned = pinned);
 }
 
 /// Registers the calling thread's own thread state for `core` (an

@@ -40,6 +40,9 @@ pub(crate) struct Core {
     /// `destroy` claimed it).
     pub(crate) activity: AtomicUsize,
     pub(crate) runtime: Arc<RuntimeShared>,
+    /// xi (issue 5): the object heap (plain refcounts, touched only under
+    /// this interpreter's GIL), the pending-call ring, the open-view count.
+    pub(crate) xi: crate::xi::XiState,
 }
 
 impl Core {
@@ -54,6 +57,7 @@ impl Core {
             at_exit: Mutex::new(Vec::new()),
             activity: AtomicUsize::new(IDLE),
             runtime,
+            xi: crate::xi::XiState::new(id, config.pending_calls),
             config,
         }
     }

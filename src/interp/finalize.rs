@@ -123,6 +123,10 @@ impl Interpreter {
         // released and the items it sent that nobody received follow their
         // unbound policy, under its GIL, before its state goes.
         core.runtime.channels.clear_interpreter(core.id);
+        // xi (issue 5): run the pending calls still queued (no new one can
+        // be queued: queuing takes a guard), then free the heap, counting
+        // the objects still referenced as leaks; XI-4: no view is open.
+        crate::xi::teardown(core, token.attached());
         let state = core.take_state();
         let values = state.as_ref().map_or(0, |s| s.len());
         drop(state);

@@ -131,9 +131,11 @@ fn clippy_model(root: &Path, backend: Backend) -> Result<(), String> {
 fn test_std(root: &Path) -> Result<(), String> {
     let mut traced = process::cargo(root, "test");
     traced.args(["--workspace", "--features", "trace", "--lib", "--bins", "--test", "api"]);
+    // xi (issue 5): the cross-interpreter data API tests and state machine.
+    traced.args(["--test", "xi", "--test", "xi_state_machine"]);
     succeed(traced)?;
     let mut plain = process::cargo(root, "test");
-    plain.args(["--lib", "--test", "api"]);
+    plain.args(["--lib", "--test", "api", "--test", "xi", "--test", "xi_state_machine"]);
     succeed(plain)
 }
 

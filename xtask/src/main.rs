@@ -51,6 +51,8 @@ commands:
                                         stdout can be redirected to a file)
   mutants  re-introduce each known bug into a copy of the real code and check
            that loom and shuttle fail the scenarios that guard against it
+           --filter SUBSTRING           (only the mutations whose id or killer
+                                        scenarios contain it)
   help     print this message
 
 examples:
@@ -66,7 +68,7 @@ enum Command {
     Verify(verify::Options),
     Ci,
     Trace(trace::Options),
-    Mutants,
+    Mutants(Option<String>),
     Proofs(proofs::Options),
 }
 
@@ -88,7 +90,7 @@ fn main() -> ExitCode {
         Command::Verify(options) => verify::run(&root, &options),
         Command::Ci => ci::run(&root),
         Command::Trace(options) => trace::run(&root, &options),
-        Command::Mutants => mutants::run(&root),
+        Command::Mutants(filter) => mutants::run_filtered(&root, filter.as_deref()),
         Command::Proofs(options) => proofs::run(&root, &options),
     };
     match result {
@@ -121,10 +123,7 @@ fn parse(args: Vec<String>) -> Result<Command, String> {
             Some(arg) => Err(format!("`ci` takes no arguments (got `{arg}`)")),
         },
         "trace" => parse_trace(rest).map(Command::Trace),
-        "mutants" => match rest.first() {
-            None => Ok(Command::Mutants),
-            Some(arg) => Err(format!("`mutants` takes no arguments (got `{arg}`)")),
-        },
+        "mutants" => parse_mutants(rest).map(Command::Mutants),
         "proofs" => parse_proofs(rest).map(Command::Proofs),
         other => Err(format!("unknown command `{other}`")),
     }
@@ -164,6 +163,18 @@ fn parse_proofs(args: Vec<String>) -> Result<proofs::Options, String> {
         }
     }
     Ok(options)
+}
+
+fn parse_mutants(args: Vec<String>) -> Result<Option<String>, String> {
+    let mut filter = None;
+    let mut flags = Flags::new(args);
+    while let Some(arg) = flags.next_arg() {
+        match arg.as_str() {
+            "--filter" => filter = Some(flags.value(&arg)?),
+            other => return Err(format!("unknown argument `{other}` for `mutants`")),
+        }
+    }
+    Ok(filter)
 }
 
 fn parse_trace(args: Vec<String>) -> Result<trace::Options, String> {

@@ -72,16 +72,66 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "        let closes = ends.open_on(end.other()) == 0 && ends.ever_associated();",
         killers: &["channels::last_release_closes"],
     },
+    // xi (issue 5): the cross-interpreter refcount hand-off.
+    Mutation {
+        id: "xi-release-without-switching",
+        what: "an XiData released outside its owner decrefs the owner's heap under the caller's GIL instead of queuing a pending call (XI-2: loom's race detector, shuttle's assertion)",
+        file: "src/xi/data.rs",
+        original: "        let pushed = core.xi.pending.push(core, Call::Decref(obj));",
+        mutated: "        let pushed = core.xi.heap.decref(GilHeld::checked(core), obj).map_err(|_| Call::Decref(obj));",
+        killers: &["xi::handoff_released_by_pending_call", "xi::pending_release_while_owner_busy"],
+    },
+    Mutation {
+        id: "xiview-guard-before-decref",
+        what: "XiView::close drops its guard on the owner before switching to the owner's GIL and decref'ing (XI-4 / XI-1)",
+        file: "src/xi/view.rs",
+        original: "        let token = thread_state::ensure_held(&core);",
+        mutated: "        drop(guard.take());\n        let token = thread_state::ensure_held(&core);",
+        killers: &["xi::view_holds_off_finalization"],
+    },
+    Mutation {
+        id: "pending-calls-never-run",
+        what: "attaching to an interpreter never runs its pending calls (XI-3: released objects are never freed)",
+        file: "src/xi/pending.rs",
+        original: "    if core.xi.pending.flag.load(Ordering::Relaxed) {",
+        mutated: "    if false && core.xi.pending.flag.load(Ordering::Relaxed) {",
+        killers: &[
+            "xi::handoff_released_by_pending_call",
+            "xi::pending_release_while_owner_busy",
+            "xi::ring_full_hands_back",
+        ],
+    },
+    Mutation {
+        id: "xi-push-without-guard",
+        what: "a release queues its pending call without a guard on the owner (the naive check-then-push: the call can land after teardown drained the ring)",
+        file: "src/xi/data.rs",
+        original: "        let guard = match OwnedGuard::acquire(core, location) {",
+        mutated: "        let guard = match Ok::<(), crate::GuardError>(()) {",
+        killers: &["xi::owner_destroyed_with_data_in_flight"],
+    },
 ];
 
 const CHECKERS: [Backend; 2] = [Backend::Loom, Backend::Shuttle];
 
 pub fn run(root: &Path) -> Result<(), String> {
+    run_filtered(root, None)
+}
+
+/// Runs the mutations whose id, or one of whose killer scenarios, contains
+/// `filter` (all of them without one).
+pub fn run_filtered(root: &Path, filter: Option<&str>) -> Result<(), String> {
+    let selected: Vec<&Mutation> = MUTATIONS
+        .iter()
+        .filter(|m| filter.is_none_or(|f| m.id.contains(f) || m.killers.iter().any(|k| k.contains(f))))
+        .collect();
+    if selected.is_empty() {
+        return Err(format!("no mutation matches the filter {filter:?}"));
+    }
     let copy = root.join("target/xinterp/mutants/tree");
     copy_crate(root, &copy)?;
     let mut survivors = Vec::new();
     let mut rows = Vec::new();
-    for mutation in MUTATIONS {
+    for mutation in selected.iter().copied() {
         let path = copy.join(mutation.file);
         let pristine = read(&path)?;
         if pristine.matches(mutation.original).count() != 1 {
@@ -105,13 +155,13 @@ pub fn run(root: &Path) -> Result<(), String> {
         write(&path, &pristine)?;
         outcome?;
     }
-    println!("\n{:<28} | {:<7} | {:<34} | result", "mutation", "checker", "scenario");
-    println!("{}", "-".repeat(86));
+    println!("\n{:<28} | {:<7} | {:<40} | result", "mutation", "checker", "scenario");
+    println!("{}", "-".repeat(92));
     for (id, backend, scenario, killed) in &rows {
-        println!("{id:<28} | {backend:<7} | {scenario:<34} | {}", if *killed { "killed" } else { "SURVIVED" });
+        println!("{id:<28} | {backend:<7} | {scenario:<40} | {}", if *killed { "killed" } else { "SURVIVED" });
     }
     if survivors.is_empty() {
-        println!("mutants: OK: all {} mutations killed by loom and shuttle", MUTATIONS.len());
+        println!("mutants: OK: all {} mutations killed by loom and shuttle", selected.len());
         Ok(())
     } else {
         Err(format!("mutants FAILED: {}", survivors.join("; ")))

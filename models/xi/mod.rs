@@ -1,0 +1,317 @@
+//! Scenarios for cross-interpreter data and the refcount hand-off
+//! (`src/xi/`, `docs/xi.md`).
+//!
+//! Invariants checked (ids from `docs/invariants.md`):
+//! - XI-1 no access after free: a stale handle panics under loom and shuttle
+//!   (`Table::stale` in `src/xi/heap.rs`);
+//! - XI-2 a refcount is touched only under its owner's GIL: loom's race
+//!   detector on the heap's `UnsafeCell`, and under shuttle the assertion in
+//!   `Heap::with_table`;
+//! - XI-3 every object is freed exactly once, when its last reference goes,
+//!   and none is left at the end: each scenario ends by attaching to the
+//!   owner (which runs what is pending) and asserting an empty heap, or by
+//!   checking the runtime's leak counters;
+//! - XI-4 an owner never finalizes with an open view: asserted at teardown
+//!   (`xi::teardown`).
+
+mod naive;
+
+use xinterp::check::{reach, LoomBounds, Scenario};
+use xinterp::sync::thread;
+use xinterp::xi::{Obj, Released, Value, XiError};
+use xinterp::{Attached, Config, Interpreter, Phase, Runtime};
+
+/// XI-3 at the end of a scenario: attaching to `interp` runs its pending
+/// calls; then no object may be left.
+fn assert_heap_empty(interp: &Interpreter) {
+    let stats = interp.guard().expect("running").with_gil(|py| py.heap_stats().expect("attached"));
+    assert!(
+        stats.live == 0 && stats.freed == stats.allocated,
+        "invariant XI-3 violated: {} has {} object(s) left at the end ({stats:?})",
+        interp.id(),
+        stats.live
+    );
+}
+
+fn bytes_of(py: Attached<'_>, obj: Obj) -> Vec<u8> {
+    match py.value(obj).expect("alive") {
+        Value::Bytes(b) => b.to_vec(),
+        Value::Int(i) => panic!("expected bytes, found {i}"),
+    }
+}
+
+/// An object handed to another interpreter, which builds its own copy and
+/// drops the data; the release is a pending call on the owner, while the
+/// owner drops its own reference.
+///
+/// loom: exhaustive (2 threads: main is the owner, one receiver).
+#[test]
+fn handoff_released_by_pending_call() {
+    Scenario::new("xi::handoff_released_by_pending_call")
+        .witness_on("pending_call_ran", "the data's decref ran as a pending call in the owner", "pending.run", "ran 1")
+        .witness("freed_by_pending_call", "the owner's decref left 1; the pending call freed the object")
+        .witness("freed_by_owner_decref", "the pending call ran first (at the owner's attach); its decref freed it")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let receiver = runtime.create().unwrap();
+            let og = owner.guard_owned().unwrap();
+            let (obj, data) = og.with_gil(|py| {
+                let obj = py.new_bytes(*b"spam").unwrap();
+                (obj, py.share(obj).unwrap())
+            });
+            let rg = receiver.guard_owned().unwrap();
+            let receiving = thread::spawn_named("receiver", move || {
+                rg.with_gil(|py| {
+                    let copy = data.new_object(py).unwrap();
+                    assert_eq!(bytes_of(py, copy), b"spam");
+                    assert_eq!(data.release().unwrap(), Released::Pending, "not in the owner: a pending call");
+                    assert_eq!(py.decref(copy), Ok(0));
+                })
+            });
+            // The owner drops its own reference meanwhile.
+            let left = og.with_gil(|py| py.decref(obj).unwrap());
+            receiving.join().unwrap();
+            drop(og);
+            assert_heap_empty(&owner);
+            assert_heap_empty(&receiver);
+            reach(if left == 0 { "freed_by_owner_decref" } else { "freed_by_pending_call" });
+        });
+}
+
+/// A view open on the owner's buffer while the owner is finalized: the
+/// finalizer waits until the view is closed (from the receiver: switch to
+/// the owner's GIL, decref, switch back, drop the guard).
+///
+/// loom: exhaustive (2 threads: main finalizes, one viewer).
+#[test]
+fn view_holds_off_finalization() {
+    Scenario::new("xi::view_holds_off_finalization")
+        .witness_on(
+            "finalizer_waited_for_view",
+            "finalization found the view's guard held and slept until the view closed",
+            "finalize.wait",
+            "blocked",
+        )
+        .witness("closed_before_finalization", "the view was closed before finalization began")
+        .witness_on(
+            "view_decref_in_owner",
+            "the close decref'd in the owner and freed the object",
+            "refcount.decref",
+            "freed",
+        )
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let receiver = runtime.create().unwrap();
+            let data = owner.guard().unwrap().with_gil(|py| {
+                let obj = py.new_bytes(*b"buf").unwrap();
+                let data = py.share(obj).unwrap();
+                py.decref(obj).unwrap();
+                data
+            });
+            let view = data.into_view().expect("the owner is running");
+            let rg = receiver.guard_owned().unwrap();
+            let watched = owner.clone();
+            let viewer = thread::spawn_named("viewer", move || {
+                rg.with_gil(|py| {
+                    assert_eq!(&view[..], b"buf", "XI-1: the buffer is alive while the view is open");
+                    view.close().unwrap();
+                    assert!(py.check().is_ok(), "the close switched back to the receiver");
+                });
+                if watched.phase() == Phase::Running {
+                    reach("closed_before_finalization");
+                }
+            });
+            owner.finalize().expect("finalization completes once the view is closed");
+            viewer.join().unwrap();
+            let stats = runtime.xi_stats();
+            assert_eq!(stats.leaked_at_teardown, 0, "invariant XI-3 violated: the viewed object leaked");
+            assert_eq!(stats.implicit_view_closes, 0);
+        });
+}
+
+/// The owner is busy (attached, holding its GIL) while a receiver queues
+/// the release; the owner runs it when it next attaches, after releasing
+/// the GIL for a while (`allow_threads`).
+///
+/// loom: exhaustive (3 threads: main, owner, receiver).
+#[test]
+fn pending_release_while_owner_busy() {
+    Scenario::new("xi::pending_release_while_owner_busy")
+        .witness("ran_when_owner_reattached", "queued while the owner held its GIL; ran when it re-attached")
+        .witness("ran_before_owner_looked", "queued before the owner attached; ran at that attach")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let (obj, data) = owner.guard().unwrap().with_gil(|py| {
+                let obj = py.new_bytes(*b"busy").unwrap();
+                let data = py.share(obj).unwrap();
+                py.decref(obj).unwrap();
+                (obj, data)
+            });
+            let og = owner.guard_owned().unwrap();
+            let busy = thread::spawn_named("owner", move || {
+                og.with_gil(|py| {
+                    let before = py.is_alive(obj).unwrap();
+                    py.allow_threads(|| ());
+                    let after = py.is_alive(obj).unwrap();
+                    match (before, after) {
+                        (true, false) => reach("ran_when_owner_reattached"),
+                        (false, false) => reach("ran_before_owner_looked"),
+                        _ => {}
+                    }
+                })
+            });
+            let releasing =
+                thread::spawn_named("receiver", move || assert_eq!(data.release().unwrap(), Released::Pending));
+            busy.join().unwrap();
+            releasing.join().unwrap();
+            assert_heap_empty(&owner);
+        });
+}
+
+/// Two releases race for a ring of capacity 1: one is queued, the other is
+/// handed back (full) and released directly by attaching to the owner.
+///
+/// loom: exhaustive (3 threads: main, two releasers).
+#[test]
+fn ring_full_hands_back() {
+    Scenario::new("xi::ring_full_hands_back")
+        .witness_on("ring_full", "a push found the owner's ring full", "pending.push", "refused: the ring is full")
+        .witness("handed_back_then_direct", "the refused data came back and was released directly in the owner")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create_with(Config::isolated().with_pending_calls(1)).unwrap();
+            let datas = owner.guard().unwrap().with_gil(|py| {
+                let obj = py.new_bytes(*b"two").unwrap();
+                let datas = [py.share(obj).unwrap(), py.share(obj).unwrap()];
+                py.decref(obj).unwrap();
+                datas
+            });
+            let releasers: Vec<_> = datas
+                .into_iter()
+                .enumerate()
+                .map(|(n, data)| {
+                    let view = owner.view();
+                    thread::spawn_named(format!("releaser-{}", n + 1), move || match data.release() {
+                        Ok(Released::Pending) => {}
+                        Ok(other) => panic!("released {other:?} from outside the owner"),
+                        Err(rejected) => {
+                            assert_eq!(rejected.error, XiError::PendingFull(view.interpreter_id()));
+                            let guard = view.guard_owned().expect("the owner runs");
+                            let how = guard.with_gil(|_| rejected.data.release().unwrap());
+                            assert_eq!(how, Released::Direct);
+                            reach("handed_back_then_direct");
+                        }
+                    })
+                })
+                .collect();
+            for r in releasers {
+                r.join().unwrap();
+            }
+            assert_heap_empty(&owner);
+            assert_eq!(runtime.xi_stats().pending_full, 1, "exactly one push can find the ring full");
+        });
+}
+
+/// The owner is destroyed while its data is in flight: the release either
+/// lands before (queued under a guard, drained at teardown: no leak) or
+/// finds the owner gone (a typed error and a counter, and teardown reports
+/// the object it leaked): accounted for either way, never silent.
+///
+/// loom: exhaustive (3 threads: main, receiver, destroyer).
+#[test]
+fn owner_destroyed_with_data_in_flight() {
+    Scenario::new("xi::owner_destroyed_with_data_in_flight")
+        .witness("released_before_destroy", "the release was queued before finalization; teardown ran it")
+        .witness("owner_gone_reported", "the release found the owner finalizing or gone: reported and counted")
+        .witness_on("drained_at_teardown", "teardown ran the queued release", "pending.run", "ran 1")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let receiver = runtime.create().unwrap();
+            let data = owner.guard().unwrap().with_gil(|py| {
+                let obj = py.new_bytes(*b"late").unwrap();
+                let data = py.share(obj).unwrap();
+                py.decref(obj).unwrap();
+                data
+            });
+            let rg = receiver.guard_owned().unwrap();
+            let receiving = thread::spawn_named("receiver", move || {
+                rg.with_gil(|py| {
+                    let copy = data.new_object(py).unwrap();
+                    let released = data.release().map_err(|r| r.error);
+                    assert_eq!(py.decref(copy), Ok(0));
+                    released
+                })
+            });
+            let destroyer = {
+                let owner = owner.clone();
+                thread::spawn_named("destroyer", move || owner.destroy())
+            };
+            let released = receiving.join().unwrap();
+            destroyer.join().unwrap().expect("nothing holds the owner");
+            let stats = runtime.xi_stats();
+            match released {
+                Ok(Released::Pending) => {
+                    assert_eq!(stats.leaked_at_teardown, 0, "invariant XI-3 violated: a queued release leaked");
+                    assert_eq!(stats.released_after_owner_gone, 0);
+                    reach("released_before_destroy");
+                }
+                Err(XiError::OwnerGone(id)) => {
+                    assert_eq!(id, owner.id());
+                    assert_eq!(stats.released_after_owner_gone, 1, "XI-3: the failed release is counted");
+                    assert_eq!(stats.leaked_at_teardown, 1, "XI-3: teardown reported the object");
+                    reach("owner_gone_reported");
+                }
+                other => panic!("unexpected release: {other:?}"),
+            }
+        });
+}
+
+/// Known bug (a): the receiver decrefs the owner's object under its own
+/// GIL while the owner increfs and decrefs a temporary reference: a lost
+/// update brings the count to 0 while the owner still holds a reference.
+#[test]
+fn bug_receiver_decref_use_after_free() {
+    let cex = Scenario::new("xi::bug_receiver_decref_use_after_free")
+        .loom(LoomBounds::default())
+        .expect_bug(naive::receiver_decref_use_after_free);
+    if let Some(cex) = cex {
+        assert!(cex.message.contains("XI-1"), "the violation is XI-1: {}", cex.message);
+        cex.assert_golden();
+    }
+}
+
+/// Known bug (b): the sender increfs, the receiver decrefs under its own
+/// GIL: the lost update leaves the count at 1 with no reference left.
+#[test]
+fn bug_send_incref_receiver_decref_leak() {
+    let cex = Scenario::new("xi::bug_send_incref_receiver_decref_leak")
+        .loom(LoomBounds::default())
+        .expect_bug(naive::send_incref_receiver_decref_leak);
+    if let Some(cex) = cex {
+        assert!(cex.message.contains("XI-3"), "the violation is XI-3: {}", cex.message);
+        cex.assert_golden();
+    }
+}
+
+/// Known bug (c): release by pending call after the owner is gone: the
+/// check and the push are two steps without a guard, and the call is
+/// stranded on a torn-down owner's ring.
+#[test]
+fn bug_pending_after_owner_gone() {
+    let cex = Scenario::new("xi::bug_pending_after_owner_gone")
+        .loom(LoomBounds::default())
+        .expect_bug(naive::pending_after_owner_gone);
+    if let Some(cex) = cex {
+        assert!(cex.message.contains("XI-3"), "the violation is XI-3: {}", cex.message);
+        cex.assert_golden();
+    }
+}

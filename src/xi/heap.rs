@@ -1,0 +1,607 @@
+//! Object heaps: each interpreter's objects, with plain (non-atomic)
+//! reference counts that only its GIL protects.
+//!
+//! This is the "protected by the GIL" half of the refcount hand-off: CPython's
+//! `Py_INCREF` is an ordinary post-increment, correct only because every
+//! thread that touches an object's `ob_refcnt` holds the GIL of the
+//! interpreter that owns it. With one GIL per interpreter (PEP 684), a
+//! refcount touched under *another* interpreter's GIL is a data race: the
+//! use-after-free and leak interleavings of `models/xi/naive.rs`.
+//!
+//! Here the whole heap (slots, refcounts, free list) is one table in a facade
+//! [`UnsafeCell`]: under loom, whose cell checks every access for races, an
+//! access not ordered by the owner's GIL is reported as a data race. The rule
+//! is enforced three ways:
+//!
+//! | layer | what | where |
+//! |---|---|---|
+//! | types | every operation needs an [`Attached`] proof (not `Send`, cannot outlive its attachment) | `impl Attached` below |
+//! | run time | the proof must be current and its interpreter the owner: [`XiError::NotAttached`], [`XiError::WrongInterpreter`] | `Heap::checked` |
+//! | models | internal paths (pending calls, direct release, view close) trust their caller; under shuttle they assert XI-2, under loom the race detector checks them | `Heap::with_table` |
+//!
+//! # The state
+//!
+//! | field | meaning | touched |
+//! |---|---|---|
+//! | `slots[i].generation` | bumped when slot `i` is freed; a handle with an older one is stale | under the owner's GIL |
+//! | `slots[i].refcnt` | strong references to the object; 0 = free slot | under the owner's GIL |
+//! | `slots[i].value` | bytes (a shared buffer) or an int; `None` when free | under the owner's GIL |
+//! | `free` | free slot indexes, reused LIFO | under the owner's GIL |
+//! | `live`, `allocated`, `freed` | counts (`live = allocated - freed`) | under the owner's GIL |
+//! | `torn_down` | the owner finalized: every access is use-after-free | by the finalizer, under the GIL |
+//!
+//! | transition | by | effect |
+//! |---|---|---|
+//! | alloc | [`Attached::new_bytes`], [`Attached::new_int`], [`HeapSession::new_bytes`] | a free slot (or a new one), `refcnt = 1` |
+//! | incref | [`Attached::incref`], [`HeapSession::incref`], sharing ([`Attached::share`]) | `refcnt + 1` |
+//! | decref | [`Attached::decref`], [`HeapSession::decref`], a pending call, a direct release, a view's close | `refcnt - 1`; at 0 the value is dropped, the generation bumped, the slot freed |
+//! | teardown | finalization step 5 ([`crate::xi::teardown`]) | every value dropped; objects still referenced are counted as leaks |
+//!
+//! # Handles
+//!
+//! An [`Obj`] is `Copy`: a slot index, its generation and the owner's id,
+//! like a raw `PyObject *`. It is `Send` because it is only a name: nothing
+//! can be done with it without the owner's GIL. Reference counting is
+//! explicit, as in CPython's C API; a handle used after its object was freed
+//! is detected in every backend by the generation ([`XiError::Freed`]), and
+//! under loom and shuttle it is the invariant violation XI-1 (a panic), so a
+//! model that frees too early fails.
+//!
+//! # Heap sessions
+//!
+//! Each checked operation looks up the calling thread's attachment (a
+//! thread-local read). [`Attached::with_heap`] checks once and hands out a
+//! [`HeapSession`] holding `&mut` to the table: inc/dec inside it are plain
+//! arithmetic, which is what CPython's refcounting costs. While it is open
+//! the thread may not release the GIL: detaching panics (XI-2), like a
+//! `RefCell` borrowed twice, and the checked operations and every internal
+//! path refuse with [`XiError::HeapBusy`], so `&mut` is never aliased.
+//!
+//! # Races considered
+//!
+//! - *Refcount under the wrong GIL.* Refused at run time by the checks;
+//!   the protocol (XiData release, pending calls, views) never does it, and
+//!   the models show it: loom's race detector and shuttle's XI-2 assertion
+//!   fail the mutation `xi-release-without-switching`.
+//! - *A stale proof.* An [`Attached`] is `Copy` and may outlive an inner
+//!   `ensure` that switched the thread to another interpreter: the check
+//!   looks at the thread's attachment now, not at the proof.
+//! - *Free vs a view reading the buffer.* A view holds a strong reference,
+//!   so the object cannot be freed under it while the protocol holds; the
+//!   buffer itself is a facade `Arc`, so even a user's extra `decref` cannot
+//!   make a view read freed memory (memory safety never rests on refcounts
+//!   being right, only XI-1/XI-3 do).
+//! - *Teardown vs a late access.* Teardown runs after Finalizing began,
+//!   under the GIL; a later access finds `torn_down` (XI-1 in models). No
+//!   protocol path can get there: releases and views go through guards.
+//!
+//! # Orderings
+//!
+//! No atomics: the owner's GIL (a facade mutex) orders every access to the
+//! table. Its unlock by one holder happens before its lock by the next, so
+//! each access sees the previous holder's writes; that is the `// SAFETY:`
+//! argument of the one `unsafe` dereference, and loom checks it.
+use super::XiError;
+use crate::interp::{Core, InterpreterId};
+use crate::sync::{Arc, UnsafeCell};
+use crate::thread_state::{self, HeapAccess};
+use crate::trace_event;
+use crate::Attached;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+/// A handle to an object in its owner's heap: slot, generation, owner. Like
+/// a raw `PyObject *`, it is `Copy`, and counting references is explicit.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Obj {
+    owner: InterpreterId,
+    index: u32,
+    generation: u32,
+}
+
+impl Obj {
+    /// The interpreter whose heap holds the object.
+    pub fn owner(&self) -> InterpreterId {
+        self.owner
+    }
+}
+
+impl fmt::Display for Obj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.generation == 0 {
+            write!(f, "obj#{}", self.index)
+        } else {
+            write!(f, "obj#{}.{}", self.index, self.generation)
+        }
+    }
+}
+
+impl fmt::Debug for Obj {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}@I{}", self.owner.0)
+    }
+}
+
+/// An immutable byte buffer, shared without copying by the object that owns
+/// it and the views on it.
+#[derive(Clone)]
+pub struct Bytes(Arc<Vec<u8>>);
+
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Self) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl Eq for Bytes {}
+
+impl Bytes {
+    fn new(data: Vec<u8>) -> Self {
+        Self(Arc::new(data))
+    }
+
+    pub(crate) fn copy_of(other: &Self) -> Self {
+        Self::new(other.0.to_vec())
+    }
+
+    /// Whether both share one buffer (a view on an object shares its
+    /// owner's buffer).
+    pub fn same_buffer(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "b{:?}", String::from_utf8_lossy(&self.0))
+    }
+}
+
+/// What an object holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    /// A bytes object: its buffer can be shared with a view.
+    Bytes(Bytes),
+    /// An int: crosses by value, with no object reference (CPython's
+    /// int/float/bool/None cross-interpreter data).
+    Int(i64),
+}
+
+struct Slot {
+    generation: u32,
+    refcnt: usize,
+    value: Option<Value>,
+}
+
+/// The heap's state, touched only under the owner's GIL.
+struct Table {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    live: usize,
+    allocated: u64,
+    freed: u64,
+    torn_down: bool,
+}
+
+/// What a heap looks like, for tests and reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HeapStats {
+    /// Objects alive now.
+    pub live: usize,
+    /// Objects ever allocated.
+    pub allocated: u64,
+    /// Objects freed (their last reference went).
+    pub freed: u64,
+    /// The heap was torn down (its interpreter finalized).
+    pub torn_down: bool,
+}
+
+/// What teardown found still referenced.
+pub(crate) struct Leaks {
+    pub(crate) objects: usize,
+    pub(crate) references: usize,
+    pub(crate) allocated: u64,
+    pub(crate) freed: u64,
+}
+
+/// An interpreter's object heap.
+pub(crate) struct Heap {
+    owner: InterpreterId,
+    table: UnsafeCell<Table>,
+}
+
+// SAFETY: the table (the only non-`Sync` part) is reached only through
+// `Heap::with_table_unchecked`, whose callers hold the owner's GIL (checked
+// by `checked` for the public API and by `with_table` for internal paths), so
+// two threads never access it without the GIL ordering them. loom's
+// `UnsafeCell` checks exactly this in every xi scenario.
+#[allow(unsafe_code)]
+unsafe impl Sync for Heap {}
+
+/// The caller holds the owner's GIL (internal: constructed where the
+/// protocol puts the thread in the owner, and checked in models).
+#[derive(Clone, Copy)]
+pub(crate) struct GilHeld<'a> {
+    core: &'a Core,
+}
+
+impl<'a> GilHeld<'a> {
+    /// The calling thread is attached to `core` by the protocol's
+    /// construction (a pending call, a direct release, a view's close,
+    /// teardown). `Heap::with_table` checks it in models.
+    pub(crate) fn checked(core: &'a Core) -> Self {
+        Self { core }
+    }
+}
+
+impl Heap {
+    pub(crate) fn new(owner: InterpreterId) -> Self {
+        Self {
+            owner,
+            table: UnsafeCell::new(Table {
+                slots: Vec::new(),
+                free: Vec::new(),
+                live: 0,
+                allocated: 0,
+                freed: 0,
+                torn_down: false,
+            }),
+        }
+    }
+
+    /// The one `unsafe` door to the table. `f` must not call back into this
+    /// heap (it is always crate code, or a user closure inside a pinned
+    /// session whose other doors refuse).
+    #[inline]
+    fn with_table_unchecked<R>(&self, f: impl FnOnce(&mut Table) -> R) -> R {
+        self.table.with_mut(|table| {
+            // SAFETY: every caller holds the owner's GIL (see `impl Sync`):
+            // the GIL mutex's unlock/lock orders this access after every
+            // earlier one, and no other `&mut` to the table is live, because
+            // a heap session (the only long-lived one) makes every other door
+            // refuse (`HeapAccess::Pinned`) and makes detaching panic.
+            #[allow(unsafe_code)]
+            let table = unsafe { &mut *table };
+            f(table)
+        })
+    }
+
+    /// The door for internal paths, which hold the owner's GIL by the
+    /// protocol's construction. Refuses inside a heap session (no aliasing
+    /// `&mut`). A caller not attached to the owner is a protocol bug (XI-2):
+    /// shuttle and production panic; under loom the access goes ahead and
+    /// loom's race detector reports it, which is the check the `UnsafeCell`
+    /// is there for.
+    fn with_table<R>(&self, gil: GilHeld<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
+        debug_assert!(std::ptr::eq(&gil.core.xi.heap, self), "a GIL proof for another heap");
+        match thread_state::heap_access(self) {
+            HeapAccess::Attached => {}
+            HeapAccess::Pinned => return Err(XiError::HeapBusy(self.owner)),
+            HeapAccess::Elsewhere => {
+                if !cfg!(loom) {
+                    panic!(
+                        "invariant XI-2 violated: the heap of {} touched by a thread not holding its GIL (attached to {})",
+                        self.owner,
+                        thread_state::current_id().map_or_else(|| "nothing".to_owned(), |id| id.to_string())
+                    );
+                }
+            }
+        }
+        Ok(self.with_table_unchecked(f))
+    }
+
+    /// The door for the public API: `py` must be current and attached to
+    /// the owner.
+    #[inline]
+    fn checked<R>(&self, py: &Attached<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
+        match thread_state::heap_access(self) {
+            HeapAccess::Attached => Ok(self.with_table_unchecked(f)),
+            HeapAccess::Pinned => Err(XiError::HeapBusy(self.owner)),
+            HeapAccess::Elsewhere => Err(match py.check() {
+                Err(_) => XiError::NotAttached(py.interpreter_id()),
+                Ok(()) => XiError::WrongInterpreter { owner: self.owner, attached: py.interpreter_id() },
+            }),
+        }
+    }
+
+    /// Decrefs, freeing at zero. Returns the count left.
+    pub(crate) fn decref(&self, gil: GilHeld<'_>, obj: Obj) -> Result<usize, XiError> {
+        let (refcnt, freed) = self.with_table(gil, |t| t.decref(obj))??;
+        trace_decref(obj, refcnt);
+        drop(freed);
+        Ok(refcnt)
+    }
+
+    /// Frees every object; returns what was still referenced.
+    pub(crate) fn teardown(&self, gil: GilHeld<'_>) -> Leaks {
+        let (leaks, values) = self
+            .with_table(gil, |t| {
+                let mut values = Vec::new();
+                let mut leaks = Leaks { objects: 0, references: 0, allocated: t.allocated, freed: t.freed };
+                for slot in &mut t.slots {
+                    if let Some(v) = slot.value.take() {
+                        leaks.objects += 1;
+                        leaks.references += slot.refcnt;
+                        slot.refcnt = 0;
+                        values.push(v);
+                    }
+                }
+                t.live = 0;
+                t.torn_down = true;
+                (leaks, values)
+            })
+            .expect("the finalizer holds no heap session");
+        drop(values);
+        leaks
+    }
+
+    fn stats_of(t: &Table) -> HeapStats {
+        HeapStats { live: t.live, allocated: t.allocated, freed: t.freed, torn_down: t.torn_down }
+    }
+}
+
+impl Table {
+    fn stale(&self, obj: Obj) -> XiError {
+        let error = if self.torn_down { XiError::HeapGone(obj.owner) } else { XiError::Freed(obj) };
+        if crate::sync::MODEL {
+            panic!("invariant XI-1 violated: use after free: {obj} of {} ({error})", obj.owner);
+        }
+        error
+    }
+
+    #[inline]
+    fn slot(&mut self, obj: Obj) -> Result<&mut Slot, XiError> {
+        let live = match self.slots.get(obj.index as usize) {
+            Some(s) => s.generation == obj.generation && s.value.is_some() && !self.torn_down,
+            None => false,
+        };
+        if !live {
+            return Err(self.stale(obj));
+        }
+        Ok(&mut self.slots[obj.index as usize])
+    }
+
+    fn alloc(&mut self, owner: InterpreterId, value: Value) -> Result<Obj, XiError> {
+        if self.torn_down {
+            return Err(XiError::HeapGone(owner));
+        }
+        let index = match self.free.pop() {
+            Some(i) => i,
+            None => {
+                let i = u32::try_from(self.slots.len()).expect("fewer than 2^32 object slots");
+                self.slots.push(Slot { generation: 0, refcnt: 0, value: None });
+                i
+            }
+        };
+        let slot = &mut self.slots[index as usize];
+        slot.refcnt = 1;
+        slot.value = Some(value);
+        self.live += 1;
+        self.allocated += 1;
+        Ok(Obj { owner, index, generation: slot.generation })
+    }
+
+    #[inline]
+    fn incref(&mut self, obj: Obj) -> Result<usize, XiError> {
+        let slot = self.slot(obj)?;
+        slot.refcnt = slot.refcnt.checked_add(1).ok_or(XiError::Overflow(obj))?;
+        Ok(slot.refcnt)
+    }
+
+    /// Returns the count left and, at zero, the value to drop (outside the
+    /// table's borrow).
+    #[inline]
+    fn decref(&mut self, obj: Obj) -> Result<(usize, Option<Value>), XiError> {
+        let slot = self.slot(obj)?;
+        slot.refcnt -= 1;
+        if slot.refcnt > 0 {
+            return Ok((slot.refcnt, None));
+        }
+        let value = slot.value.take();
+        slot.generation = slot.generation.wrapping_add(1);
+        // A slot whose generation wrapped is retired: an old handle could
+        // otherwise match it again.
+        if slot.generation != 0 {
+            self.free.push(obj.index);
+        }
+        self.live -= 1;
+        self.freed += 1;
+        Ok((0, value))
+    }
+}
+
+fn describe(obj: Obj, refcnt: usize) -> String {
+    format!("{obj} refcnt={refcnt} owner=I{}", obj.owner.0)
+}
+
+fn trace_decref(obj: Obj, refcnt: usize) {
+    if refcnt == 0 {
+        trace_event!(Some(obj.owner.0), "refcount.decref", "freed: the last reference went", describe(obj, 0));
+    } else {
+        trace_event!(Some(obj.owner.0), "refcount.decref", "ok", describe(obj, refcnt));
+    }
+}
+
+/// Refcount operations, for the thread attached to the owner.
+impl<'a> Attached<'a> {
+    fn heap(&self) -> &'a Heap {
+        &self.core().xi.heap
+    }
+
+    /// The heap of the interpreter `obj` belongs to, if this proof is
+    /// current and attached to it.
+    fn owner_heap(&self, obj: Obj) -> Result<&'a Heap, XiError> {
+        if obj.owner != self.interpreter_id() {
+            return Err(XiError::WrongInterpreter { owner: obj.owner, attached: self.interpreter_id() });
+        }
+        Ok(self.heap())
+    }
+
+    /// A new bytes object in the attached interpreter's heap, with one
+    /// reference (the caller's).
+    pub fn new_bytes(&self, data: impl Into<Vec<u8>>) -> Result<Obj, XiError> {
+        self.new_object(Value::Bytes(Bytes::new(data.into())))
+    }
+
+    /// A new int object, with one reference.
+    pub fn new_int(&self, value: i64) -> Result<Obj, XiError> {
+        self.new_object(Value::Int(value))
+    }
+
+    pub(crate) fn new_object(&self, value: Value) -> Result<Obj, XiError> {
+        let owner = self.interpreter_id();
+        let obj = self.heap().checked(self, |t| t.alloc(owner, value))??;
+        trace_event!(Some(owner.0), "heap.alloc", "ok", describe(obj, 1));
+        Ok(obj)
+    }
+
+    /// `Py_INCREF`: one more reference. Returns the new count.
+    pub fn incref(&self, obj: Obj) -> Result<usize, XiError> {
+        let refcnt = self.owner_heap(obj)?.checked(self, |t| t.incref(obj))??;
+        trace_event!(Some(obj.owner.0), "refcount.incref", "ok", describe(obj, refcnt));
+        Ok(refcnt)
+    }
+
+    /// `Py_DECREF`: one reference fewer; the object is freed when the count
+    /// reaches zero. Returns the count left.
+    pub fn decref(&self, obj: Obj) -> Result<usize, XiError> {
+        let (refcnt, freed) = self.owner_heap(obj)?.checked(self, |t| t.decref(obj))??;
+        trace_decref(obj, refcnt);
+        drop(freed);
+        Ok(refcnt)
+    }
+
+    /// The object's reference count.
+    pub fn refcnt(&self, obj: Obj) -> Result<usize, XiError> {
+        self.owner_heap(obj)?.checked(self, |t| t.slot(obj).map(|s| s.refcnt))?
+    }
+
+    /// Whether `obj` is alive (a stale handle is `false`, never an error,
+    /// in every backend: this is how a test asks).
+    pub fn is_alive(&self, obj: Obj) -> Result<bool, XiError> {
+        self.owner_heap(obj)?.checked(self, |t| {
+            t.slots.get(obj.index as usize).is_some_and(|s| s.generation == obj.generation && s.value.is_some())
+        })
+    }
+
+    /// The object's value (a bytes value shares the object's buffer).
+    pub fn value(&self, obj: Obj) -> Result<Value, XiError> {
+        self.owner_heap(obj)?.checked(self, |t| t.slot(obj).map(|s| s.value.clone().expect("live")))?
+    }
+
+    /// The attached interpreter's heap counts.
+    pub fn heap_stats(&self) -> Result<HeapStats, XiError> {
+        self.heap().checked(self, |t| Heap::stats_of(t))
+    }
+
+    /// Runs `f` with the attached interpreter's heap borrowed once: inside,
+    /// refcount operations are plain arithmetic with no thread-local lookup.
+    /// While the session is open the thread must not release the GIL
+    /// (`allow_threads`, or an `ensure` that switches interpreters, panic
+    /// with XI-2), and the other heap operations on this thread refuse with
+    /// [`XiError::HeapBusy`].
+    ///
+    /// ```
+    /// let runtime = xinterp::Runtime::new();
+    /// let sub = runtime.create()?;
+    /// let guard = sub.guard()?;
+    /// guard.with_gil(|py| {
+    ///     let obj = py.new_bytes(*b"spam")?;
+    ///     py.with_heap(|heap| {
+    ///         heap.incref(obj)?;
+    ///         heap.decref(obj)
+    ///     })??;
+    ///     assert_eq!(py.decref(obj)?, 0);
+    ///     Ok::<(), xinterp::xi::XiError>(())
+    /// })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_heap<R>(&self, f: impl FnOnce(&mut HeapSession<'_>) -> R) -> Result<R, XiError> {
+        let heap = self.heap();
+        let owner = self.interpreter_id();
+        match thread_state::heap_access(heap) {
+            HeapAccess::Attached => {}
+            HeapAccess::Pinned => return Err(XiError::HeapBusy(owner)),
+            HeapAccess::Elsewhere => return Err(XiError::NotAttached(owner)),
+        }
+        struct Unpin;
+        impl Drop for Unpin {
+            fn drop(&mut self) {
+                thread_state::set_heap_pinned(false);
+            }
+        }
+        thread_state::set_heap_pinned(true);
+        let _unpin = Unpin;
+        Ok(heap.with_table_unchecked(|table| f(&mut HeapSession { table, owner, _not_send: PhantomData })))
+    }
+}
+
+/// The attached interpreter's heap, borrowed for a batch of operations
+/// ([`Attached::with_heap`]). Not `Send`; the GIL stays held while it lives.
+pub struct HeapSession<'s> {
+    table: &'s mut Table,
+    owner: InterpreterId,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl HeapSession<'_> {
+    #[inline]
+    fn own(&self, obj: Obj) -> Result<(), XiError> {
+        if obj.owner == self.owner {
+            Ok(())
+        } else {
+            Err(XiError::WrongInterpreter { owner: obj.owner, attached: self.owner })
+        }
+    }
+
+    /// A new bytes object with one reference.
+    pub fn new_bytes(&mut self, data: impl Into<Vec<u8>>) -> Result<Obj, XiError> {
+        let obj = self.table.alloc(self.owner, Value::Bytes(Bytes::new(data.into())))?;
+        trace_event!(Some(self.owner.0), "heap.alloc", "ok", describe(obj, 1));
+        Ok(obj)
+    }
+
+    /// `Py_INCREF`.
+    #[inline]
+    pub fn incref(&mut self, obj: Obj) -> Result<usize, XiError> {
+        self.own(obj)?;
+        let refcnt = self.table.incref(obj)?;
+        trace_event!(Some(obj.owner.0), "refcount.incref", "ok", describe(obj, refcnt));
+        Ok(refcnt)
+    }
+
+    /// `Py_DECREF`; frees at zero.
+    #[inline]
+    pub fn decref(&mut self, obj: Obj) -> Result<usize, XiError> {
+        self.own(obj)?;
+        let (refcnt, freed) = self.table.decref(obj)?;
+        trace_decref(obj, refcnt);
+        drop(freed);
+        Ok(refcnt)
+    }
+
+    /// The object's reference count.
+    pub fn refcnt(&mut self, obj: Obj) -> Result<usize, XiError> {
+        self.own(obj)?;
+        self.table.slot(obj).map(|s| s.refcnt)
+    }
+
+    /// The heap's counts.
+    pub fn stats(&self) -> HeapStats {
+        Heap::stats_of(self.table)
+    }
+}
+
+impl fmt::Debug for HeapSession<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeapSession").field("owner", &self.owner).field("stats", &self.stats()).finish()
+    }
+}
