@@ -5,7 +5,10 @@
 //!   read+unlock (a guard is a read lock on finalization);
 //! - view→guard vs `Weak::upgrade`+drop (a view is a weak handle);
 //! - two threads taking guards on one interpreter vs two threads taking
-//!   read locks on one `RwLock` (contention on one cache line).
+//!   read locks on one `RwLock` (contention on one cache line);
+//! - thread-state ensure+release and attach/detach (`allow_threads`) vs a
+//!   `parking_lot::Mutex` lock+unlock (both take and give back a lock: the
+//!   GIL).
 // The peers are std's and parking_lot's own types: naming them is the point.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 // criterion_group! generates undocumented items.
@@ -26,6 +29,7 @@ fn uncontended(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("acquire+release");
     group.bench_function("xinterp Guard", |b| b.iter(|| drop(black_box(sub.guard().unwrap()))));
+    group.bench_function("xinterp OwnedGuard", |b| b.iter(|| drop(black_box(sub.guard_owned().unwrap()))));
     group.bench_function("Arc clone+drop", |b| b.iter(|| drop(black_box(Arc::clone(&arc)))));
     group.bench_function("parking_lot RwLock read", |b| b.iter(|| drop(black_box(rwlock.read()))));
     group.finish();
@@ -34,6 +38,24 @@ fn uncontended(c: &mut Criterion) {
     group.bench_function("xinterp View::guard", |b| b.iter(|| drop(black_box(view.guard().unwrap()))));
     group.bench_function("Weak::upgrade", |b| b.iter(|| drop(black_box(weak.upgrade().unwrap()))));
     group.finish();
+}
+
+fn thread_states(c: &mut Criterion) {
+    let runtime = Runtime::new();
+    let sub = runtime.create().unwrap();
+    let guard = sub.guard().unwrap();
+    let mutex = parking_lot::Mutex::new(0_u64);
+
+    let mut group = c.benchmark_group("GIL round trip");
+    group.bench_function("xinterp ensure+release", |b| {
+        b.iter(|| drop(black_box(xinterp::thread_state::ensure(&guard))))
+    });
+    let token = xinterp::thread_state::ensure(&guard);
+    let py = token.attached();
+    group.bench_function("xinterp allow_threads (detach+attach)", |b| b.iter(|| py.allow_threads(|| black_box(1))));
+    group.bench_function("parking_lot Mutex lock+unlock", |b| b.iter(|| drop(black_box(mutex.lock()))));
+    group.finish();
+    drop(token);
 }
 
 /// Runs `op` on two threads at once, `iters` times each; the time is the
@@ -74,6 +96,6 @@ fn contended(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = uncontended, contended
+    targets = uncontended, contended, thread_states
 }
 criterion_main!(benches);

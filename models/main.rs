@@ -10,4 +10,5 @@
 //! `cargo xtask trace <name>` can re-run it and print its trace.
 
 mod channels;
+mod harness;
 mod lifecycle;

@@ -39,8 +39,9 @@ pub enum GuardPolicy {
     /// until that moment.
     #[default]
     CPython,
-    /// No new guard once finalization is requested: the finalizer waits only
-    /// for the guards already held.
+    /// No new guard once the finalizer starts waiting for guards (after the
+    /// non-daemon threads finished and the at-exit callbacks ran): the
+    /// finalizer waits only for the guards already held.
     Drain,
 }
 

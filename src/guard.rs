@@ -39,13 +39,23 @@ use std::panic::Location;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// A closed guard cannot be used:
+/// A closed guard cannot be used (the compiling case is the example above):
 ///
-/// ```compile_fail
+/// ```compile_fail,E0382
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
 /// guard.close();
 /// guard.with_gil(|_| ()); // error: use of moved value
+/// ```
+///
+/// nor can a borrowed guard outlive the handle it came from:
+///
+/// ```compile_fail,E0505
+/// let runtime = xinterp::Runtime::new();
+/// let sub = runtime.create().unwrap();
+/// let guard = sub.guard().unwrap();
+/// drop(sub); // error: cannot move out of `sub` because it is borrowed
+/// guard.close();
 /// ```
 #[must_use = "a guard released at once protects nothing"]
 pub struct Guard<'a> {

@@ -162,13 +162,31 @@ enum Plan {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// A token stays on its thread:
+/// A token stays on its thread, and cannot outlive the guard it borrows:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard_owned().unwrap();
 /// let token = xinterp::thread_state::ensure_owned(&guard);
 /// std::thread::spawn(move || drop(token)); // error: `Token` is not `Send`
+/// ```
+///
+/// ```compile_fail,E0505
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// let token = xinterp::thread_state::ensure(&guard);
+/// drop(guard); // error: cannot move out of `guard` because it is borrowed
+/// token.release().unwrap();
+/// ```
+///
+/// Released on the thread that took it, before its guard, it compiles:
+///
+/// ```
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// let token = xinterp::thread_state::ensure(&guard);
+/// token.release().unwrap();
+/// drop(guard);
 /// ```
 pub fn ensure<'g>(guard: &'g Guard<'_>) -> Token<'g> {
     ensure_core(guard.core_arc(), None)
@@ -307,14 +325,27 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
     let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {
         return Ok(());
     };
-    let previous_core = with_thread(|t| t.slots[previous].as_ref().map(|s| Arc::clone(&s.core)));
+    let (previous_core, backed) = with_thread(|t| {
+        let core = t.slots[previous].as_ref().map(|s| Arc::clone(&s.core));
+        let backed = t.tokens.iter().any(|e| e.slot == previous && !e.deferred);
+        (core, backed)
+    });
     let Some(previous_core) = previous_core else {
         return Err(ReleaseError::PreviousGone(None));
     };
-    // The previous thread state was attached when this token was taken. Its
-    // interpreter is normally held by an outer token's guard; if that token
-    // was dropped out of order, it may have begun finalizing: then the
-    // thread stays detached rather than attach to it.
+    if backed {
+        // An outstanding token on the previous thread state holds its
+        // interpreter's guard (borrowed or implicit), or is the finalizer's
+        // own: the interpreter cannot be past the guard wait. Re-attach as
+        // `allow_threads` does, without asking the word again (which the
+        // drain policy would refuse while that very guard drains).
+        attach(previous, &previous_core);
+        return Ok(());
+    }
+    // Only a token dropped out of order referred to it: nothing holds its
+    // interpreter any more, and it may have begun finalizing. Attach only if
+    // a guard is admitted now, and only while holding it; after that the GIL
+    // keeps teardown (which takes it) from running under this thread.
     match previous_core.lifecycle.acquire() {
         Ok(_) => {
             attach(previous, &previous_core);
@@ -326,14 +357,36 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
 }
 
 /// Proof that the calling thread is attached to an interpreter and holds
-/// its GIL: what APIs that touch interpreter state require. Not `Send`:
-/// it stays on the thread that is attached.
+/// its GIL: what APIs that touch interpreter state require.
+///
+/// The rules it encodes, each shown failing to compile and then compiling
+/// when followed:
+///
+/// An interpreter's state is reachable only through the proof (a handle or
+/// a guard alone does not give it):
+///
+/// ```compile_fail,E0599
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// guard.with_state(|s| s.len()); // error: no method `with_state` on `Guard`
+/// ```
+///
+/// The proof does not outlive the attachment it came from:
 ///
 /// ```compile_fail
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
+/// let py = guard.with_gil(|py| py); // error: lifetime may not live long enough
+/// py.interpreter_id();
+/// ```
+///
+/// It is not `Send`: it stays on the thread that is attached.
+///
+/// ```compile_fail,E0277
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
 /// guard.with_gil(|py| {
-///     // error: `Attached` cannot be sent to another thread
+///     // error: `*const ()` cannot be sent between threads safely
 ///     std::thread::spawn(move || py.interpreter_id());
 /// });
 /// ```
@@ -341,7 +394,7 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
 /// While the GIL is released ([`allow_threads`](Attached::allow_threads)),
 /// the closure cannot use it either:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
 /// guard.with_gil(|py| {
@@ -349,16 +402,18 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
 /// });
 /// ```
 ///
-/// The same calls, with the proof used where it is valid, compile:
+/// The same, with the proof used where it is valid, compiles:
 ///
 /// ```
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard().unwrap();
-/// guard.with_gil(|py| {
+/// let len = guard.with_gil(|py| {
 ///     let id = py.interpreter_id();
-///     let doubled = py.allow_threads(move || id.get() * 2);
+///     let doubled = py.allow_threads(move || id.get() * 2); // values cross, proofs do not
 ///     py.with_state(|s| s.insert("doubled", doubled)).unwrap();
+///     py.with_state(|s| s.len()).unwrap() // a value leaves the attachment
 /// });
+/// assert_eq!(len, 1);
 /// ```
 #[derive(Clone, Copy)]
 pub struct Attached<'a> {

@@ -363,7 +363,7 @@ fn a_thread_cannot_finalize_the_interpreter_it_is_attached_to() {
 }
 
 #[test]
-fn drain_policy_refuses_new_guards_once_finalization_is_requested() {
+fn drain_policy_refuses_new_guards_once_the_finalizer_drains() {
     let runtime = Runtime::new();
     let sub = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
     let held = sub.guard_owned().unwrap();
@@ -375,6 +375,52 @@ fn drain_policy_refuses_new_guards_once_finalization_is_requested() {
     assert_eq!(sub.guard().unwrap_err(), GuardError::Finalizing(sub.id()));
     assert_eq!(sub.phase(), Phase::Running, "the held guard still holds finalization off");
     drop(held);
+    assert_eq!(finalizer.join().unwrap(), Ok(()));
+}
+
+#[test]
+fn drain_policy_lets_non_daemon_threads_finish_their_work() {
+    let runtime = Runtime::new();
+    let sub = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
+    let go = Arc::new(AtomicBool::new(false));
+    let worker = {
+        let go = go.clone();
+        sub.spawn_thread(ThreadKind::NonDaemon, "worker", move |t| {
+            while !go.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            t.attach(|py| py.interpreter_id())
+        })
+        .unwrap()
+    };
+    let finalizer = {
+        let sub = sub.clone();
+        thread::spawn(move || sub.finalize())
+    };
+    eventually("the finalizer waits for threads", || sub.spawn_thread(ThreadKind::NonDaemon, "late", |_| ()).is_err());
+    go.store(true, Ordering::SeqCst);
+    assert_eq!(worker.join().unwrap(), Ok(sub.id()), "draining starts after the threads step");
+    assert_eq!(finalizer.join().unwrap(), Ok(()));
+}
+
+#[test]
+fn nested_release_restores_the_outer_state_while_the_finalizer_drains() {
+    let runtime = Runtime::new();
+    let a = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
+    let b = runtime.create().unwrap();
+    let (ga, gb) = (a.guard().unwrap(), b.guard().unwrap());
+    let outer = ensure(&ga);
+    let finalizer = {
+        let a = a.clone();
+        thread::spawn(move || a.finalize())
+    };
+    eventually("the finalizer drains", || a.view().guard().is_err());
+    let inner = ensure(&gb);
+    assert_eq!(inner.release(), Ok(()));
+    assert_eq!(thread_state::current_id(), Some(a.id()), "the outer thread state is back");
+    assert!(outer.attached().with_state(|_| ()).is_ok());
+    outer.release().unwrap();
+    drop((ga, gb));
     assert_eq!(finalizer.join().unwrap(), Ok(()));
 }
 

@@ -1,6 +1,7 @@
 //! Counterexamples and their committed golden traces.
 use crate::trace::render;
-use crate::trace::Trace;
+use crate::trace::{Event, Trace};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 /// A failing execution found by a checker.
@@ -92,5 +93,147 @@ impl Counterexample {
                 path.display()
             );
         }
+    }
+}
+
+/// The first line of a counterexample record (see [`Counterexample::to_record`]).
+const RECORD_HEADER: &str = "xinterp-counterexample v1";
+
+impl Counterexample {
+    /// The counterexample as a line-oriented record, for a parent process
+    /// to read back with [`from_record`](Self::from_record) when the run
+    /// happened in an isolated child (see `check::isolate`). Lossless for
+    /// every field the golden text and the report use.
+    pub(crate) fn to_record(&self) -> String {
+        let mut out = format!("{RECORD_HEADER}\n");
+        for (key, value) in [
+            ("scenario", self.scenario.as_str()),
+            ("backend", &self.backend),
+            ("bound", &self.bound),
+            ("message", &self.message),
+            ("replay", &self.replay),
+        ] {
+            out.push_str(&format!("{key}\t{}\n", escape(value)));
+        }
+        out.push_str(&format!("execution\t{}\nreproducible\t{}\n", self.execution, self.reproducible));
+        for e in &self.trace.events {
+            let interp = e.interp.map_or_else(String::new, |i| i.to_string());
+            out.push_str(&format!(
+                "event\t{}\t{}\t{interp}\t{}\t{}\t{}\n",
+                e.seq,
+                escape(&e.thread),
+                escape(&e.op),
+                escape(&e.outcome),
+                escape(&e.state)
+            ));
+        }
+        out
+    }
+
+    /// Reads a record written by [`to_record`](Self::to_record).
+    pub(crate) fn from_record(text: &str) -> Result<Self, String> {
+        let mut lines = text.lines();
+        if lines.next() != Some(RECORD_HEADER) {
+            return Err("not a counterexample record".to_owned());
+        }
+        let mut cex = Counterexample {
+            scenario: String::new(),
+            backend: String::new(),
+            bound: String::new(),
+            message: String::new(),
+            trace: Trace::default(),
+            replay: String::new(),
+            execution: 0,
+            reproducible: false,
+        };
+        for line in lines {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let bad = || format!("malformed record line: {line:?}");
+            match fields.as_slice() {
+                ["scenario", v] => cex.scenario = unescape(v),
+                ["backend", v] => cex.backend = unescape(v),
+                ["bound", v] => cex.bound = unescape(v),
+                ["message", v] => cex.message = unescape(v),
+                ["replay", v] => cex.replay = unescape(v),
+                ["execution", v] => cex.execution = v.parse().map_err(|_| bad())?,
+                ["reproducible", v] => cex.reproducible = *v == "true",
+                ["event", seq, thread, interp, op, outcome, state] => cex.trace.events.push(Event {
+                    seq: seq.parse().map_err(|_| bad())?,
+                    thread: unescape(thread),
+                    interp: if interp.is_empty() { None } else { Some(interp.parse().map_err(|_| bad())?) },
+                    op: Cow::Owned(unescape(op)),
+                    outcome: unescape(outcome),
+                    state: unescape(state),
+                }),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(cex)
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
+}
+
+fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_round_trip() {
+        let cex = Counterexample {
+            scenario: "channels::bug_x".into(),
+            backend: "loom".into(),
+            bound: "exhaustive, branches<=1000".into(),
+            message: "deadlock; threads = [(0, Blocked)]\n\tsecond line \\ with a backslash".into(),
+            trace: Trace {
+                events: vec![
+                    Event {
+                        seq: 1,
+                        thread: "sender".into(),
+                        interp: Some(3),
+                        op: Cow::Borrowed("channel.send"),
+                        outcome: "blocked\tuntil taken".into(),
+                        state: "items=1".into(),
+                    },
+                    Event {
+                        seq: 2,
+                        thread: "(checker)".into(),
+                        interp: None,
+                        op: Cow::Borrowed("violation"),
+                        outcome: "deadlock".into(),
+                        state: String::new(),
+                    },
+                ],
+            },
+            replay: "cargo test\n  or: cargo xtask trace".into(),
+            execution: 42,
+            reproducible: true,
+        };
+        let back = Counterexample::from_record(&cex.to_record()).unwrap();
+        assert_eq!(back.to_record(), cex.to_record());
+        assert_eq!(back.trace, cex.trace);
+        assert_eq!(back.message, cex.message);
+        assert_eq!(back.golden_text(), cex.golden_text());
+        assert!(Counterexample::from_record("something else").is_err());
     }
 }

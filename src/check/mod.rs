@@ -37,6 +37,7 @@
 
 mod config;
 mod golden;
+mod isolate;
 mod report;
 mod run;
 
@@ -162,12 +163,21 @@ impl Scenario {
     /// Runs a known-bug scenario: passes only when the checker finds a
     /// violation, and returns it. Under loom and shuttle a bug not found
     /// fails the test; under stress (which may miss it) it returns `None`.
+    ///
+    /// Under loom the exploration runs in a child process (see
+    /// `check::isolate`): loom aborts the process after reporting a
+    /// deadlock, and a known bug may be one.
     #[track_caller]
     pub fn expect_bug<F>(self, scenario: F) -> Option<Counterexample>
     where
         F: Fn() + Send + Sync + 'static,
     {
-        let report = run::run(&self, report::Kind::Bug, scenario);
+        let report = if cfg!(loom) && !isolate::is_child_for(&self.name) {
+            drop(scenario);
+            isolate::run_in_child(&self)
+        } else {
+            run::run(&self, report::Kind::Bug, scenario)
+        };
         report.write();
         if let Err(why) = report.verdict() {
             panic!("{why}");

@@ -208,6 +208,10 @@ impl Report {
             if let Some(trace) = trace {
                 std::fs::write(dir.join(format!("{stem}.trace.jsonl")), render::json_lines(trace))?;
             }
+            if let Some(cex) = &self.counterexample {
+                // For a parent process that ran this scenario isolated.
+                std::fs::write(dir.join(format!("{stem}.cex")), cex.to_record())?;
+            }
             Ok(())
         };
         if let Err(e) = write() {

@@ -72,15 +72,7 @@ impl Provisional {
     /// lost. Written here first, the violation, its trace and the replay
     /// command survive an abort; a run that unwinds normally overwrites it.
     fn write(&self, message: &str) {
-        let mut trace = self.tally.session.trace();
-        trace.events.push(crate::trace::Event {
-            seq: trace.events.len() as u64 + 1,
-            thread: "(checker)".to_owned(),
-            interp: None,
-            op: session::VIOLATION_OP.into(),
-            outcome: message.lines().next().unwrap_or("").to_owned(),
-            state: String::new(),
-        });
+        let trace = with_violation_row(self.tally.session.trace(), message);
         let executions = self.tally.executions.load(Ordering::Relaxed);
         let report = Report {
             scenario: self.scenario.name.clone(),
@@ -103,7 +95,9 @@ impl Provisional {
                 trace,
                 replay: self.plan.replay.clone(),
                 execution: executions,
-                reproducible: false,
+                // loom's order and shuttle's seed are deterministic: an
+                // aborted run's counterexample is as reproducible as any.
+                reproducible: crate::sync::BACKEND != "std" && self.plan.default_bounds,
             }),
             witness_trace: None,
         };
@@ -186,7 +180,7 @@ where
         backend: crate::sync::BACKEND.to_owned(),
         bound: plan.bound.clone(),
         message: message.clone(),
-        trace: session.trace(),
+        trace: with_violation_row(session.trace(), message),
         replay: plan.replay.clone(),
         execution: executions,
         reproducible: deterministic && plan.default_bounds,
@@ -230,13 +224,31 @@ where
     }
 }
 
+/// Ends a failing execution's trace with the violation. A panic in a model
+/// thread already added its row (in that thread's column); a failure the
+/// checker itself detected (a deadlock, a leak) gets one in a `(checker)`
+/// column.
+fn with_violation_row(mut trace: Trace, message: &str) -> Trace {
+    if !trace.events.iter().any(crate::trace::Event::is_violation) {
+        trace.events.push(crate::trace::Event {
+            seq: trace.events.len() as u64 + 1,
+            thread: "(checker)".to_owned(),
+            interp: None,
+            op: session::VIOLATION_OP.into(),
+            outcome: message.lines().next().unwrap_or("").to_owned(),
+            state: String::new(),
+        });
+    }
+    trace
+}
+
 /// The bounds a run will use, in words, and how to replay it.
 #[derive(Clone, Debug)]
-struct Plan {
-    bound: String,
-    replay: String,
+pub(super) struct Plan {
+    pub(super) bound: String,
+    pub(super) replay: String,
     /// No environment override changed the scenario's declared bounds.
-    default_bounds: bool,
+    pub(super) default_bounds: bool,
 }
 
 /// The command that re-runs this test binary on this scenario.
@@ -252,7 +264,7 @@ fn test_command(name: &str) -> String {
 type Panicked = Result<(), Box<dyn Any + Send>>;
 
 #[cfg(loom)]
-fn plan(scenario: &Scenario) -> Plan {
+pub(super) fn plan(scenario: &Scenario) -> Plan {
     let bounds: LoomBounds = scenario.loom.resolved();
     let preemptions = bounds.preemption_bound.map_or_else(|| "none".to_owned(), |n| n.to_string());
     Plan {
@@ -280,7 +292,7 @@ where
 }
 
 #[cfg(all(shuttle, not(loom)))]
-fn plan(scenario: &Scenario) -> Plan {
+pub(super) fn plan(scenario: &Scenario) -> Plan {
     use super::config::ShuttleScheduler;
     let config: ShuttleConfig = scenario.shuttle.resolved();
     let (scheduler, depth) = match config.scheduler {
@@ -328,7 +340,7 @@ where
 }
 
 #[cfg(not(any(loom, shuttle)))]
-fn plan(scenario: &Scenario) -> Plan {
+pub(super) fn plan(scenario: &Scenario) -> Plan {
     let config: StressConfig = scenario.stress.resolved();
     Plan {
         bound: config.to_string(),

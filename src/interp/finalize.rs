@@ -2,10 +2,10 @@
 //!
 //! | step | trace op            | what                                                                  |
 //! |------|---------------------|-----------------------------------------------------------------------|
-//! | 0    | `finalize.request`  | claim the finalizer role ([`Lifecycle::request`]); under the drain policy no guard is admitted from here |
+//! | 0    | `finalize.request`  | claim the finalizer role ([`Lifecycle::request`]); a second finalizer is refused |
 //! | 1    | `finalize.threads`  | close the door to new threads; wait for the non-daemon threads         |
 //! | 2    | `finalize.atexit`   | run the at-exit callbacks, attached                                   |
-//! | 3    | `finalize.wait` / `finalize.begin` | wait until no guard is held, then enter Finalizing in one CAS |
+//! | 3    | `finalize.drain` / `finalize.wait` / `finalize.begin` | (drain policy: stop admitting guards), wait until no guard is held, then enter Finalizing in one CAS |
 //! | 4    | `finalize.subinterpreters` | (main interpreter only) finalize every other interpreter       |
 //! | 5    | `finalize.teardown` | drop the interpreter's state, holding its GIL                         |
 //! | 6    | `finalize.done`     | leave the registry; mark Finalized                                    |
@@ -94,9 +94,11 @@ impl Interpreter {
         trace_event!(id, "finalize.atexit", format_args!("ran {ran} callback(s)"), "");
 
         // 3. Guards: wait for zero, then Finalizing in the same CAS.
-        let entered = core.lifecycle.begin_finalizing(deadline, |word| {
-            trace_event!(id, "finalize.wait", "blocked until no guard is held", word);
-        });
+        let entered = core.lifecycle.begin_finalizing(
+            deadline,
+            |word| trace_event!(id, "finalize.drain", "ok: no new guard is admitted", word),
+            |word| trace_event!(id, "finalize.wait", "blocked until no guard is held", word),
+        );
         match entered {
             Ok(word) => trace_event!(id, "finalize.begin", "ok: no guard can be taken now", word),
             Err((WaitFailed::TimedOut { guards }, _)) => {

@@ -2,7 +2,7 @@
 //!
 //! A guard is a read lock on finalization. Taking one counts it in the word,
 //! which only admits it while the interpreter is running (and, under the
-//! drain policy, while no finalization has been requested); the finalizer
+//! drain policy, while the finalizer is not yet draining); the finalizer
 //! waits until the count is zero and then, in one compare-exchange, moves the
 //! phase to Finalizing, after which no guard can ever be taken again. This is
 //! the one-word design a CPython core reviewer sketched for PEP 788
@@ -16,37 +16,53 @@
 //! | 0..=1  | phase       | `00` Running, `01` Finalizing, `10` Finalized                    |
 //! | 2      | `WAITING`   | a finalizer is (about to be) parked until the guard count is 0   |
 //! | 3      | `REQUESTED` | a finalizer has claimed the interpreter (finalization requested) |
-//! | 4..    | guards      | how many guards are counted                                      |
+//! | 4      | `DRAINING`  | drain policy: the finalizer waits for guards; none is admitted   |
+//! | 5..    | guards      | how many guards are counted                                      |
 //!
 //! | transition                              | by                             | how                                                   |
 //! |-----------------------------------------|--------------------------------|-------------------------------------------------------|
 //! | guards + 1                              | [`Lifecycle::acquire`]         | `fetch_add`; undone at once if the word refuses it    |
 //! | guards - 1                              | [`Lifecycle::release`]         | `fetch_sub`; wakes the finalizer at 0 if `WAITING`    |
 //! | set `REQUESTED`                         | [`Lifecycle::request`]         | `fetch_or`; only the first caller sees it clear       |
+//! | set `DRAINING` (drain policy)           | [`Lifecycle::begin_finalizing`]| `fetch_or`, before it first looks at the count        |
 //! | set `WAITING`                           | [`Lifecycle::begin_finalizing`]| CAS, under the wait lock, while guards > 0            |
-//! | Running, 0 guards → Finalizing          | [`Lifecycle::begin_finalizing`]| CAS; clears `WAITING`, keeps `REQUESTED`              |
-//! | clear `REQUESTED` and `WAITING`         | [`Lifecycle::abandon`]         | `fetch_and`, when a finalizer gives up (timeout)      |
+//! | Running, 0 guards → Finalizing          | [`Lifecycle::begin_finalizing`]| CAS; clears `WAITING` and `DRAINING`, keeps `REQUESTED` |
+//! | clear `REQUESTED`, `DRAINING`, `WAITING`| [`Lifecycle::abandon`]         | `fetch_and`, when a finalizer gives up (timeout)      |
 //! | Finalizing → Finalized                  | [`Lifecycle::mark_finalized`]  | `fetch_add` on the phase bits, after teardown         |
 //!
 //! A guard is admitted when the word *before* its `fetch_add` is Running
-//! and, under [`GuardPolicy::Drain`], has `REQUESTED` clear. A refused
+//! and, under [`GuardPolicy::Drain`], has `DRAINING` clear. A refused
 //! `fetch_add` is undone by a `fetch_sub` that behaves like a release (it
 //! may be the one that brings the count to zero while a finalizer waits).
 //! The count can therefore briefly include refused guards; nothing decides
-//! on that except the finalizer's "is the count zero", which just waits for
-//! the undo.
+//! on that except the finalizer's "is the count zero", which waits for the
+//! undo. Under the CPython policy refusals only happen once Finalizing has
+//! begun, when no finalizer waits any more. Under the drain policy they
+//! happen while the finalizer waits, and an endless stream of them could
+//! keep the count above zero whenever it looks (the SPIN proof
+//! `proofs/lifecycle*.pml` found exactly that starvation): so under drain,
+//! `acquire` first *loads* the word and refuses without touching it when
+//! `DRAINING` is set. Only acquires whose look came before the drain can
+//! still add a transient increment, so after draining begins there are
+//! finitely many, and the finalizer finishes once held guards are released.
 //!
 //! # The two policies
 //!
-//! - [`GuardPolicy::CPython`]: `REQUESTED` only claims the finalizer role;
-//!   guards are admitted until the CAS into Finalizing. A steady stream of
+//! - [`GuardPolicy::CPython`]: guards are admitted until the CAS into
+//!   Finalizing. A steady stream of
 //!   overlapping guards can keep the count above zero forever: the
 //!   finalizer only asks for zero, never stops new guards. The scenario
 //!   `lifecycle::cpython_policy_overtaken` shows a finalizer overtaken; the
 //!   SPIN proof shows it can starve.
-//! - [`GuardPolicy::Drain`]: once `REQUESTED` is set no guard is admitted,
-//!   so the count only falls and the finalizer finishes as soon as the
-//!   guards already held are released.
+//! - [`GuardPolicy::Drain`]: once the finalizer reaches the guard wait
+//!   (finalization step 3, after the non-daemon threads finished and the
+//!   at-exit callbacks ran) it sets `DRAINING`, and no guard is admitted any
+//!   more, so the count only falls and the finalizer finishes as soon as the
+//!   guards already held are released. Draining starts there, not at the
+//!   request, because the threads finalization waits for in step 1 attach
+//!   through guards: draining earlier would refuse them their last work.
+//!
+//! Under both policies `REQUESTED` claims the finalizer role (step 0).
 //!
 //! # Races considered
 //!
@@ -58,9 +74,9 @@
 //!   and an increment (the legacy `Py_IsFinalizing()`-then-attach bug;
 //!   `models/lifecycle/naive.rs` has the naive version, which loom and
 //!   shuttle break).
-//! - *Drain request vs acquire.* Same argument with the `fetch_or`: an
-//!   acquire ordered after it sees `REQUESTED` and is refused; one ordered
-//!   before it is a held guard the finalizer waits for.
+//! - *Drain vs acquire.* Same argument with the `fetch_or` of `DRAINING`:
+//!   an acquire ordered after it is refused; one ordered before it is a held
+//!   guard the finalizer waits for.
 //! - *Last release vs the finalizer going to sleep.* The finalizer sets
 //!   `WAITING` and re-checks the word while holding the wait lock, and only
 //!   then sleeps on the condvar, which releases the lock atomically. The
@@ -88,8 +104,8 @@
 //!   before teardown.
 //! - `begin_finalizing`'s loads and final CAS are `Acquire`, the partner of
 //!   the above. Setting `WAITING` is `Relaxed`: the wait lock orders the wait.
-//! - `request` and `abandon` are `Relaxed`: they decide admission by their
-//!   place in the modification order, like `acquire`.
+//! - `request`, setting `DRAINING` and `abandon` are `Relaxed`: they decide
+//!   admission by their place in the modification order, like `acquire`.
 //! - `mark_finalized`'s `fetch_add` is `Release`, paired with the `Acquire`
 //!   load in [`Lifecycle::phase`]: whoever sees Finalized sees the teardown.
 //!
@@ -106,7 +122,8 @@ const RUNNING: usize = 0b00;
 const FINALIZING: usize = 0b01;
 const WAITING: usize = 1 << 2;
 const REQUESTED: usize = 1 << 3;
-const GUARD_SHIFT: usize = 4;
+const DRAINING: usize = 1 << 4;
+const GUARD_SHIFT: usize = 5;
 const ONE_GUARD: usize = 1 << GUARD_SHIFT;
 /// Far below the word's capacity, so that refused guards' transient
 /// increments can never carry into the phase bits.
@@ -157,6 +174,10 @@ impl Word {
     pub(crate) fn requested(self) -> bool {
         self.0 & REQUESTED != 0
     }
+
+    fn draining(self) -> bool {
+        self.0 & DRAINING != 0
+    }
 }
 
 impl fmt::Display for Word {
@@ -164,6 +185,9 @@ impl fmt::Display for Word {
         write!(f, "phase={} guards={}", self.phase(), self.guards())?;
         if self.requested() && self.phase() == Phase::Running {
             f.write_str(" finalize-requested")?;
+        }
+        if self.draining() {
+            f.write_str(" draining")?;
         }
         if self.waiting() {
             f.write_str(" finalizer-waiting")?;
@@ -181,8 +205,8 @@ impl fmt::Debug for Word {
 /// Why a guard was not granted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// Finalization has begun (or finished), or under the drain policy was
-    /// requested.
+    /// Finalization has begun (or finished), or under the drain policy the
+    /// finalizer is draining.
     NotRunning(Phase),
     /// The count would overflow the word.
     TooManyGuards,
@@ -199,6 +223,10 @@ pub(crate) enum WaitFailed {
 #[derive(Debug)]
 pub(crate) struct Lifecycle {
     word: AtomicUsize,
+    /// The bits of the word before an acquire's `fetch_add` that refuse the
+    /// guard: the phase, and under the drain policy `DRAINING`. Precomputed
+    /// so that admission is one mask and one compare.
+    refuse: usize,
     policy: GuardPolicy,
     /// Closes the sleep/notify window between a finalizer and the last release.
     wait_lock: Mutex<()>,
@@ -207,7 +235,11 @@ pub(crate) struct Lifecycle {
 
 impl Lifecycle {
     pub(crate) fn new(policy: GuardPolicy) -> Self {
-        Self { word: AtomicUsize::new(RUNNING), policy, wait_lock: Mutex::new(()), zero_guards: Condvar::new() }
+        let refuse = match policy {
+            GuardPolicy::CPython => PHASE_MASK,
+            GuardPolicy::Drain => PHASE_MASK | DRAINING,
+        };
+        Self { word: AtomicUsize::new(RUNNING), refuse, policy, wait_lock: Mutex::new(()), zero_guards: Condvar::new() }
     }
 
     /// The current word, for traces and reports (Relaxed: a snapshot).
@@ -227,24 +259,63 @@ impl Lifecycle {
     pub(crate) fn acquire(&self) -> Result<Word, (Refusal, Word)> {
         // Relaxed: see `# Orderings`; the RMW's place in the modification
         // order is what excludes the finalizer.
-        let before = Word(self.word.fetch_add(ONE_GUARD, Ordering::Relaxed));
-        let refusal = if before.phase() != Phase::Running {
-            Refusal::NotRunning(before.phase())
-        } else if self.policy == GuardPolicy::Drain && before.requested() {
+        if self.refuse & DRAINING != 0 {
+            // Drain policy: a refused acquire's transient increment delays a
+            // finalizer waiting for zero, and a stream of them could do so
+            // forever (the SPIN proof found it). Look first: once DRAINING
+            // is set every later look sees it, so each acquire adds at most
+            // one transient increment after draining began. Relaxed: a stale
+            // look only means the fetch_add below decides.
+            let seen = self.word.load(Ordering::Relaxed);
+            if seen & self.refuse != 0 {
+                return Err((self.refusal(Word(seen)), Word(seen)));
+            }
+        }
+        let before = self.word.fetch_add(ONE_GUARD, Ordering::Relaxed);
+        if before & self.refuse == 0 && before < MAX_GUARDS << GUARD_SHIFT {
+            return Ok(Word(before + ONE_GUARD));
+        }
+        Err(self.refused(Word(before)))
+    }
+
+    /// Why the word `before` refused a guard; undoes its increment.
+    #[cold]
+    #[inline(never)]
+    fn refused(&self, before: Word) -> (Refusal, Word) {
+        (self.refusal(before), self.uncount())
+    }
+
+    /// Why the word refuses a guard.
+    fn refusal(&self, word: Word) -> Refusal {
+        if word.phase() != Phase::Running {
+            Refusal::NotRunning(word.phase())
+        } else if word.0 & self.refuse != 0 {
+            // Running, but draining (drain policy).
             Refusal::NotRunning(Phase::Finalizing)
-        } else if before.guards() >= MAX_GUARDS {
-            Refusal::TooManyGuards
         } else {
-            return Ok(Word(before.0 + ONE_GUARD));
-        };
-        Err((refusal, self.uncount()))
+            Refusal::TooManyGuards
+        }
     }
 
     /// Uncounts a guard; wakes a waiting finalizer when it was the last.
     /// Returns the word after the decrement.
     #[inline]
     pub(crate) fn release(&self) -> Word {
-        let after = self.uncount();
+        // Release: pairs with the Acquire load/CAS in `begin_finalizing`.
+        let before = self.word.fetch_sub(ONE_GUARD, Ordering::Release);
+        // The common case: running, no finalizer waiting, no underflow.
+        if before & (PHASE_MASK | WAITING) == 0 && before >= ONE_GUARD {
+            return Word(before - ONE_GUARD);
+        }
+        self.released_slow(Word(before))
+    }
+
+    /// The rest of a release whose word needs a look: a waiting finalizer
+    /// to wake, or a protocol violation to report.
+    #[cold]
+    #[inline(never)]
+    fn released_slow(&self, before: Word) -> Word {
+        let after = self.after_uncount(before);
         // A held guard released after finalization began: only a broken
         // protocol gets here. Say so, unless already unwinding from the first
         // symptom (a second panic in a destructor would abort).
@@ -258,7 +329,12 @@ impl Lifecycle {
     #[inline]
     fn uncount(&self) -> Word {
         // Release: pairs with the Acquire load/CAS in `begin_finalizing`.
-        let before = Word(self.word.fetch_sub(ONE_GUARD, Ordering::Release));
+        self.after_uncount(Word(self.word.fetch_sub(ONE_GUARD, Ordering::Release)))
+    }
+
+    /// Checks a decrement's `before` word and wakes a waiting finalizer if
+    /// the count reached zero.
+    fn after_uncount(&self, before: Word) -> Word {
         if before.guards() == 0 {
             // Never: every decrement has its increment before it.
             panic!("invariant LC-2 violated: a guard count went below zero ({before})");
@@ -273,8 +349,7 @@ impl Lifecycle {
         after
     }
 
-    /// Claims finalization: only the first caller gets `Ok`. Under the
-    /// drain policy no guard is admitted from here on.
+    /// Claims finalization (step 0): only the first caller gets `Ok`.
     pub(crate) fn request(&self) -> Result<Word, (FinalizeError, Word)> {
         // Relaxed: admission is decided by the place in the modification order.
         let before = Word(self.word.fetch_or(REQUESTED, Ordering::Relaxed));
@@ -285,13 +360,20 @@ impl Lifecycle {
     }
 
     /// Waits until no guard is held and moves Running → Finalizing in the
-    /// same CAS. `on_wait` is told each time the finalizer goes to sleep.
-    /// Only the caller whose [`request`](Self::request) succeeded may call it.
+    /// same CAS; under the drain policy first stops admitting guards.
+    /// `on_drain` is told when draining starts, `on_wait` each time the
+    /// finalizer goes to sleep. Only the caller whose
+    /// [`request`](Self::request) succeeded may call it.
     pub(crate) fn begin_finalizing(
         &self,
         deadline: &Deadline,
+        on_drain: impl FnOnce(Word),
         mut on_wait: impl FnMut(Word),
     ) -> Result<Word, (WaitFailed, Word)> {
+        if self.policy == GuardPolicy::Drain {
+            // Relaxed: see `# Orderings`.
+            on_drain(Word(self.word.fetch_or(DRAINING, Ordering::Relaxed) | DRAINING));
+        }
         let mut locked = self.wait_lock.lock();
         // Acquire: pairs with the Release `fetch_sub` in `uncount`.
         let mut current = self.word.load(Ordering::Acquire);
@@ -337,7 +419,8 @@ impl Lifecycle {
     /// interpreter runs on, and guards are admitted again.
     pub(crate) fn abandon(&self) -> Word {
         // Relaxed: like `request`.
-        Word(self.word.fetch_and(!(REQUESTED | WAITING), Ordering::Relaxed) & !(REQUESTED | WAITING))
+        const GIVE_UP: usize = REQUESTED | DRAINING | WAITING;
+        Word(self.word.fetch_and(!GIVE_UP, Ordering::Relaxed) & !GIVE_UP)
     }
 
     /// Finalizing → Finalized, once teardown is complete.

@@ -23,7 +23,8 @@ const STEPS: &[Step] = &[
     Step { name: "unit + API tests (std, with and without trace)", run: test_std },
     Step { name: "doctests", run: doctests },
     Step { name: "mutants (loom, shuttle)", run: crate::mutants::run },
-    Step { name: "verify (loom, shuttle, std)", run: verify_all },
+    Step { name: "proofs (SPIN)", run: proofs },
+    Step { name: "verify (loom, shuttle, std; reports the proofs)", run: verify_all },
 ];
 
 pub fn run(root: &Path) -> Result<(), String> {
@@ -142,6 +143,14 @@ fn doctests(root: &Path) -> Result<(), String> {
     succeed(cmd)
 }
 
+/// Every SPIN proof, golden trails compared; cheaper than verify, so first.
+fn proofs(root: &Path) -> Result<(), String> {
+    crate::proofs::run(root, &crate::proofs::Options::default())
+}
+
+/// verify reports the proofs the step before just ran rather than running
+/// them again.
 fn verify_all(root: &Path) -> Result<(), String> {
-    verify::run(root, &verify::Options { backends: Backend::ALL.to_vec(), filter: None })
+    let options = verify::Options { backends: Backend::ALL.to_vec(), filter: None, proofs: verify::Proofs::Reuse };
+    verify::run(root, &options)
 }

@@ -7,7 +7,9 @@
 //!   tests, the doctests, then `verify`;
 //! - `trace` re-runs one scenario and prints its trace;
 //! - `mutants` puts known bugs back into the real code and checks that the
-//!   scenarios catch each one under loom and shuttle.
+//!   scenarios catch each one under loom and shuttle;
+//! - `proofs` runs the SPIN proofs in `proofs/` (installing SPIN when it
+//!   can) and compares their counterexample trails with golden files.
 //!
 //! Arguments are parsed by hand: the surface is small and a CLI framework
 //! would be the heaviest dependency of the workspace.
@@ -16,6 +18,7 @@ mod backend;
 mod ci;
 mod mutants;
 mod process;
+mod proofs;
 mod report;
 mod trace;
 mod verify;
@@ -31,10 +34,16 @@ usage: cargo xtask <command> [flags]
 commands:
   verify   run every scenario under each backend and tabulate the reports
            --backend loom|shuttle|std   (repeatable; default: all three)
-           --filter SUBSTRING           (only the scenarios whose name contains it)
+           --filter SUBSTRING           (only the scenarios and proofs whose name contains it)
+           --no-proofs                  (skip the SPIN proofs)
            writes target/xinterp/report.md and target/xinterp/report.json
   ci       fmt check, clippy under std/std+trace/loom/shuttle, tests, doctests,
-           then verify; stops at the first failing step
+           mutants, proofs, then verify; stops at the first failing step
+  proofs   run the SPIN proofs in proofs/ (installs spin and gcc with apt-get
+           when missing and running as root), compare counterexample trails
+           with proofs/trails/, write proofs/results/
+           --filter SUBSTRING           (only the proofs whose id contains it)
+           --bless                      (rewrite the golden trails; or XINTERP_BLESS=1)
   trace    <scenario>                   re-run one scenario and print its trace
            --backend loom|shuttle|std   (default: loom)
            --format text|json|mermaid|chrome   (default: text; for the other
@@ -47,6 +56,7 @@ commands:
 examples:
   cargo xtask verify --backend std --filter two_finalizers
   cargo xtask trace lifecycle::bug_check_then_increment --format mermaid
+  cargo xtask proofs --filter lifecycle_cpython
 ";
 
 /// A parsed command line.
@@ -57,6 +67,7 @@ enum Command {
     Ci,
     Trace(trace::Options),
     Mutants,
+    Proofs(proofs::Options),
 }
 
 fn main() -> ExitCode {
@@ -78,6 +89,7 @@ fn main() -> ExitCode {
         Command::Ci => ci::run(&root),
         Command::Trace(options) => trace::run(&root, &options),
         Command::Mutants => mutants::run(&root),
+        Command::Proofs(options) => proofs::run(&root, &options),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -113,6 +125,7 @@ fn parse(args: Vec<String>) -> Result<Command, String> {
             None => Ok(Command::Mutants),
             Some(arg) => Err(format!("`mutants` takes no arguments (got `{arg}`)")),
         },
+        "proofs" => parse_proofs(rest).map(Command::Proofs),
         other => Err(format!("unknown command `{other}`")),
     }
 }
@@ -120,11 +133,13 @@ fn parse(args: Vec<String>) -> Result<Command, String> {
 fn parse_verify(args: Vec<String>) -> Result<verify::Options, String> {
     let mut backends = Vec::new();
     let mut filter = None;
+    let mut proofs = verify::Proofs::Run;
     let mut flags = Flags::new(args);
     while let Some(arg) = flags.next_arg() {
         match arg.as_str() {
             "--backend" => backends.push(flags.value(&arg)?.parse::<Backend>()?),
             "--filter" => filter = Some(flags.value(&arg)?),
+            "--no-proofs" => proofs = verify::Proofs::Skip,
             other => return Err(format!("unknown argument `{other}` for `verify`")),
         }
     }
@@ -135,7 +150,20 @@ fn parse_verify(args: Vec<String>) -> Result<verify::Options, String> {
     } else {
         Backend::ALL.into_iter().filter(|b| backends.contains(b)).collect()
     };
-    Ok(verify::Options { backends, filter })
+    Ok(verify::Options { backends, filter, proofs })
+}
+
+fn parse_proofs(args: Vec<String>) -> Result<proofs::Options, String> {
+    let mut options = proofs::Options::default();
+    let mut flags = Flags::new(args);
+    while let Some(arg) = flags.next_arg() {
+        match arg.as_str() {
+            "--filter" => options.filter = Some(flags.value(&arg)?),
+            "--bless" => options.bless = true,
+            other => return Err(format!("unknown argument `{other}` for `proofs`")),
+        }
+    }
+    Ok(options)
 }
 
 fn parse_trace(args: Vec<String>) -> Result<trace::Options, String> {

@@ -36,8 +36,8 @@ const MUTATIONS: &[Mutation] = &[
         id: "acquire-ignores-phase",
         what: "acquire admits a guard whatever the phase (the Py_IsFinalizing-then-attach bug without the check)",
         file: "src/interp/lifecycle.rs",
-        original: "        let refusal = if before.phase() != Phase::Running {",
-        mutated: "        let refusal = if false {",
+        original: "            GuardPolicy::CPython => PHASE_MASK,",
+        mutated: "            GuardPolicy::CPython => 0,",
         killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer"],
     },
     Mutation {

@@ -3,9 +3,12 @@
 //! The harness inside the models binary does the checking and writes a
 //! report per scenario run; this module builds and runs that binary once per
 //! backend, makes sure every test actually went through the harness, and
-//! gathers the reports into `target/xinterp/report.{md,json}`.
+//! gathers the reports into `target/xinterp/report.{md,json}`. The SPIN
+//! proofs (`crate::proofs`) run after the scenarios; their table is printed
+//! beside the scenarios' and written into the same reports.
 use crate::backend::Backend;
 use crate::process::{self, Logged};
+use crate::proofs::{self, table::Row as ProofRow};
 use crate::report::{self, RunReport, NO_REPORT};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -19,8 +22,23 @@ const LOG_TAIL: usize = 60;
 pub struct Options {
     /// The backends to run, in order.
     pub backends: Vec<Backend>,
-    /// Only the tests whose name contains this (libtest's own filter).
+    /// Only the tests whose name contains this (libtest's own filter), and
+    /// only the proofs whose id contains it.
     pub filter: Option<String>,
+    pub proofs: Proofs,
+}
+
+/// What `verify` does about the SPIN proofs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Proofs {
+    /// Run them (the default).
+    Run,
+    /// Report the results `cargo xtask proofs` just left in
+    /// `target/xinterp/proofs/results.json` (`ci` runs the proofs as their
+    /// own step, first).
+    Reuse,
+    /// Leave them out (`--no-proofs`).
+    Skip,
 }
 
 /// What running the scenarios under one backend came to.
@@ -57,14 +75,45 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         results.push(run_backend(root, &paths, backend, options.filter.as_deref())?);
     }
     let runs: Vec<RunReport> = results.iter().flat_map(|r| r.runs.iter().cloned()).collect();
+    let proof_rows = run_proofs(root, options)?;
     println!();
     print!("{}", report::text_table(&runs));
+    if let Some(rows) = &proof_rows {
+        println!();
+        if rows.is_empty() {
+            println!("SPIN proofs: none matches the filter");
+        } else {
+            print!("{}", proofs::table::text(rows));
+        }
+    }
     let revision = git_revision(root);
-    write_markdown(&paths, &results, &runs, revision.as_deref(), options)?;
-    write_json(&paths, &results, &runs, revision.as_deref(), options)?;
+    write_markdown(&paths, &results, &runs, proof_rows.as_deref(), revision.as_deref(), options)?;
+    write_json(&paths, &results, &runs, proof_rows.as_deref(), revision.as_deref(), options)?;
     println!();
     println!("reports: {} and {}", paths.out.join("report.md").display(), paths.out.join("report.json").display());
-    verdict(&results, &runs)
+    let scenarios = verdict(&results, &runs);
+    let proofs = match &proof_rows {
+        Some(rows) if !rows.is_empty() => proofs::verdict(rows, rows.iter().map(|r| r.wall_seconds).sum()),
+        _ => Ok(()),
+    };
+    match (scenarios, proofs) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(a), Err(b)) => Err(format!("{a}; {b}")),
+        (Err(e), Ok(())) | (Ok(()), Err(e)) => Err(e),
+    }
+}
+
+/// The proof rows for the report: `None` when skipped.
+fn run_proofs(root: &Path, options: &Options) -> Result<Option<Vec<ProofRow>>, String> {
+    match options.proofs {
+        Proofs::Skip => Ok(None),
+        Proofs::Reuse => proofs::read_results(root).map(Some),
+        Proofs::Run => {
+            println!("== SPIN proofs ==");
+            let proof_options = proofs::Options { filter: options.filter.clone(), bless: false };
+            proofs::run_all(root, &proof_options).map(Some)
+        }
+    }
 }
 
 /// Builds and runs the models binary under `backend`, then collects its
@@ -209,6 +258,7 @@ fn write_markdown(
     paths: &Paths,
     results: &[BackendRun],
     runs: &[RunReport],
+    proof_rows: Option<&[ProofRow]>,
     revision: Option<&str>,
     options: &Options,
 ) -> Result<(), String> {
@@ -229,6 +279,15 @@ fn write_markdown(
     }
     md.push_str("\n## Runs\n\n");
     md.push_str(&report::markdown_table(runs));
+    match proof_rows {
+        Some(rows) if !rows.is_empty() => {
+            md.push_str("\n## SPIN proofs\n\nLogs and trails: `proofs/results/`, `proofs/trails/`; ");
+            md.push_str("what each proof means: `docs/proofs.md`.\n\n");
+            md.push_str(&proofs::table::markdown(rows));
+        }
+        Some(_) => md.push_str("\n## SPIN proofs\n\nNo proof matches the filter.\n"),
+        None => md.push_str("\n## SPIN proofs\n\nNot run (`--no-proofs`).\n"),
+    }
     let failing: Vec<&RunReport> = runs.iter().filter(|r| !r.ok).collect();
     if !failing.is_empty() {
         md.push_str("\n## Failures\n\n");
@@ -243,6 +302,7 @@ fn write_json(
     paths: &Paths,
     results: &[BackendRun],
     runs: &[RunReport],
+    proof_rows: Option<&[ProofRow]>,
     revision: Option<&str>,
     options: &Options,
 ) -> Result<(), String> {
@@ -261,6 +321,7 @@ fn write_json(
         "filter": options.filter,
         "backends": backends,
         "runs": runs.iter().map(|r| r.raw.clone()).collect::<Vec<_>>(),
+        "proofs": proof_rows.map(|rows| rows.iter().map(ProofRow::to_json).collect::<Vec<_>>()),
     });
     let text = serde_json::to_string_pretty(&document).map_err(|e| format!("could not serialize report.json: {e}"))?;
     write(&paths.out.join("report.json"), &(text + "\n"))

@@ -1,0 +1,311 @@
+/*
+ * channel.pml -- a cross-interpreter channel (PEP 554 channels as CPython's
+ * _interpchannels implements them; PEP 734 queues share the core).
+ *
+ * Rust:  src/channel/ (being written on the channels branch). The labels
+ *        are provisional names: Channel_send, Channel_send_timeout (its
+ *        withdraw), Channel_send_nowait, Channel_recv, Channel_close,
+ *        interpreter_destroyed; docs/proofs.md has the name map to adjust.
+ * Docs:  docs/proofs.md.
+ *
+ * One channel. Every channel operation runs under the channel's mutex, so
+ * each is one atomic step here. A blocking send enqueues its item and waits
+ * until *that item* is received (or the channel is force-closed, or it
+ * times out: then the item is withdrawn unless already taken). The wait is
+ * a blocking guard on the item's `done` flag, which recv and force-close
+ * set while holding the mutex (they notify under it, so no wake-up can be
+ * lost); a timeout is a nondeterministic choice while waiting.
+ *
+ * The ledger: every item is in exactly one state, and the final check
+ * accounts for all of them. Nothing is silently lost or duplicated.
+ *
+ * Knobs:
+ *   BUG_TIMEOUT_KEEPS_ITEM   on timeout the sender reports Timeout but
+ *                            leaves the item queued (no withdrawal).
+ *   BUG_FORCE_CLOSE_NO_WAKE  a forced close drops the items but does not
+ *                            wake their blocked senders.
+ *   MUTANT_WITHDRAW_KEEPS_CLOSING  a withdrawal that drains a closing
+ *                            channel leaves it closing (the receiver waits
+ *                            for ever).
+ */
+
+#define NITEMS 4
+
+/* ledger states: queued and unbound items are in the queue; the others
+ * are final (unbound: its interpreter was destroyed while it was queued). */
+mtype = { unsent, queued, unbound, received, recv_marker, recv_error, withdrawn, dropped, returned, removed };
+/* channel states and send/recv outcomes */
+mtype = { open, closing, closed, ok, timed_out, refused_closed, not_empty };
+/* unbound policies */
+mtype = { replace, error_on_recv, remove };
+
+mtype ledger[NITEMS];
+mtype policy[NITEMS];
+byte  sender_interp[NITEMS];
+bool  done[NITEMS];            /* the blocked sender of this item may return */
+mtype send_outcome[NITEMS];    /* what its send returned */
+bool  blocked[NITEMS];         /* ghost: a sender is blocked on this item */
+
+mtype chan_state = open;
+byte  queue[NITEMS];           /* FIFO of item ids */
+byte  qlen = 0;
+
+/* Loops use a scratch byte `k` (and `j`) the calling proctype declares:
+ * a variable declared in an inline is declared once per proctype, so an
+ * inline used twice could not declare its own. */
+inline init_ledger(k) {
+    k = 0;
+    do
+    :: k < NITEMS -> ledger[k] = unsent; policy[k] = replace; k++
+    :: else -> break
+    od;
+    k = 0
+}
+
+/* Removes queue[at], keeping the order of the rest (under the mutex). */
+inline queue_remove(at, j) {
+    j = at;
+    do
+    :: j + 1 < qlen -> queue[j] = queue[j + 1]; j++
+    :: else -> break
+    od;
+    qlen--;
+    queue[qlen] = 0;
+    j = 0
+}
+
+/* Enqueue, or refuse with Closed (the payload is handed back). `ok` says
+ * which. */
+inline enqueue(item, interp, res) {
+    if
+    :: chan_state == open ->
+        assert(ledger[item] == unsent);
+        queue[qlen] = item;
+        qlen++;
+        ledger[item] = queued;
+        sender_interp[item] = interp;
+        res = ok
+    :: else ->
+        ledger[item] = returned;
+        res = refused_closed
+    fi
+}
+
+/* Channel::send_nowait */
+inline channel_send_nowait(item, interp) {
+    atomic {
+        enqueue(item, interp, send_outcome[item]);
+        printf("XI|%d|%d|channel.send_nowait|item %d: %e|state=%e queued=%d\n", _pid, interp, item, send_outcome[item],
+               chan_state, qlen)
+    }
+}
+
+/* Channel::send (blocking; `may_time_out`: send with a timeout). Returns
+ * through send_outcome[item]. */
+inline channel_send(item, interp, may_time_out, k, j) {
+    atomic {
+        enqueue(item, interp, send_outcome[item]);
+        printf("XI|%d|%d|channel.send|item %d: %e, waiting until it is received|state=%e queued=%d\n", _pid, interp, item,
+               send_outcome[item], chan_state, qlen);
+        blocked[item] = (send_outcome[item] == ok)
+    };
+    if
+    :: blocked[item] ->                          /* enqueued: wait (send_outcome may change under us) */
+        if
+        :: atomic {
+               done[item] ->                     /* woken: delivered or force-closed */
+               blocked[item] = false;
+               printf("XI|%d|%d|channel.send|item %d: woken, %e|state=%e queued=%d\n", _pid, interp, item,
+                      send_outcome[item], chan_state, qlen)
+           }
+        :: may_time_out && !done[item] ->
+Channel_send_timeout:
+            atomic {                             /* the timeout fires: withdraw unless taken */
+                blocked[item] = false;
+                if
+                :: done[item] ->
+                    printf("XI|%d|%d|channel.send|item %d: timed out but already %e: %e|state=%e queued=%d\n", _pid,
+                           interp, item, ledger[item], send_outcome[item], chan_state, qlen)
+                :: else ->
+                    send_outcome[item] = timed_out;
+#ifdef BUG_TIMEOUT_KEEPS_ITEM
+                    printf("XI|%d|%d|channel.send|item %d: timeout (the item stays queued)|state=%e queued=%d\n", _pid,
+                           interp, item, chan_state, qlen)
+#else
+                    k = 0;
+                    do
+                    :: queue[k] == item -> break
+                    :: else -> k++
+                    od;
+                    queue_remove(k, j);
+                    k = 0;
+                    ledger[item] = withdrawn;
+                    /* a closing channel that this drains is closed now, as
+                     * when a recv drains it (found by SPIN: without this the
+                     * receiver waits for ever on a closing, empty channel) */
+#ifndef MUTANT_WITHDRAW_KEEPS_CLOSING
+                    if
+                    :: chan_state == closing && qlen == 0 -> chan_state = closed
+                    :: else -> skip
+                    fi;
+#endif
+                    printf("XI|%d|%d|channel.withdraw|item %d: timeout, withdrawn|state=%e queued=%d\n", _pid,
+                           interp, item, chan_state, qlen)
+#endif
+                fi
+            }
+        fi
+    :: else -> skip
+    fi
+}
+
+/* Channel::recv: blocks until an item or close (`got` = item + 1, or 0 for
+ * Closed). An unbound item arrives as the UNBOUND marker (policy replace)
+ * or as an ItemInterpreterDestroyed error (policy error_on_recv). */
+inline channel_recv(interp, got, j) {
+    atomic {
+        qlen > 0 || chan_state == closed ->
+        if
+        :: qlen > 0 ->
+            got = queue[0] + 1;
+            queue_remove(0, j);
+            printf("XI|%d|%d|channel.recv|takes item %d (%e; its sender was told %e)|state=%e queued=%d\n", _pid, interp,
+                   got - 1, ledger[got - 1], send_outcome[got - 1], chan_state, qlen);
+            /* delivered exactly once, and never after its sender saw Timeout */
+            assert(ledger[got - 1] == queued || ledger[got - 1] == unbound);
+            assert(send_outcome[got - 1] != timed_out);
+            if
+            :: ledger[got - 1] == queued -> ledger[got - 1] = received
+            :: ledger[got - 1] == unbound && policy[got - 1] == replace -> ledger[got - 1] = recv_marker
+            :: ledger[got - 1] == unbound && policy[got - 1] == error_on_recv -> ledger[got - 1] = recv_error
+            fi;
+            done[got - 1] = true;                /* wakes its blocked sender (notify under the mutex) */
+            if
+            :: chan_state == closing && qlen == 0 -> chan_state = closed
+            :: else -> skip
+            fi;
+            printf("XI|%d|%d|channel.recv|item %d: %e|state=%e queued=%d\n", _pid, interp, got - 1, ledger[got - 1],
+                   chan_state, qlen)
+        :: else ->
+            got = 0;
+            printf("XI|%d|%d|channel.recv|closed|state=%e queued=%d\n", _pid, interp, chan_state, qlen)
+        fi
+    }
+}
+
+/* interpreter_destroyed(interp) (inline channels_interpreter_destroyed): each item it sent that is still queued
+ * follows its unbound policy. (Its threads are gone, so none of them is
+ * blocked in send.) */
+inline channels_interpreter_destroyed(interp, k, j) {
+    atomic {
+        k = 0;
+        do
+        :: k < qlen && sender_interp[queue[k]] == interp && policy[queue[k]] == remove ->
+            ledger[queue[k]] = removed;
+            queue_remove(k, j)
+        :: k < qlen && sender_interp[queue[k]] == interp && policy[queue[k]] != remove ->
+            ledger[queue[k]] = unbound;
+            k++
+        :: k < qlen && sender_interp[queue[k]] != interp -> k++
+        :: k >= qlen -> break
+        od;
+        k = 0;
+        if
+        :: chan_state == closing && qlen == 0 -> chan_state = closed
+        :: else -> skip
+        fi;
+        printf("XI|%d|%d|interp.destroy|its queued items follow their unbound policy|state=%e queued=%d\n", _pid, interp,
+               chan_state, qlen)
+    }
+}
+
+/* Channel::close(send=true, recv=false): empty -> closed; non-empty ->
+ * closing (new sends fail, closed once drained). `force`: items dropped and
+ * accounted for, their blocked senders woken with Closed. */
+inline channel_close(interp, force, res, j) {
+    atomic {
+        if
+        :: chan_state == closed ->
+            res = refused_closed
+        :: chan_state != closed && (qlen == 0 || !force) ->
+            if
+            :: qlen == 0 -> chan_state = closed
+            :: else -> chan_state = closing
+            fi;
+            res = ok
+        :: chan_state != closed && qlen > 0 && force ->
+            do
+            :: qlen > 0 ->
+                ledger[queue[0]] = dropped;
+                send_outcome[queue[0]] = refused_closed;
+#ifndef BUG_FORCE_CLOSE_NO_WAKE
+                done[queue[0]] = true;           /* wake its sender with Closed */
+#endif
+                queue_remove(0, j)
+            :: else -> break
+            od;
+            chan_state = closed;
+            res = ok
+        fi;
+        printf("XI|%d|%d|channel.close|close(force=%d): %e|state=%e queued=%d\n", _pid, interp, force, res, chan_state, qlen)
+    }
+}
+
+/* The ledger at the end: every item sent is accounted for, and the queue
+ * holds exactly the items the ledger says are queued. */
+inline check_ledger(k, j) {
+    k = 0;
+    j = 0;
+    do
+    :: k < NITEMS ->
+        if
+        :: ledger[k] == queued || ledger[k] == unbound -> j++
+        :: else -> skip
+        fi;
+        k++
+    :: else -> break
+    od;
+    printf("XI|%d|-|channel.ledger|every item accounted for|state=%e queued=%d\n", _pid, chan_state, qlen);
+    assert(j == qlen);
+    assert(chan_state != closed || qlen == 0)
+}
+
+/* ---- the threads ---- */
+
+/* A thread of interpreter `interp` that sends `item` and waits until it is
+ * received (with a timeout if `may_time_out`). */
+proctype Sender(byte interp; byte item; bool may_time_out) {
+    byte k;
+    byte j;
+    printf("XI-NAME|%d|sender-%d\n", _pid, item);
+Channel_send:
+    channel_send(item, interp, may_time_out, k, j)
+}
+
+/* A thread of interpreter `interp` that receives until the channel is
+ * closed (at most `max` items). */
+proctype Receiver(byte interp; byte max) {
+    byte got;
+    byte n = 0;
+    byte j;
+    printf("XI-NAME|%d|receiver\n", _pid);
+    do
+    :: n < max ->
+Channel_recv:
+        channel_recv(interp, got, j);
+        if
+        :: got == 0 -> break
+        :: else -> n++
+        fi
+    :: else -> break
+    od
+}
+
+/* A thread that closes the channel, forced or not. */
+proctype Closer(byte interp; bool force) {
+    mtype res;
+    byte j;
+    printf("XI-NAME|%d|closer\n", _pid);
+Channel_close:
+    channel_close(interp, force, res, j)
+}

@@ -1,0 +1,349 @@
+/*
+ * thread_state.pml -- per-thread, per-interpreter thread states:
+ * PyThreadState_Ensure / EnsureFromView / Release (PEP 788), attach and
+ * detach (PEP 684 per-interpreter GILs).
+ *
+ * Rust:  src/thread_state.rs, src/gil.rs (being written: ThreadStates::ensure,
+ *        ThreadStates::release, attach, detach; names provisional, see the
+ *        name map in docs/proofs.md). The guard protocol comes from
+ *        lifecycle.pml (src/interp/lifecycle.rs), #included below.
+ * Docs:  docs/proofs.md.
+ *
+ * Interpreter 0 is the main interpreter (never finalized here); interpreter
+ * 1 is a subinterpreter with the lifecycle of lifecycle.pml (LC_INTERP 1),
+ * finalized by a Finalizer process. Each interpreter has its own GIL.
+ *
+ * For OS thread t and interpreter i there is at most one thread state, with
+ * a counter and an `owned` flag (created by ensure, so deleted by the
+ * release that brings its counter to zero). ensure(i):
+ *   (1) the thread is attached to i              -> counter + 1
+ *   (2) it is not, but has a detached state for i -> detach from the current
+ *       interpreter (if any), re-attach that state, counter + 1
+ *   (3) otherwise                                 -> detach, create, attach,
+ *       mark owned, counter = 1
+ * and returns a token remembering the previously attached interpreter.
+ * release(token): counter - 1 (a release at zero is an error that changes
+ * nothing); at zero an owned state is deleted; the previous attachment is
+ * restored. EnsureFromView takes a guard first (refused once finalization
+ * began) and the matching release closes it last.
+ *
+ * Knobs:
+ *   ATTACH_HANGS_WHEN_FINALIZING  CPython: attaching to an interpreter
+ *       that is finalizing blocks the thread for ever. Without it, xinterp:
+ *       the attach is refused with a typed error.
+ *   MAX_DEPTH, MAX_OPS  bounds of each thread's nested program.
+ *   DAEMON_FROM_VIEW    the Daemon process uses EnsureFromView (else: a
+ *                       guard, Ensure(guard), then closes the guard).
+ *   MUTANT_NO_RESTORE   release does not re-attach the previous state.
+ *   MUTANT_KEEP_OWNED   release does not delete an owned state at zero.
+ */
+
+#ifndef LC_INTERP
+#define LC_INTERP 1
+#endif
+#define MAIN 0
+#define SUB  1
+#define NI   2              /* interpreters */
+#define NT   2              /* OS threads that ensure */
+#define NONE 255            /* attached to no interpreter */
+
+#define TS(t, i) ((t) * NI + (i))
+
+bit  ts_exists[NT * NI];
+bit  ts_owned[NT * NI];
+byte ts_count[NT * NI];
+byte attached[NT];          /* the interpreter each thread is attached to, or NONE */
+byte gil[NI];               /* 0 free, else thread index + 1, or FINALIZER_GIL */
+byte view_tokens = 0;       /* ghost: EnsureFromView tokens not yet released */
+
+/* The finalizer tears sub down holding sub's GIL, as CPython's does: it
+ * waits for the attached thread to detach. (Declared before lifecycle.pml,
+ * which expands these in Finalizer.) */
+#define FINALIZER_GIL 200
+#define TEARDOWN_ENTER atomic { gil[SUB] == 0 -> gil[SUB] = FINALIZER_GIL; printf("XI|%d|%d|gil.attach|ok: the finalizer|gil=finalizer\n", _pid, SUB) }
+#define TEARDOWN_EXIT  atomic { gil[SUB] = 0; printf("XI|%d|%d|gil.detach|ok: the finalizer|gil=free\n", _pid, SUB) }
+
+
+#include "lifecycle.pml"
+
+
+#ifndef MAX_DEPTH
+#define MAX_DEPTH 1
+#endif
+#ifndef MAX_OPS
+#define MAX_OPS 1
+#endif
+
+/* token kinds */
+#define TOK_MAIN  0         /* ensure(main): no guard needed, main never finalizes here */
+#define TOK_GUARD 1         /* a guard on SUB, then ensure(guard); the guard closed after release */
+#define TOK_VIEW  2         /* EnsureFromView(SUB): the implicit guard released by release */
+
+/* attach: take interpreter i's GIL, in one step once it is free. `ok`
+ * false: refused at once (xinterp's typed error) because the interpreter is
+ * finalizing or gone; with ATTACH_HANGS_WHEN_FINALIZING the thread blocks
+ * for ever instead, as CPython's take_gil does. */
+inline attach(t, i, ok) {
+    atomic {
+        assert(attached[t] == NONE);        /* never two GILs at once */
+        if
+        :: i == SUB && PHASE(word) != RUNNING ->
+#ifdef ATTACH_HANGS_WHEN_FINALIZING
+            printf("XI|%d|%d|gil.attach|hangs: finalization has begun|phase=%e\n", _pid, i, PHASE_NAME(word));
+            false
+#else
+            ok = false;
+            printf("XI|%d|%d|gil.attach|refused: finalization has begun|phase=%e\n", _pid, i, PHASE_NAME(word))
+#endif
+        :: !(i == SUB && PHASE(word) != RUNNING) && gil[i] == 0 ->
+            gil[i] = t + 1;
+            attached[t] = i;
+            ok = true;
+            printf("XI|%d|%d|gil.attach|ok|gil=thread-%d\n", _pid, i, t);
+            /* a thread attaches to SUB only while a guard keeps it alive */
+            assert(i != SUB || !torn_down)
+        fi
+    }
+}
+
+/* detach: release the GIL (inside the caller's atomic step). */
+inline detach(t) {
+    assert(attached[t] != NONE && gil[attached[t]] == t + 1);
+    printf("XI|%d|%d|gil.detach|ok|gil=free\n", _pid, attached[t]);
+    gil[attached[t]] = 0;
+    attached[t] = NONE
+}
+
+/*
+ * ThreadStates::ensure(i) -> token (prev); `ok` false if attaching failed.
+ * The bookkeeping is thread-local, so each part is one atomic step; the
+ * only waits are for a GIL (and, before this, for a guard).
+ */
+inline threadstates_ensure(t, i, prev, ok) {
+    atomic {
+        prev = attached[t];
+        ok = true;
+        if
+        :: prev == i ->
+            ts_count[TS(t, i)]++;
+            printf("XI|%d|%d|threadstate.ensure|(1) already attached: reused|exists?=%d owned?=%d count=%d\n", _pid, i,
+                   ts_exists[TS(t, i)], ts_owned[TS(t, i)], ts_count[TS(t, i)])
+        :: prev != i && prev != NONE -> detach(t)
+        :: prev == NONE -> skip
+        fi
+    };
+    if
+    :: prev != i ->
+        attach(t, i, ok);
+        atomic {
+            if
+            :: ok && ts_exists[TS(t, i)] ->
+                ts_count[TS(t, i)]++;
+                printf("XI|%d|%d|threadstate.ensure|(2) re-attached the thread's detached state|exists?=%d owned?=%d count=%d\n",
+                       _pid, i, ts_exists[TS(t, i)], ts_owned[TS(t, i)], ts_count[TS(t, i)])
+            :: ok && !ts_exists[TS(t, i)] ->
+                ts_exists[TS(t, i)] = 1;
+                ts_owned[TS(t, i)] = 1;
+                ts_count[TS(t, i)] = 1;
+                printf("XI|%d|%d|threadstate.ensure|(3) created, attached, owned|exists?=%d owned?=%d count=%d\n", _pid, i,
+                       ts_exists[TS(t, i)], ts_owned[TS(t, i)], ts_count[TS(t, i)])
+            :: !ok -> skip
+            fi
+        };
+        /* a failed ensure leaves the thread where it was */
+        if
+        :: !ok && prev != NONE -> attach(t, prev, ok); assert(ok); ok = false
+        :: else -> skip
+        fi
+    :: else -> skip
+    fi
+}
+
+/* ThreadStates::release(token): `ok` false for a release at zero (an
+ * error: nothing changes). */
+inline threadstates_release(t, i, prev, ok) {
+    atomic {
+        if
+        :: !ts_exists[TS(t, i)] || ts_count[TS(t, i)] == 0 ->
+            ok = false;
+            printf("XI|%d|%d|threadstate.release|error: not ensured (counter is zero)|exists?=%d count=%d\n", _pid, i,
+                   ts_exists[TS(t, i)], ts_count[TS(t, i)])
+        :: else ->
+            ok = true;
+            assert(attached[t] == i);       /* releases nest inside ensures */
+            ts_count[TS(t, i)]--;
+            printf("XI|%d|%d|threadstate.release|ok|exists?=%d owned?=%d count=%d\n", _pid, i, ts_exists[TS(t, i)],
+                   ts_owned[TS(t, i)], ts_count[TS(t, i)]);
+            if
+            :: prev != i -> detach(t)
+            :: else -> skip
+            fi;
+            if
+#ifdef MUTANT_KEEP_OWNED
+            :: false ->
+#else
+            :: ts_count[TS(t, i)] == 0 && ts_owned[TS(t, i)] ->
+#endif
+                ts_exists[TS(t, i)] = 0;
+                ts_owned[TS(t, i)] = 0;
+                printf("XI|%d|%d|threadstate.delete|owned state deleted at zero|exists?=0\n", _pid, i)
+            :: else -> skip
+            fi
+        fi
+    };
+#ifndef MUTANT_NO_RESTORE
+    if
+    :: ok && prev != i && prev != NONE -> attach(t, prev, ok); assert(ok)   /* restoring main cannot fail here */
+    :: else -> skip
+    fi
+#endif
+}
+
+/* The invariant after every step of a thread: an owned state never lives
+ * with a zero counter (it is deleted exactly when its counter hits zero),
+ * and a state exists if the thread is attached through it. */
+inline ts_invariant(t) {
+    assert(!(ts_owned[TS(t, MAIN)] && ts_count[TS(t, MAIN)] == 0));
+    assert(!(ts_owned[TS(t, SUB)] && ts_count[TS(t, SUB)] == 0));
+    assert(attached[t] == NONE || ts_exists[TS(t, attached[t])])
+}
+
+/*
+ * A thread running every nested program of at most MAX_OPS ensures, at
+ * most MAX_DEPTH deep, over: ensure(main), guard + ensure(sub), and
+ * EnsureFromView(sub). `start` is where it begins: NONE (a native thread)
+ * or MAIN (attached through its own, not owned, thread state).
+ */
+proctype Thread(byte t; byte start) {
+    byte tok_prev[MAX_DEPTH];
+    byte tok_target[MAX_DEPTH];
+    byte tok_kind[MAX_DEPTH];
+    byte depth = 0;
+    byte ops = 0;
+    byte prev;
+    byte cur;
+    bool ok;
+    bool g;
+    byte orig_exists_main; byte orig_count_main; byte orig_exists_sub;
+    printf("XI-NAME|%d|thread-%d\n", _pid, t);
+    if
+    :: start == MAIN ->
+        atomic { ts_exists[TS(t, MAIN)] = 1; ts_count[TS(t, MAIN)] = 0 };
+        attach(t, MAIN, ok)
+    :: else -> skip
+    fi;
+    orig_exists_main = ts_exists[TS(t, MAIN)];
+    orig_count_main = ts_count[TS(t, MAIN)];
+    orig_exists_sub = ts_exists[TS(t, SUB)];
+    do
+    :: depth < MAX_DEPTH && ops < MAX_OPS ->
+        ops++;
+        if
+        :: true ->                          /* ensure(main) */
+ThreadStates_ensure:
+            threadstates_ensure(t, MAIN, prev, ok);
+            assert(ok);
+            tok_prev[depth] = prev; tok_target[depth] = MAIN; tok_kind[depth] = TOK_MAIN; depth++
+        :: true ->                          /* a guard on sub, then ensure(guard) */
+Lifecycle_acquire:
+            lifecycle_acquire(g, cur);
+            if
+            :: g ->
+                threadstates_ensure(t, SUB, prev, ok);
+                assert(ok);                 /* the guard keeps sub running */
+                tok_prev[depth] = prev; tok_target[depth] = SUB; tok_kind[depth] = TOK_GUARD; depth++
+            :: else -> skip
+            fi
+        :: true ->                          /* EnsureFromView(sub) */
+ThreadStates_ensure_from_view:
+            lifecycle_acquire(g, cur);
+            if
+            :: g ->
+                view_tokens++;
+                threadstates_ensure(t, SUB, prev, ok);
+                assert(ok);
+                tok_prev[depth] = prev; tok_target[depth] = SUB; tok_kind[depth] = TOK_VIEW; depth++
+            :: else ->
+                printf("XI|%d|%d|threadstate.ensure_from_view|refused: finalizing|\n", _pid, SUB)
+            fi
+        fi;
+        ts_invariant(t);
+        prev = 0; cur = 0; ok = false; g = false      /* dead values: do not let them split states */
+    :: depth > 0 ->
+        depth--;
+ThreadStates_release:
+        threadstates_release(t, tok_target[depth], tok_prev[depth], ok);
+        assert(ok);
+        if
+        :: tok_kind[depth] == TOK_GUARD || tok_kind[depth] == TOK_VIEW ->
+            if
+            :: tok_kind[depth] == TOK_VIEW -> view_tokens--
+            :: else -> skip
+            fi;
+Lifecycle_release:
+            lifecycle_release(cur)
+        :: else -> skip
+        fi;
+        ts_invariant(t);
+        cur = 0; ok = false;
+        tok_prev[depth] = 0; tok_target[depth] = 0; tok_kind[depth] = 0
+    :: depth == 0 -> break
+    od;
+    /* balanced: back where it started */
+    assert(attached[t] == start);
+    assert(ts_exists[TS(t, MAIN)] == orig_exists_main && ts_count[TS(t, MAIN)] == orig_count_main);
+    assert(ts_exists[TS(t, SUB)] == orig_exists_sub && !ts_owned[TS(t, SUB)] && ts_count[TS(t, SUB)] == 0);
+    /* a release with no ensure left is an error that changes nothing */
+    threadstates_release(t, SUB, start, ok);
+    assert(!ok && attached[t] == start);
+    printf("XI|%d|-|thread.exit|back to its original thread state|\n", _pid);
+    if
+    :: start == MAIN -> detach(t)
+    :: else -> skip
+    fi
+}
+
+/*
+ * A daemon thread of the sub interpreter, the pattern PEP 788 warns about:
+ * it ensures a thread state for sub, closes the guard it ensured with
+ * (DAEMON_FROM_VIEW: uses EnsureFromView, whose guard lives until the
+ * release), then runs code that detaches and re-attaches
+ * (Py_BEGIN/END_ALLOW_THREADS). Finalization may run while it is detached.
+ */
+proctype Daemon(byte t) {
+    byte prev;
+    byte cur;
+    bool ok;
+    bool g;
+    printf("XI-NAME|%d|daemon\n", _pid);
+Lifecycle_acquire:
+    lifecycle_acquire(g, cur);
+    if
+    :: !g -> goto daemon_exit
+    :: else -> skip
+    fi;
+ThreadStates_ensure:
+    threadstates_ensure(t, SUB, prev, ok);
+#ifndef DAEMON_FROM_VIEW
+Guard_close:
+    lifecycle_release(cur);                 /* the guard is closed: nothing holds finalization off */
+#endif
+allow_threads:
+    atomic { detach(t) };
+    printf("XI|%d|%d|thread.run|blocking call, GIL released|\n", _pid, SUB);
+    attach(t, SUB, ok);
+    if
+    :: !ok ->
+        printf("XI|%d|%d|thread.exit|attach refused: the thread exits|\n", _pid, SUB);
+        goto daemon_exit
+    :: else -> skip
+    fi;
+ThreadStates_release:
+    threadstates_release(t, SUB, prev, ok);
+#ifdef DAEMON_FROM_VIEW
+Lifecycle_release:
+    lifecycle_release(cur);
+#endif
+daemon_exit:
+    skip
+}

@@ -1,0 +1,19 @@
+/*
+ * xi_bug_pending_call_after_owner_gone.pml -- known bug, expected to FAIL
+ * (assertion): the receiver holds only a plain XiData reference (no view,
+ * so no guard); the owner finishes and is finalized first, and the
+ * receiver's release, a pending call on the gone owner, fails: the object
+ * leaks. Spec: xi.pml. Page: docs/proofs.md.
+ */
+#include "xi.pml"
+
+init {
+    atomic {
+        run Owner(false, false);
+        run Receiver();
+        run OwnerFinalizer()
+    }
+end_all_done:
+    (_nr_pr == 1);
+    check_freed()
+}
