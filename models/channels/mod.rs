@@ -461,12 +461,12 @@ fn bug_timeout_without_withdrawal() {
 /// Known bug: a forced close drops the queued items but does not wake the
 /// sender blocked waiting for its item: the sender sleeps forever (CH-3; a
 /// deadlock, which loom reports and then aborts the process while
-/// unwinding: see `Provisional` in `src/check/run.rs`).
+/// unwinding: `expect_bug` runs it in a child process under loom, see
+/// `src/check/isolate.rs`).
 ///
 /// Production stress has no deadlock detector (the sender would sleep
 /// forever), so the model runs only under the checkers.
 #[test]
-#[cfg_attr(loom, ignore = "a loom deadlock aborts the process: needs the harness's child-process runs")]
 #[cfg_attr(not(any(loom, shuttle)), ignore = "a deadlock hangs production threads: checkers only")]
 fn bug_force_close_does_not_wake() {
     let cex = Scenario::new("channels::bug_force_close_does_not_wake")
