@@ -93,6 +93,11 @@ use std::ops::Deref;
 
 /// A handle to an object in its owner's heap: slot, generation, owner. Like
 /// a raw `PyObject *`, it is `Copy`, and counting references is explicit.
+///
+/// The owner is named by its id, unique within one [`Runtime`](crate::Runtime):
+/// a handle used with another runtime's interpreter of the same id names a
+/// slot of the wrong heap (a typed error or the wrong object; never a race,
+/// since the GIL check compares cores).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Obj {
     owner: InterpreterId,
