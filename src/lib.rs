@@ -59,6 +59,7 @@
 
 pub mod check;
 pub mod interp;
+pub mod spec;
 pub mod sync;
 pub mod thread_state;
 pub mod trace;
