@@ -223,6 +223,11 @@ impl Lifecycle {
         &self.at_exit_log
     }
 
+    /// Whether finalizing `interp` would wait for thread `t` itself.
+    pub fn involves(&self, t: ThreadKey, interp: u64) -> bool {
+        self.threads.get(&t).is_some_and(|th| th.involves(interp))
+    }
+
     /// Guards on `interp` that no event records: one per thread restoring
     /// its previous thread state there (see [`Restore`]).
     pub fn phantom_guards(&self, interp: u64) -> usize {

@@ -137,7 +137,7 @@ pub fn validate(events: &[Event]) -> Verdict {
                 None
             }
         };
-        if step.is_none() && !covered(&event.op) {
+        if step.is_none() && problem.as_ref().is_none_or(|(p, _)| *p != i) {
             uncovered.push(event.op.clone());
         }
         parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp, step });

@@ -341,7 +341,7 @@ impl Lifecycle {
     /// `Interpreter::finalize_timeout` by thread `t`, where the deadline
     /// passes during any wait (nothing else runs to end one).
     pub fn finalize(&mut self, t: ThreadKey, interp: u64) -> Result<(), FinalizeError> {
-        if self.thread(t).involves(interp) {
+        if self.involves(t, interp) {
             return Err(FinalizeError::CurrentThreadAttached);
         }
         if self.interp_mut(interp).and_then(|i| i.request_finalization(t)).is_err() {
@@ -407,7 +407,7 @@ impl Lifecycle {
 
     /// `Interpreter::destroy` by thread `t`.
     pub fn destroy(&mut self, t: ThreadKey, interp: u64) -> Result<(), DestroyError> {
-        if self.thread(t).involves(interp) {
+        if self.involves(t, interp) {
             return Err(DestroyError::Current(id(interp)));
         }
         let i = self.interps.get_mut(&interp).expect("destroy on a known interpreter");

@@ -32,7 +32,7 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
         }
         Step::FinalizeRequested(seen) => {
             let i = interp()?;
-            if model.thread(t).involves(i) {
+            if model.involves(t, i) {
                 return Err(Disallowed::new(
                     "LC-3",
                     format!(
@@ -46,7 +46,7 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
         }
         Step::FinalizeRefusedAttached => {
             let i = interp()?;
-            if !model.thread(t).involves(i) {
+            if !model.involves(t, i) {
                 return Err(Disallowed::new(
                     "LC-3",
                     format!("the request to proceed: the thread is not attached to interpreter {i}"),

@@ -276,7 +276,7 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
 /// `phase=running guards=1 finalize-requested finalizer-waiting`.
 fn word(state: &str) -> Result<WordSeen, String> {
     let mut seen = WordSeen::default();
-    for part in state.split_whitespace() {
+    for part in state.split_ascii_whitespace() {
         if let Some(phase) = part.strip_prefix("phase=") {
             seen.phase = Some(match phase {
                 "running" => Phase::Running,
@@ -303,7 +303,7 @@ fn gil(state: &str) -> Result<GilSeen, String> {
     let rest = state.strip_prefix("gil(I").ok_or_else(bad)?;
     let (owner, rest) = rest.split_once(")=").ok_or_else(bad)?;
     let owner = owner.parse().map_err(|_| bad())?;
-    let mut parts = rest.split_whitespace();
+    let mut parts = rest.split_ascii_whitespace();
     let held = match parts.next() {
         Some("held") => true,
         Some("free") => false,
@@ -353,7 +353,7 @@ fn count(state: &str) -> Result<usize, String> {
 
 /// The number after `key` in a space-separated state, if present.
 fn field(state: &str, key: &str) -> Result<Option<usize>, String> {
-    for part in state.split_whitespace() {
+    for part in state.split_ascii_whitespace() {
         if let Some(n) = part.strip_prefix(key) {
             return n.parse().map(Some).map_err(|_| format!("bad `{key}` in `{state}`"));
         }

@@ -49,12 +49,14 @@ struct Search<'a> {
     /// Per thread, its events' indices in order.
     by_thread: Vec<Vec<usize>>,
     budget: usize,
-    deepest: Option<(usize, Disallowed, String)>,
+    /// The deepest refusal: the event, why, and the model before it
+    /// (`None`: the recorded order's, rebuilt only if it is reported).
+    deepest: (usize, Disallowed, Option<Lifecycle>),
 }
 
 /// Replays `events` on a fresh model.
 pub fn replay(events: &[Parsed]) -> Replayed {
-    let Err(first) = greedy(events) else {
+    let Err((at, why)) = greedy(events) else {
         return Replayed::InOrder;
     };
     let threads = events.iter().map(|e| e.thread.0 as usize + 1).max().unwrap_or(0);
@@ -62,12 +64,13 @@ pub fn replay(events: &[Parsed]) -> Replayed {
     for (i, e) in events.iter().enumerate() {
         by_thread[e.thread.0 as usize].push(i);
     }
-    let mut search = Search { events, by_thread, budget: BUDGET, deepest: Some(first) };
+    let mut search = Search { events, by_thread, budget: BUDGET, deepest: (at, why, None) };
     let mut progress = vec![0_u8; events.len()];
     match search.dfs(0, &Lifecycle::for_traces(), &mut progress) {
         Some(true) => Replayed::Reordered,
         Some(false) => {
-            let (at, why, state) = search.deepest.expect("a failed search recorded a failure");
+            let (at, why, model) = search.deepest;
+            let state = model.map_or_else(|| state_before(events, at), |m| m.describe());
             Replayed::Rejected { at, why, state }
         }
         None => Replayed::Undecided,
@@ -78,21 +81,19 @@ fn actions(e: &Parsed) -> u8 {
     e.step.as_ref().map_or(0, Step::actions)
 }
 
-/// Recorded order, in place. On failure: the event, why, and the state
-/// before it (rebuilt, since the failed step may have half-changed it).
-fn greedy(events: &[Parsed]) -> Result<(), (usize, Disallowed, String)> {
+/// Recorded order, in place. On failure: the event and why.
+fn greedy(events: &[Parsed]) -> Result<(), (usize, Disallowed)> {
     let mut model = Lifecycle::for_traces();
     for (p, e) in events.iter().enumerate() {
         for a in 0..actions(e) {
-            if let Err(why) = apply(&mut model, e, a) {
-                return Err((p, why, state_before(events, p)));
-            }
+            apply(&mut model, e, a).map_err(|why| (p, why))?;
         }
     }
     Ok(())
 }
 
-/// The model's state before event `p` in recorded order (known to replay).
+/// The model's state before event `p` in recorded order (which replays up
+/// to `p`), rebuilt: the failed step may have half-changed the greedy one.
 fn state_before(events: &[Parsed], p: usize) -> String {
     let mut model = Lifecycle::for_traces();
     for e in &events[..p] {
@@ -111,8 +112,8 @@ impl Search<'_> {
     }
 
     fn note(&mut self, at: usize, why: Disallowed, model: &Lifecycle) {
-        if self.deepest.as_ref().is_none_or(|(p, _, _)| at > *p) {
-            self.deepest = Some((at, why, model.describe()));
+        if at > self.deepest.0 {
+            self.deepest = (at, why, Some(model.clone()));
         }
     }
 

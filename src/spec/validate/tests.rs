@@ -310,3 +310,23 @@ fn production_traces_are_allowed() {
     );
     assert!(verdict.covered > 30, "{}", verdict.covered);
 }
+
+#[test]
+#[ignore]
+fn bench_validation() {
+    let events = guard_vs_finalizer();
+    let reordered = trace(vec![
+        create("Drain"),
+        ev("a", I1, "guard.acquire", "ok", "phase=running guards=1"),
+        ev("f", I1, "finalize.request", "ok", "phase=running guards=1 finalize-requested"),
+        ev("a", I1, "guard.release", "ok", "phase=running guards=1 finalize-requested"),
+        ev("b", I1, "guard.acquire", "refused: running", "phase=running guards=0 finalize-requested"),
+    ]);
+    for (name, t) in [("in order", &events), ("reordered", &reordered)] {
+        let started = std::time::Instant::now();
+        for _ in 0..100_000 {
+            std::hint::black_box(validate(std::hint::black_box(t)));
+        }
+        println!("{name}: {:?} per trace of {} events", started.elapsed() / 100_000, t.len());
+    }
+}
