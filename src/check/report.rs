@@ -74,12 +74,8 @@ pub enum SpecCheck {
     /// The sampled executions' traces were replayed on the models.
     Validated(ValidationSummary),
     /// A known-bug run: its executions are not validated (they run a broken
-    /// protocol on purpose); the model's verdict on the counterexample, if
-    /// one was found.
-    KnownBug {
-        /// The verdict, in a sentence.
-        counterexample: Option<String>,
-    },
+    /// protocol on purpose); see [`Report::spec_on_counterexample`].
+    KnownBug,
     /// No protocol events are recorded in this build (production without
     /// the `trace` feature): nothing to validate.
     Off,
@@ -113,7 +109,7 @@ impl SpecCheck {
     pub fn cell(&self, executions: u64) -> String {
         match self {
             Self::Validated(v) => format!("{}/{executions}", v.validated),
-            Self::KnownBug { .. } => "bug run".to_owned(),
+            Self::KnownBug => "bug run".to_owned(),
             Self::Off => "off".to_owned(),
         }
     }
@@ -136,8 +132,7 @@ impl SpecCheck {
                 let _ = write!(s, ", {:.2?} validating", v.spent);
                 s
             }
-            Self::KnownBug { counterexample: Some(verdict) } => format!("spec on the counterexample: {verdict}"),
-            Self::KnownBug { counterexample: None } => "spec: known-bug run, not validated".to_owned(),
+            Self::KnownBug => "spec: known-bug run, executions not validated".to_owned(),
             Self::Off => "spec: off (no protocol events without --features trace)".to_owned(),
         }
     }
@@ -159,10 +154,7 @@ impl SpecCheck {
                     v.spent.as_secs_f64() * 1000.0
                 )
             }
-            Self::KnownBug { counterexample } => format!(
-                "{{\"mode\":\"known-bug\",\"counterexample\":{}}}",
-                counterexample.as_deref().map_or_else(|| "null".to_owned(), json_escape)
-            ),
+            Self::KnownBug => "{\"mode\":\"known-bug\"}".to_owned(),
             Self::Off => "{\"mode\":\"off\"}".to_owned(),
         }
     }
@@ -195,6 +187,11 @@ pub struct Report {
     pub witness_trace: Option<Trace>,
     /// Trace validation against the reference models.
     pub spec: SpecCheck,
+    /// The reference model's verdict on the counterexample, when the
+    /// failure is not already a rejection by the model (an invariant
+    /// assertion, a deadlock, a known bug): where the model would have
+    /// stopped the execution, if anywhere before the failure.
+    pub spec_on_counterexample: Option<String>,
 }
 
 impl Report {
@@ -228,6 +225,9 @@ impl Report {
         if let Some(cex) = &self.counterexample {
             why.push_str(&cex.explain());
         }
+        if let Some(verdict) = &self.spec_on_counterexample {
+            let _ = writeln!(why, "reference model (src/spec) on this trace: {verdict}");
+        }
         let _ = write!(why, "replay:\n  {}\n", self.replay);
         Err(why)
     }
@@ -246,7 +246,11 @@ impl Report {
             reached,
             self.witnesses.len(),
             self.spec.sentence(self.executions)
-        )
+        ) + &self
+            .spec_on_counterexample
+            .as_ref()
+            .map(|v| format!("; spec on the counterexample: {v}"))
+            .unwrap_or_default()
     }
 
     /// The report as one JSON object (the format `cargo xtask verify` reads).
@@ -288,6 +292,11 @@ impl Report {
             None => out.push_str("\"violation\":null,\"failing_execution\":null,"),
         }
         let _ = write!(out, "\"spec\":{},", self.spec.to_json(self.executions));
+        let _ = write!(
+            out,
+            "\"spec_on_counterexample\":{},",
+            self.spec_on_counterexample.as_deref().map_or_else(|| "null".to_owned(), json_escape)
+        );
         let _ = write!(out, "\"replay\":{}}}", json_escape(&self.replay));
         out
     }

@@ -66,13 +66,11 @@ impl Tally {
     }
 
     /// What validation came to, for the report.
-    fn spec_check(&self, kind: Kind, counterexample: Option<&Counterexample>) -> SpecCheck {
+    fn spec_check(&self, kind: Kind) -> SpecCheck {
         match (&self.validation, kind) {
             _ if !crate::trace::ENABLED => SpecCheck::Off,
             (Some(validation), _) => SpecCheck::Validated(validation.summary()),
-            (None, Kind::Bug) => SpecCheck::KnownBug {
-                counterexample: counterexample.map(|c| validation::verdict_on_counterexample(&c.trace.events)),
-            },
+            (None, Kind::Bug) => SpecCheck::KnownBug,
             (None, Kind::Model) => SpecCheck::Off,
         }
     }
@@ -135,7 +133,8 @@ impl Provisional {
                 reproducible: false,
             }),
             witness_trace: None,
-            spec: self.tally.spec_check(self.kind, None),
+            spec: self.tally.spec_check(self.kind),
+            spec_on_counterexample: None,
         };
         report.write_files();
     }
@@ -245,7 +244,11 @@ where
         }
         _ => None,
     };
-    let spec = tally.spec_check(kind, counterexample.as_ref());
+    let spec = tally.spec_check(kind);
+    let spec_on_counterexample = counterexample
+        .as_ref()
+        .filter(|c| crate::trace::ENABLED && !validation::is_rejection(&c.message))
+        .map(|c| validation::verdict_on_counterexample(&c.trace.events));
 
     Report {
         scenario: scenario.name.clone(),
@@ -260,6 +263,7 @@ where
         counterexample,
         witness_trace,
         spec,
+        spec_on_counterexample,
     }
 }
 

@@ -9,6 +9,10 @@
 //! | model, stress without `trace` | nothing: no protocol events are recorded | — |
 //! | known bug (`expect_bug`) | only the counterexample, once | reported beside the bug, never instead of it |
 //!
+//! A model run that fails for another reason (an assertion, a deadlock) also
+//! gets the model's verdict on its counterexample: the first event the model
+//! refuses is often the cause, several steps before the symptom.
+//!
 //! Known-bug runs run a deliberately broken protocol (the naive models do
 //! not even go through the registry): rejecting their executions would
 //! replace the bug they must find. The model's verdict on the
@@ -101,7 +105,12 @@ impl Validation {
     }
 }
 
-/// The model's verdict on a known bug's counterexample, in a sentence.
+/// Whether a failure message is the validator's own rejection.
+pub(super) fn is_rejection(message: &str) -> bool {
+    message.lines().next().is_some_and(|l| l.contains("violated (reference model)"))
+}
+
+/// The model's verdict on a counterexample, in a sentence.
 pub(super) fn verdict_on_counterexample(events: &[Event]) -> String {
     let verdict = validate::validate(events);
     match verdict.outcome {
