@@ -139,6 +139,19 @@ impl fmt::Display for Word {
     }
 }
 
+/// An at-exit callback that ran: it runs attached, while its interpreter's
+/// finalization is requested and before it begins, so a guard it takes is
+/// admitted under CPython's policy and refused under the drain policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AtExitRun {
+    /// The interpreter finalizing.
+    pub interp: u64,
+    /// The callback's id (the order it was registered in is the caller's).
+    pub callback: u32,
+    /// What a guard on the interpreter, taken by the callback, gets.
+    pub guard: Result<(), crate::GuardError>,
+}
+
 /// The whole model.
 #[derive(Clone, Debug)]
 pub struct Lifecycle {
@@ -149,8 +162,8 @@ pub struct Lifecycle {
     threads: BTreeMap<ThreadKey, ThreadModel>,
     /// By owner id: the main interpreter's (shared ones too) and each own one.
     gils: BTreeMap<u64, Gil>,
-    /// At-exit callbacks in the order they ran: (interpreter, callback id).
-    at_exit_log: Vec<(u64, u32)>,
+    /// At-exit callbacks in the order they ran.
+    at_exit_log: Vec<AtExitRun>,
 }
 
 /// The main interpreter's id.
@@ -218,8 +231,8 @@ impl Lifecycle {
         self.gils.get(&owner)
     }
 
-    /// The at-exit callbacks that ran, in order: (interpreter, callback id).
-    pub fn at_exit_log(&self) -> &[(u64, u32)] {
+    /// The at-exit callbacks that ran, in order.
+    pub fn at_exit_log(&self) -> &[AtExitRun] {
         &self.at_exit_log
     }
 

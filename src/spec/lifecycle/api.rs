@@ -338,6 +338,14 @@ impl Lifecycle {
                 && self.interps.values().any(|i| i.id != MAIN && i.registered && waits(i)))
     }
 
+    /// Whether `Interpreter::destroy` by `t` would wait (it finalizes
+    /// without a deadline) rather than refuse or finish.
+    pub fn destroy_would_wait(&self, t: ThreadKey, interp: u64) -> bool {
+        !self.involves(t, interp)
+            && self.interps[&interp].activity == Activity::Idle
+            && self.finalize_would_wait(t, interp)
+    }
+
     /// `Interpreter::finalize_timeout` by thread `t`, where the deadline
     /// passes during any wait (nothing else runs to end one).
     pub fn finalize(&mut self, t: ThreadKey, interp: u64) -> Result<(), FinalizeError> {
@@ -372,7 +380,10 @@ impl Lifecycle {
         let callbacks = std::mem::take(&mut i.at_exit);
         if !callbacks.is_empty() {
             let token = self.ensure(t, interp);
-            self.at_exit_log.extend(callbacks.iter().rev().map(|c| (interp, *c)));
+            for callback in callbacks.into_iter().rev() {
+                let guard = self.admission(interp);
+                self.at_exit_log.push(super::AtExitRun { interp, callback, guard });
+            }
             let _ = self.release_token(t, token, true);
         }
         // 3. Zero guards, then Finalizing; a held guard outlasts the deadline.
