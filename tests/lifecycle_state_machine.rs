@@ -19,8 +19,17 @@
 //! `destroy` (no deadline) are only generated when the model says they
 //! would not wait (the same check guards them while shrinking).
 //!
-//! 256 cases of up to 40 operations (override with `PROPTEST_CASES`).
+//! With the `trace` feature, each case's recorded trace is also replayed on
+//! the model (`xinterp::spec::validate`): it shows what results cannot
+//! (which of ensure's cases ran, whether a thread state was deleted).
+//!
+//! 4,096 cases of 1 to 49 operations, a few seconds in the test profile
+//! (`PROPTEST_CASES` overrides the count). `XINTERP_SM_LOG=1` prints each
+//! operation's outcome (with `--nocapture`), to see what the cases cover.
 #![cfg(not(any(loom, shuttle)))]
+// proptest's `prop_oneof!` expands to `std::sync::Arc`; this file drives
+// the production from one thread and is not protocol code.
+#![allow(clippy::disallowed_types)]
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -28,9 +37,11 @@ use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMac
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use xinterp::spec::lifecycle::{AtExitRun, Lifecycle, SpawnOutcome, ThreadKey, TokenHandle, MAIN};
+use xinterp::spec::validate::validate;
 use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{Arc, Mutex};
 use xinterp::thread_state::{self, Token};
+use xinterp::trace::session::{self, Session};
 use xinterp::{
     Config, CreateError, DestroyError, FinalizeError, GilMode, GuardError, GuardPolicy, Interpreter, NotFound,
     OwnedGuard, ReleaseError, RunError, Runtime, SpawnError, ThreadKind,
@@ -165,6 +176,10 @@ enum InsideResult {
     Guard(Result<(), GuardError>),
 }
 
+/// An ensure inside `allow_threads`: the current interpreter after it, its
+/// release's result, the current interpreter after that.
+type InnerEnsure = (Option<u64>, Result<(), ReleaseError>, Option<u64>);
+
 /// What an operation returned, in the model's vocabulary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Outcome {
@@ -179,7 +194,7 @@ enum Outcome {
     Release(Result<(), ReleaseError>),
     /// The current interpreter inside `allow_threads`, and the inner
     /// ensure's (current after ensure, release result, current after release).
-    AllowThreads(Option<u64>, Option<Result<(Option<u64>, Result<(), ReleaseError>, Option<u64>), GuardError>>),
+    AllowThreads(Option<u64>, Option<Result<InnerEnsure, GuardError>>),
     Run(Result<Vec<InsideResult>, RunError>),
     Destroy(Result<(), Destroyed>),
     Finalize(Result<(), Fin>),
@@ -464,15 +479,26 @@ struct Sut {
     tokens: Vec<Token<'static>>,
     /// At-exit callbacks that ran, with the guard each took.
     at_exit_log: Arc<Mutex<Vec<AtExitRun>>>,
+    /// Names each interpreter thread apart (a trace's thread is its name).
+    workers: u32,
+    /// With the `trace` feature: the case's trace session (validated at the
+    /// end), left after everything else dropped.
+    _entered: Option<session::Entered>,
 }
 
-impl Drop for Sut {
-    fn drop(&mut self) {
-        // Innermost first, so no release is deferred.
+impl Sut {
+    /// Releases every token (innermost first, so none is deferred) and guard.
+    fn release_all(&mut self) {
         while let Some(token) = self.tokens.pop() {
             drop(token);
         }
         self.guards.clear();
+    }
+}
+
+impl Drop for Sut {
+    fn drop(&mut self) {
+        self.release_all();
     }
 }
 
@@ -519,7 +545,32 @@ impl StateMachineTest for LifecycleTest {
         assert_eq!(thread_state::current_id(), None, "a previous case left this thread attached");
         let runtime = Runtime::with_main_config(reference.main_config).expect("the model accepted it");
         let interps = BTreeMap::from([(MAIN, runtime.main().clone())]);
-        Sut { runtime, interps, guards: Vec::new(), tokens: Vec::new(), at_exit_log: Arc::new(Mutex::new(Vec::new())) }
+        // With the `trace` feature, the case's trace is validated against
+        // the model too: it sees what results cannot show (which ensure
+        // case ran, whether a thread state was deleted).
+        let entered = xinterp::trace::ENABLED.then(|| session::adopt(Some(Session::new())));
+        Sut {
+            runtime,
+            interps,
+            guards: Vec::new(),
+            tokens: Vec::new(),
+            at_exit_log: Arc::new(Mutex::new(Vec::new())),
+            workers: 0,
+            _entered: entered,
+        }
+    }
+
+    fn teardown(mut sut: Sut) {
+        sut.release_all();
+        let trace = session::with_current(|s| s.trace());
+        drop(sut);
+        if let Some(trace) = trace {
+            let verdict = validate(&trace.events);
+            if let Some(rejection) = verdict.rejection() {
+                panic!("{rejection}\n{}", xinterp::trace::render::text(&trace));
+            }
+            assert!(!matches!(verdict.outcome, xinterp::spec::validate::Outcome::Undecided), "validation undecided");
+        }
     }
 
     fn apply(mut sut: Sut, reference: &Reference, op: Op) -> Sut {
@@ -563,7 +614,12 @@ impl StateMachineTest for LifecycleTest {
             }
             Op::ReleaseToken { index, explicit } => {
                 let token = sut.tokens.remove(index);
-                Outcome::Release(if explicit { token.release() } else { Ok(drop(token)) })
+                Outcome::Release(if explicit {
+                    token.release()
+                } else {
+                    drop(token);
+                    Ok(())
+                })
             }
             Op::AllowThreads { token, inner } => {
                 let view = inner.map(|j| handle(j).view());
@@ -611,8 +667,10 @@ impl StateMachineTest for LifecycleTest {
                 // Attach only where the model says it would not wait forever
                 // for a GIL this thread holds.
                 let attach = matches!(&reference.last, Some(Outcome::Spawn(Ok(o))) if o.attached.is_some());
+                sut.workers += 1;
+                let name = format!("worker-{}", sut.workers);
                 let spawned = handle(interp)
-                    .spawn_thread(kind, "worker", move |t| attach.then(|| t.attach(|py| py.interpreter_id())));
+                    .spawn_thread(kind, name, move |t| attach.then(|| t.attach(|py| py.interpreter_id())));
                 Outcome::Spawn(spawned.map(|h| SpawnOutcome { attached: join(h) }))
             }
         };
@@ -662,12 +720,12 @@ fn quiet_boom() {
 
 prop_state_machine! {
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: 4096,
         max_shrink_iters: 4096,
         failure_persistence: None,
         .. ProptestConfig::default()
     })]
 
     #[test]
-    fn the_production_lifecycle_matches_the_reference_model(sequential 1..40 => LifecycleTest);
+    fn the_production_lifecycle_matches_the_reference_model(sequential 1..50 => LifecycleTest);
 }

@@ -37,8 +37,6 @@
 //! - The main interpreter's policy is not recorded: the first event only
 //!   one policy explains (a guard granted, or refused, after a request)
 //!   decides it. Subinterpreters' policies are in `interp.create`.
-//! - Configs are not recorded: `thread.spawn` counts are checked against
-//!   the threads started (exits are not recorded).
 //!
 //! # Assumptions
 //!

@@ -315,11 +315,7 @@ impl Lifecycle {
             Ok(attached_to)
         });
         self.threads.remove(&worker);
-        let i = self.interps.get_mut(&interp).expect("known");
-        match kind {
-            ThreadKind::NonDaemon => i.non_daemon -= 1,
-            ThreadKind::Daemon => i.daemon -= 1,
-        }
+        step(self.interp_mut(interp).and_then(|i| i.end_thread(kind)));
         Ok(SpawnOutcome { attached })
     }
 

@@ -70,10 +70,9 @@ pub struct Interp {
     pub torn_down: bool,
     /// The finalizer closed the door to new threads.
     pub threads_closed: bool,
-    /// Non-daemon threads running (the proptest) or ever started (a trace,
-    /// which does not record thread exits: an upper bound).
+    /// Non-daemon threads running (started and not yet finished).
     pub non_daemon: usize,
-    /// Daemon threads, likewise.
+    /// Daemon threads running.
     pub daemon: usize,
     /// Registered at-exit callbacks, oldest first (their ids).
     pub at_exit: Vec<u32>,
@@ -279,6 +278,19 @@ impl Interp {
         self.phase = Phase::Finalized;
         self.registered = false;
         self.finalizer = None;
+        Ok(())
+    }
+
+    /// A thread of `kind` finished.
+    pub fn end_thread(&mut self, kind: ThreadKind) -> Result<(), Disallowed> {
+        let count = match kind {
+            ThreadKind::NonDaemon => &mut self.non_daemon,
+            ThreadKind::Daemon => &mut self.daemon,
+        };
+        if *count == 0 {
+            return Err(Disallowed::new("LC-6", format!("a {kind:?} thread running to finish")));
+        }
+        *count -= 1;
         Ok(())
     }
 

@@ -2,8 +2,8 @@
 //! the step (or says it is not allowed), then the state the event recorded
 //! is compared with the model's.
 use super::parse::{GilSeen, Parsed, Step, WordSeen};
-use crate::spec::lifecycle::{Activity, Disallowed, Lifecycle, Restore, MAIN};
-use crate::{Phase, ThreadKind};
+use crate::spec::lifecycle::{Activity, Disallowed, Interp, Lifecycle, Restore, ThreadModel, MAIN};
+use crate::Phase;
 
 /// Applies action `action` (0, or 1 for a refused guard's undo) of event
 /// `e` to `model`. On `Err` the model may be half-changed: the caller
@@ -68,8 +68,14 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
             if it.phase != Phase::Running || !it.requested {
                 return Err(Disallowed::new("LC-3", "finalize.threads while the requested finalization waits"));
             }
-            if let Some(d) = daemons.filter(|d| *d > it.daemon) {
-                return Err(Disallowed::new("LC-6", format!("at most {} daemon thread(s), not {d}", it.daemon)));
+            if it.non_daemon != 0 {
+                return Err(Disallowed::new(
+                    "LC-6",
+                    format!("a wait for the {} non-daemon thread(s) running", it.non_daemon),
+                ));
+            }
+            if let Some(d) = daemons.filter(|d| *d != it.daemon) {
+                return Err(Disallowed::new("LC-6", format!("{} daemon thread(s) running, not {d}", it.daemon)));
             }
             it.threads_closed = true;
             Ok(())
@@ -78,11 +84,11 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
             let i = interp()?;
             let it = model.interp_mut(i)?;
             it.check_finalizer(t)?;
-            if *running == 0 || *running > it.non_daemon {
-                let started = it.non_daemon;
+            if *running == 0 || *running != it.non_daemon {
+                let running_now = it.non_daemon;
                 return Err(Disallowed::new(
                     "LC-6",
-                    format!("1 to {started} non-daemon thread(s) running, not {running}"),
+                    format!("{running_now} non-daemon thread(s) running, not {running}"),
                 ));
             }
             it.abandon_finalization()?;
@@ -210,17 +216,21 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
         Step::ThreadSpawned { kind, non_daemon, daemon } => {
             let it = model.interp_mut(interp()?)?;
             it.start_thread(*kind)?;
-            let running_kind = if *kind == ThreadKind::Daemon { *daemon } else { *non_daemon };
-            if *non_daemon > it.non_daemon || *daemon > it.daemon || running_kind == 0 {
-                return Err(Disallowed::new(
-                    "LC-6",
-                    format!(
-                        "at most {} non-daemon and {} daemon thread(s), including this one",
-                        it.non_daemon, it.daemon
-                    ),
-                ));
+            check_thread_counts(it, *non_daemon, *daemon)
+        }
+        Step::ThreadStarted => {
+            let i = interp()?;
+            let thread = model.thread_mut(t);
+            if !thread.slots.is_empty() || thread.holding.is_some() {
+                return Err(Disallowed::new("TR-2", "thread.start as a new thread's first step"));
             }
+            *thread = ThreadModel::with_home(i);
             Ok(())
+        }
+        Step::ThreadExited { kind, non_daemon, daemon } => {
+            let it = model.interp_mut(interp()?)?;
+            it.end_thread(*kind)?;
+            check_thread_counts(it, *non_daemon, *daemon)
         }
         Step::SpawnRefused => {
             let it = model.existing(interp()?)?;
@@ -366,6 +376,14 @@ fn check_word(model: &Lifecycle, interp: u64, seen: &WordSeen) -> Result<(), Dis
         String::new()
     };
     Err(Disallowed::new("LC-7", format!("the word {word}{slack}")))
+}
+
+/// The recorded running-thread counts against the model's.
+fn check_thread_counts(it: &Interp, non_daemon: usize, daemon: usize) -> Result<(), Disallowed> {
+    if (non_daemon, daemon) != (it.non_daemon, it.daemon) {
+        return Err(Disallowed::new("LC-6", format!("non-daemon={} daemon={}", it.non_daemon, it.daemon)));
+    }
+    Ok(())
 }
 
 fn check_gil_owner(model: &Lifecycle, interp: u64, seen: &GilSeen) -> Result<(), Disallowed> {

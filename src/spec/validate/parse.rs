@@ -120,6 +120,17 @@ pub enum Step {
     },
     /// `thread.spawn -> refused: finalizing`.
     SpawnRefused,
+    /// `thread.start -> Kind`: the new thread's own thread state is set.
+    ThreadStarted,
+    /// `thread.exit -> Kind`, with the counts after it.
+    ThreadExited {
+        /// Daemon or not.
+        kind: ThreadKind,
+        /// `non-daemon=N`.
+        non_daemon: usize,
+        /// `daemon=N`.
+        daemon: usize,
+    },
     /// `thread.attach -> refused: ...` (follows the thread's refused guard).
     AttachRefused,
     /// `gil.acquire -> blocked: held`.
@@ -190,6 +201,8 @@ pub fn covered(op: &str) -> bool {
             | "interp.destroy"
             | "thread.spawn"
             | "thread.attach"
+            | "thread.start"
+            | "thread.exit"
             | "gil.acquire"
             | "gil.release"
             | "threadstate.ensure"
@@ -237,14 +250,15 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
         "interp.destroy" if outcome.starts_with("refused: running") => Step::DestroyRefusedRunning,
         "interp.destroy" if outcome == "ok" || outcome == "failed" => Step::DestroyEnded { ok: outcome == "ok" },
         "thread.spawn" if outcome.starts_with("ok: ") => {
-            let kind = match &outcome["ok: ".len()..] {
-                "NonDaemon" => ThreadKind::NonDaemon,
-                "Daemon" => ThreadKind::Daemon,
-                _ => return Err(unknown()),
-            };
-            let non_daemon = field(state, "non-daemon=")?.ok_or("no `non-daemon=` in the state")?;
-            let daemon = field(state, "daemon=")?.ok_or("no `daemon=` in the state")?;
+            let kind = thread_kind(&outcome["ok: ".len()..]).ok_or_else(unknown)?;
+            let (non_daemon, daemon) = thread_counts(state)?;
             Step::ThreadSpawned { kind, non_daemon, daemon }
+        }
+        "thread.start" if thread_kind(outcome).is_some() => Step::ThreadStarted,
+        "thread.exit" => {
+            let kind = thread_kind(outcome).ok_or_else(unknown)?;
+            let (non_daemon, daemon) = thread_counts(state)?;
+            Step::ThreadExited { kind, non_daemon, daemon }
         }
         "thread.spawn" if outcome.starts_with("refused:") => Step::SpawnRefused,
         "thread.attach" if outcome.starts_with("refused:") => Step::AttachRefused,
@@ -344,6 +358,21 @@ fn ids(state: &str) -> Result<Vec<u64>, String> {
         return Ok(Vec::new());
     }
     inner.split(", ").map(|n| n.parse().map_err(|_| bad())).collect()
+}
+
+fn thread_kind(s: &str) -> Option<ThreadKind> {
+    match s {
+        "NonDaemon" => Some(ThreadKind::NonDaemon),
+        "Daemon" => Some(ThreadKind::Daemon),
+        _ => None,
+    }
+}
+
+/// `non-daemon=N daemon=M`.
+fn thread_counts(state: &str) -> Result<(usize, usize), String> {
+    let non_daemon = field(state, "non-daemon=")?.ok_or_else(|| format!("no `non-daemon=` in `{state}`"))?;
+    let daemon = field(state, "daemon=")?.ok_or_else(|| format!("no `daemon=` in `{state}`"))?;
+    Ok((non_daemon, daemon))
 }
 
 /// `count=N`.
