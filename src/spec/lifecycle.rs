@@ -62,7 +62,7 @@
 //!
 //! # The API as a sequential program
 //!
-//! [`api`] implements each public operation as the production runs it on
+//! `lifecycle/api.rs` implements each public operation as the production runs it on
 //! one thread: `finalize` is request, close the thread door, run the at-exit
 //! callbacks attached, wait for zero guards and enter Finalizing, finalize
 //! the subinterpreters (main only), tear down attached, leave the registry.

@@ -4,14 +4,14 @@
 //!
 //! # How
 //!
-//! 1. **Read** ([`parse`]): each event's op, outcome and state become a
+//! 1. **Read** (`validate/parse.rs`): each event's op, outcome and state become a
 //!    model step and what it observed (`guards=N`, a GIL's holder and
 //!    waiters, a thread state's count). Ops no model covers yet (`witness`,
 //!    `violation`, a protocol without a model, such as a future `channel.*`)
 //!    are counted as *not covered* and skipped. A covered op with an
 //!    outcome the model does not know is a failure: the protocol changed and
 //!    its model must follow.
-//! 2. **Replay** ([`search`]): the steps are applied to a fresh
+//! 2. **Replay** (`validate/search.rs`): the steps are applied to a fresh
 //!    [`Lifecycle`](super::lifecycle::Lifecycle) in recorded order; each
 //!    step must be allowed by the model, and the state it recorded must be
 //!    the model's. A step takes effect (an atomic RMW, a change under a
