@@ -66,10 +66,11 @@ impl Validation {
             return None;
         }
         let started = Instant::now();
-        // A copy: the session's lock must not be held if the validator
-        // itself panicked (the panic hook records the failure in the session).
-        let trace = session.trace();
-        let verdict = validate::validate(&trace.events);
+        // Read under the session's lock (parsing does not panic), replay
+        // without it: if the replay itself panicked, the panic hook must be
+        // able to record the failure in the session.
+        let prepared = session.with_events(validate::prepare);
+        let verdict = prepared.replay(|i| session.with_events(|events| events[i].clone()));
         let mut counts = self.counts.lock().unwrap_or_else(PoisonError::into_inner);
         counts.spent += started.elapsed();
         counts.validated += 1;

@@ -116,10 +116,27 @@ impl Verdict {
 
 /// Replays `events` on the reference models.
 pub fn validate(events: &[Event]) -> Verdict {
+    prepare(events).replay(|i| events[i].clone())
+}
+
+/// A trace read into model steps, ready to replay: what [`prepare`] keeps
+/// of the events (so the harness can read them under the session's lock and
+/// replay without it, and without copying them).
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    parsed: Vec<Parsed>,
+    covered: usize,
+    uncovered: Vec<Cow<'static, str>>,
+    /// The first event that could not be read, and why.
+    unreadable: Option<(usize, String)>,
+}
+
+/// Reads `events` into model steps. Only parses: it does not panic.
+pub fn prepare(events: &[Event]) -> Prepared {
     let mut names: Vec<&str> = Vec::new();
     let mut parsed = Vec::with_capacity(events.len());
     let mut uncovered = Vec::new();
-    let mut problem = None;
+    let mut unreadable = None;
     for (i, event) in events.iter().enumerate() {
         let thread = match names.iter().position(|n| *n == event.thread) {
             Some(k) => k,
@@ -131,34 +148,42 @@ pub fn validate(events: &[Event]) -> Verdict {
         let step = match parse::step(event) {
             Ok(step) => step,
             Err(why) => {
-                problem.get_or_insert((i, why));
+                unreadable.get_or_insert((i, why));
                 None
             }
         };
-        if step.is_none() && problem.as_ref().is_none_or(|(p, _)| *p != i) {
+        if step.is_none() && unreadable.as_ref().is_none_or(|(p, _)| *p != i) {
             uncovered.push(event.op.clone());
         }
         parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp, step });
     }
     let covered = events.len() - uncovered.len();
-    if let Some((i, why)) = problem.or_else(|| misplaced_attach_refusal(&parsed)) {
-        let rejection = Rejection {
-            event: events[i].clone(),
-            rule: "TR-2",
-            expected: why,
-            state: "(not replayed: the trace could not be read)".to_owned(),
-        };
-        return Verdict { covered, uncovered, outcome: Outcome::Rejected(rejection) };
-    }
-    let outcome = match search::replay(&parsed) {
-        Replayed::InOrder => Outcome::Allowed { reordered: false },
-        Replayed::Reordered => Outcome::Allowed { reordered: true },
-        Replayed::Undecided => Outcome::Undecided,
-        Replayed::Rejected { at, why, state } => {
-            Outcome::Rejected(Rejection { event: events[at].clone(), rule: why.rule, expected: why.expected, state })
+    Prepared { parsed, covered, uncovered, unreadable }
+}
+
+impl Prepared {
+    /// Replays the steps; `event(i)` gives event `i` back for a rejection.
+    pub fn replay(self, event: impl FnOnce(usize) -> Event) -> Verdict {
+        let Self { parsed, covered, uncovered, unreadable } = self;
+        if let Some((i, why)) = unreadable.or_else(|| misplaced_attach_refusal(&parsed)) {
+            let rejection = Rejection {
+                event: event(i),
+                rule: "TR-2",
+                expected: why,
+                state: "(not replayed: the trace could not be read)".to_owned(),
+            };
+            return Verdict { covered, uncovered, outcome: Outcome::Rejected(rejection) };
         }
-    };
-    Verdict { covered, uncovered, outcome }
+        let outcome = match search::replay(&parsed) {
+            Replayed::InOrder => Outcome::Allowed { reordered: false },
+            Replayed::Reordered => Outcome::Allowed { reordered: true },
+            Replayed::Undecided => Outcome::Undecided,
+            Replayed::Rejected { at, why, state } => {
+                Outcome::Rejected(Rejection { event: event(at), rule: why.rule, expected: why.expected, state })
+            }
+        };
+        Verdict { covered, uncovered, outcome }
+    }
 }
 
 /// `thread.attach -> refused` reports the refused guard the same thread

@@ -214,9 +214,6 @@ pub fn covered(op: &str) -> bool {
 
 /// The step a covered event records, or why it cannot be read.
 pub fn step(event: &Event) -> Result<Option<Step>, String> {
-    if !covered(&event.op) {
-        return Ok(None);
-    }
     let outcome = event.outcome.as_str();
     let state = event.state.as_str();
     let unknown = || format!("outcome `{outcome}` of `{}` is not one the lifecycle model knows", event.op);
@@ -282,7 +279,8 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
         }
         "threadstate.detach" => Step::AllowThreadsDetach,
         "threadstate.attach" => Step::AllowThreadsAttach,
-        _ => return Err(unknown()),
+        op if covered(op) => return Err(unknown()),
+        _ => return Ok(None),
     };
     Ok(Some(step))
 }

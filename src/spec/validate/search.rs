@@ -13,8 +13,11 @@
 //! order it finds is one the threads could have run; if none exists, the
 //! trace shows something the protocol does not allow.
 //!
-//! Most traces replay in recorded order (the greedy pass, no copying); the
-//! search runs only when that fails, with a budget on the steps it tries.
+//! Most traces replay in recorded order (the greedy pass, no copying); most
+//! of the others with one pending step moved before each refused event
+//! (the repair pass, no backtracking); the full search runs only when both
+//! fail, with a budget on the steps it tries. Every order any pass accepts
+//! is one the recording permits.
 use super::apply::apply;
 use super::parse::{Parsed, Step};
 use crate::spec::lifecycle::{Disallowed, Lifecycle};
@@ -54,17 +57,21 @@ struct Search<'a> {
     deepest: (usize, Disallowed, Option<Lifecycle>),
 }
 
-/// Replays `events` on a fresh model.
+/// Replays `events` on a fresh model: in recorded order if it can, with
+/// local repairs where an event is refused; else by the full search.
 pub fn replay(events: &[Parsed]) -> Replayed {
-    let Err((at, why)) = greedy(events) else {
-        return Replayed::InOrder;
-    };
     let threads = events.iter().map(|e| e.thread.0 as usize + 1).max().unwrap_or(0);
     let mut by_thread = vec![Vec::new(); threads];
     for (i, e) in events.iter().enumerate() {
         by_thread[e.thread.0 as usize].push(i);
     }
-    let mut search = Search { events, by_thread, budget: BUDGET, deepest: (at, why, None) };
+    let mut search = Search { events, by_thread, budget: BUDGET, deepest: (0, Disallowed::new("", ""), None) };
+    let (at, why) = match search.in_order_with_repairs() {
+        Ok(false) => return Replayed::InOrder,
+        Ok(true) => return Replayed::Reordered,
+        Err(refused) => refused,
+    };
+    search.deepest = (at, why, None);
     let mut progress = vec![0_u8; events.len()];
     match search.dfs(0, &Lifecycle::for_traces(), &mut progress) {
         Some(true) => Replayed::Reordered,
@@ -81,15 +88,10 @@ fn actions(e: &Parsed) -> u8 {
     e.step.as_ref().map_or(0, Step::actions)
 }
 
-/// Recorded order, in place. On failure: the event and why.
-fn greedy(events: &[Parsed]) -> Result<(), (usize, Disallowed)> {
-    let mut model = Lifecycle::for_traces();
-    for (p, e) in events.iter().enumerate() {
-        for a in 0..actions(e) {
-            apply(&mut model, e, a).map_err(|why| (p, why))?;
-        }
-    }
-    Ok(())
+/// Applies the remaining actions of event `p` to `model`; on failure the
+/// model may be half-changed.
+fn finish_event(model: &mut Lifecycle, events: &[Parsed], p: usize, from: u8) -> bool {
+    (from..actions(&events[p])).all(|a| apply(model, &events[p], a).is_ok())
 }
 
 /// The model's state before event `p` in recorded order (which replays up
@@ -105,6 +107,54 @@ fn state_before(events: &[Parsed], p: usize) -> String {
 }
 
 impl Search<'_> {
+    /// The recorded order, in place, with local repairs: where an event is
+    /// refused, let one pending step of another thread take effect just
+    /// before it (the common case: a step recorded late), and go on. No
+    /// backtracking. `Ok(repaired)`, or the first event no repair saves.
+    fn in_order_with_repairs(&mut self) -> Result<bool, (usize, Disallowed)> {
+        let events = self.events;
+        let mut model = Lifecycle::for_traces();
+        // Every action taken, in order: the model is rebuilt from it when a
+        // refused event half-changed it.
+        let mut log: Vec<(usize, u8)> = Vec::with_capacity(events.len() + 8);
+        let mut progress = vec![0_u8; events.len()];
+        let mut repaired = false;
+        for p in 0..events.len() {
+            let from = progress[p];
+            let total = actions(&events[p]);
+            if from == total {
+                continue;
+            }
+            let mut refused = None;
+            for a in from..total {
+                if let Err(why) = apply(&mut model, &events[p], a) {
+                    refused = Some(why);
+                    break;
+                }
+            }
+            if let Some(why) = refused {
+                model = Lifecycle::for_traces();
+                for (i, a) in &log {
+                    let _ = apply(&mut model, &events[*i], *a);
+                }
+                let repair = self.pending(p, &progress).into_iter().find_map(|j| {
+                    let mut early = model.clone();
+                    let a = progress[j];
+                    (apply(&mut early, &events[j], a).is_ok() && finish_event(&mut early, events, p, from))
+                        .then_some((j, a, early))
+                });
+                let Some((j, a, fixed)) = repair else { return Err((p, why)) };
+                model = fixed;
+                log.push((j, a));
+                progress[j] += 1;
+                repaired = true;
+            }
+            log.extend((from..total).map(|a| (p, a)));
+            progress[p] = total;
+        }
+        Ok(repaired)
+    }
+
     /// Spends one step of the budget; `None` once exhausted.
     fn spend(&mut self) -> Option<()> {
         self.budget = self.budget.checked_sub(1)?;
@@ -112,7 +162,9 @@ impl Search<'_> {
     }
 
     fn note(&mut self, at: usize, why: Disallowed, model: &Lifecycle) {
-        if at > self.deepest.0 {
+        // At the same depth, the search's own state beats the recorded
+        // order's rebuilt one.
+        if at > self.deepest.0 || (at == self.deepest.0 && self.deepest.2.is_none()) {
             self.deepest = (at, why, Some(model.clone()));
         }
     }

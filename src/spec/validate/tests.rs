@@ -330,3 +330,58 @@ fn bench_validation() {
         println!("{name}: {:?} per trace of {} events", started.elapsed() / 100_000, t.len());
     }
 }
+
+#[test]
+#[ignore]
+fn bench_two_finalizers_trace() {
+    let gil = |t: &str, op: &'static str, s: &str| ev(t, I1, op, "ok", s);
+    let in_order = trace(vec![
+        create("CPython"),
+        ev("main", I1, "guard.acquire", "ok", "phase=running guards=1"),
+        gil("main", "gil.acquire", "gil(I1)=held"),
+        ev("main", I1, "threadstate.ensure", "created a thread state (owned by ensure)", "count=1"),
+        gil("main", "gil.release", "gil(I1)=free"),
+        ev("main", I1, "threadstate.release", "deleted the thread state", "count=0"),
+        ev("finalizer-1", I1, "finalize.request", "ok", "phase=running guards=1 finalize-requested"),
+        ev("finalizer-1", I1, "finalize.threads", "no non-daemon thread runs", "daemon=0"),
+        ev("finalizer-1", I1, "finalize.atexit", "ran 0 callback(s)", ""),
+        ev(
+            "finalizer-1",
+            I1,
+            "finalize.wait",
+            "blocked until no guard is held",
+            "phase=running guards=1 finalize-requested finalizer-waiting",
+        ),
+        ev("main", I1, "guard.release", "ok", "phase=running guards=0 finalize-requested finalizer-waiting"),
+        ev(
+            "finalizer-2",
+            I1,
+            "finalize.request",
+            "refused: the interpreter is already finalizing or finalized",
+            "phase=running guards=0 finalize-requested finalizer-waiting",
+        ),
+        ev("finalizer-1", I1, "finalize.begin", "ok: no guard can be taken now", "phase=finalizing guards=0"),
+        gil("finalizer-1", "gil.acquire", "gil(I1)=held"),
+        ev("finalizer-1", I1, "threadstate.ensure", "created a thread state (owned by ensure)", "count=1"),
+        gil("finalizer-1", "gil.release", "gil(I1)=free"),
+        ev("finalizer-1", I1, "threadstate.release", "deleted the thread state", "count=0"),
+        ev("finalizer-1", I1, "finalize.teardown", "values dropped: 1", "state=gone"),
+        ev("finalizer-1", I1, "finalize.done", "ok", "phase=finalized guards=0"),
+        ev("main", None, "witness", "second_finalizer_refused", ""),
+    ]);
+    let mut reordered = in_order.clone();
+    reordered.swap(10, 11);
+    for (name, t) in [("in order", &in_order), ("reordered", &reordered)] {
+        let started = std::time::Instant::now();
+        let n = 50_000;
+        for _ in 0..n {
+            std::hint::black_box(validate(std::hint::black_box(t)));
+        }
+        println!("{name}: {:?} per trace, {:?}", started.elapsed() / n, validate(t).outcome);
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(std::hint::black_box(t).clone());
+        }
+        println!("  copying the events: {:?}", started.elapsed() / n);
+    }
+}
