@@ -372,7 +372,9 @@ impl Lifecycle {
         let gil = self.gils.get_mut(&owner).expect("every interpreter's GIL exists");
         match gil.holder {
             None => return Err(Disallowed::new("GIL-1", format!("GIL I{owner} to be taken at once: it is free"))),
-            Some(h) if h == t => unreachable!("a thread holding a GIL holds it as `holding`"),
+            Some(h) if h == t => {
+                return Err(Disallowed::new("GIL-1", format!("no wait for GIL I{owner} by its own holder")));
+            }
             Some(_) => {}
         }
         if !gil.waiters.contains(&t) {

@@ -125,6 +125,9 @@ pub fn validate(events: &[Event]) -> Verdict {
 #[derive(Clone, Debug)]
 pub struct Prepared {
     parsed: Vec<Parsed>,
+    /// Each thread's first event, to name the model's thread keys in a
+    /// rejection.
+    first_event_of_thread: Vec<usize>,
     covered: usize,
     uncovered: Vec<Cow<'static, str>>,
     /// The first event that could not be read, and why.
@@ -134,6 +137,7 @@ pub struct Prepared {
 /// Reads `events` into model steps. Only parses: it does not panic.
 pub fn prepare(events: &[Event]) -> Prepared {
     let mut names: Vec<&str> = Vec::new();
+    let mut first_event_of_thread = Vec::new();
     let mut parsed = Vec::with_capacity(events.len());
     let mut uncovered = Vec::new();
     let mut unreadable = None;
@@ -142,6 +146,7 @@ pub fn prepare(events: &[Event]) -> Prepared {
             Some(k) => k,
             None => {
                 names.push(&event.thread);
+                first_event_of_thread.push(i);
                 names.len() - 1
             }
         };
@@ -158,13 +163,13 @@ pub fn prepare(events: &[Event]) -> Prepared {
         parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp, step });
     }
     let covered = events.len() - uncovered.len();
-    Prepared { parsed, covered, uncovered, unreadable }
+    Prepared { parsed, first_event_of_thread, covered, uncovered, unreadable }
 }
 
 impl Prepared {
     /// Replays the steps; `event(i)` gives event `i` back for a rejection.
-    pub fn replay(self, event: impl FnOnce(usize) -> Event) -> Verdict {
-        let Self { parsed, covered, uncovered, unreadable } = self;
+    pub fn replay(self, event: impl Fn(usize) -> Event) -> Verdict {
+        let Self { parsed, first_event_of_thread, covered, uncovered, unreadable } = self;
         if let Some((i, why)) = unreadable.or_else(|| misplaced_attach_refusal(&parsed)) {
             let rejection = Rejection {
                 event: event(i),
@@ -179,6 +184,13 @@ impl Prepared {
             Replayed::Reordered => Outcome::Allowed { reordered: true },
             Replayed::Undecided => Outcome::Undecided,
             Replayed::Rejected { at, why, state } => {
+                // The model numbers threads in order of appearance.
+                let names: Vec<String> = first_event_of_thread
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| format!("thread {k} = {}", event(*i).thread))
+                    .collect();
+                let state = format!("{state} ({})", names.join(", "));
                 Outcome::Rejected(Rejection { event: event(at), rule: why.rule, expected: why.expected, state })
             }
         };
