@@ -142,7 +142,13 @@ impl Runtime {
         let core = Arc::new(Core::new(id, config, gil, Arc::clone(&self.shared)));
         registry.interpreters.insert(id, Arc::clone(&core));
         drop(registry);
-        trace_event!(Some(id.0), "interp.create", format_args!("ok: {:?} GIL", config.gil), "phase=running guards=0");
+        // The GIL mode and the guard policy: trace validation needs both.
+        trace_event!(
+            Some(id.0),
+            "interp.create",
+            format_args!("ok: {:?} GIL, {:?} policy", config.gil, config.guard_policy),
+            "phase=running guards=0"
+        );
         Ok(Interpreter::from_core(core))
     }
 

@@ -20,8 +20,9 @@
 //! asked to run; a scenario whose name is not a test path cannot be isolated,
 //! and the parent reports the bug as missed with the child's output.
 use super::golden::Counterexample;
-use super::report::{Kind, Outcome, Report};
+use super::report::{Kind, Outcome, Report, SpecCheck};
 use super::run;
+use super::validation;
 use super::Scenario;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -85,6 +86,14 @@ pub(super) fn run_in_child(scenario: &Scenario) -> Report {
         witnesses: Vec::new(),
         outcome: if counterexample.is_some() { Outcome::BugFound } else { Outcome::BugMissed },
         replay: format!("{}\n  (the harness runs this known bug in a child process: see check::isolate)", plan.replay),
+        // Known-bug executions are not validated (they run a broken protocol
+        // on purpose); the model's verdict on the counterexample is, as in
+        // an in-process run.
+        spec: SpecCheck::KnownBug,
+        spec_on_counterexample: counterexample
+            .as_ref()
+            .filter(|c| crate::trace::ENABLED && !validation::is_rejection(&c.message))
+            .map(|c| validation::verdict_on_counterexample(&c.trace.events)),
         counterexample,
         witness_trace: None,
     }

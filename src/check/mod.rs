@@ -32,7 +32,12 @@
 //! or `none`), `XINTERP_LOOM_MAX_BRANCHES`, `XINTERP_SHUTTLE_SCHEDULER`
 //! (`pct`, `random`, `dfs`), `XINTERP_SHUTTLE_ITERATIONS`,
 //! `XINTERP_SHUTTLE_DEPTH`, `XINTERP_SEED`, `XINTERP_STRESS_ITERATIONS`,
-//! `XINTERP_REPORT_DIR`, `XINTERP_BLESS=1` (rewrite golden files).
+//! `XINTERP_REPORT_DIR`, `XINTERP_BLESS=1` (rewrite golden files),
+//! `XINTERP_VALIDATE_EVERY` (validate every n-th execution's trace).
+//!
+//! Every execution's trace is also replayed on the reference models in
+//! [`crate::spec`]: an event they do not allow fails the scenario like an
+//! invariant violation (see `validation.rs` and `docs/spec.md`).
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 mod config;
@@ -40,10 +45,11 @@ mod golden;
 mod isolate;
 mod report;
 mod run;
+mod validation;
 
 pub use config::{LoomBounds, ShuttleConfig, ShuttleScheduler, StressConfig};
 pub use golden::Counterexample;
-pub use report::{Outcome, Report, WitnessCount};
+pub use report::{Outcome, Report, SpecCheck, ValidationSummary, WitnessCount};
 
 use crate::trace::{self, Event};
 

@@ -67,6 +67,99 @@ pub struct WitnessCount {
     pub count: u64,
 }
 
+/// What trace validation against the reference models (`crate::spec`)
+/// came to in one run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpecCheck {
+    /// The sampled executions' traces were replayed on the models.
+    Validated(ValidationSummary),
+    /// A known-bug run: its executions are not validated (they run a broken
+    /// protocol on purpose); see [`Report::spec_on_counterexample`].
+    KnownBug,
+    /// No protocol events are recorded in this build (production without
+    /// the `trace` feature): nothing to validate.
+    Off,
+}
+
+/// How many executions were validated and how much of their traces the
+/// models cover.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ValidationSummary {
+    /// Executions whose traces were replayed.
+    pub validated: u64,
+    /// Every `n`-th execution was validated.
+    pub sample_every: u64,
+    /// Of those, how many replayed only in an order other than the
+    /// recorded one (a step took effect before an earlier-recorded one).
+    pub reordered: u64,
+    /// Of those, how many the reordering search could not decide (budget).
+    pub undecided: u64,
+    /// Events a model covers, over all validated executions.
+    pub covered_events: u64,
+    /// Events no model covers (skipped), over all validated executions.
+    pub uncovered_events: u64,
+    /// The uncovered ops and how often each occurred.
+    pub uncovered_ops: Vec<(String, u64)>,
+    /// Time spent validating, included in the run's wall time.
+    pub spent: Duration,
+}
+
+impl SpecCheck {
+    /// The table cell: `validated/executions`, `bug`, or `off`.
+    pub fn cell(&self, executions: u64) -> String {
+        match self {
+            Self::Validated(v) => format!("{}/{executions}", v.validated),
+            Self::KnownBug => "bug run".to_owned(),
+            Self::Off => "off".to_owned(),
+        }
+    }
+
+    fn sentence(&self, executions: u64) -> String {
+        match self {
+            Self::Validated(v) => {
+                let mut s = format!(
+                    "spec-validated {}/{executions} executions ({} events checked, {} reordered, {} not covered",
+                    v.validated, v.covered_events, v.reordered, v.uncovered_events
+                );
+                if !v.uncovered_ops.is_empty() {
+                    let ops: Vec<&str> = v.uncovered_ops.iter().map(|(op, _)| op.as_str()).collect();
+                    let _ = write!(s, ": {}", ops.join(", "));
+                }
+                s.push(')');
+                if v.undecided > 0 {
+                    let _ = write!(s, ", {} undecided", v.undecided);
+                }
+                let _ = write!(s, ", {:.2?} validating", v.spent);
+                s
+            }
+            Self::KnownBug => "spec: known-bug run, executions not validated".to_owned(),
+            Self::Off => "spec: off (no protocol events without --features trace)".to_owned(),
+        }
+    }
+
+    fn to_json(&self, executions: u64) -> String {
+        match self {
+            Self::Validated(v) => {
+                let ops: Vec<String> =
+                    v.uncovered_ops.iter().map(|(op, n)| format!("{}:{n}", json_escape(op))).collect();
+                format!(
+                    "{{\"mode\":\"validated\",\"validated\":{},\"executions\":{executions},\"sample_every\":{},\"reordered\":{},\"undecided\":{},\"covered_events\":{},\"uncovered_events\":{},\"uncovered_ops\":{{{}}},\"validation_ms\":{:.3}}}",
+                    v.validated,
+                    v.sample_every,
+                    v.reordered,
+                    v.undecided,
+                    v.covered_events,
+                    v.uncovered_events,
+                    ops.join(","),
+                    v.spent.as_secs_f64() * 1000.0
+                )
+            }
+            Self::KnownBug => "{\"mode\":\"known-bug\"}".to_owned(),
+            Self::Off => "{\"mode\":\"off\"}".to_owned(),
+        }
+    }
+}
+
 /// One scenario under one checker: what was explored and what came of it.
 #[derive(Clone, Debug)]
 pub struct Report {
@@ -92,6 +185,13 @@ pub struct Report {
     pub counterexample: Option<Counterexample>,
     /// For a passing model: the first execution that reached the most witnesses.
     pub witness_trace: Option<Trace>,
+    /// Trace validation against the reference models.
+    pub spec: SpecCheck,
+    /// The reference model's verdict on the counterexample, when the
+    /// failure is not already a rejection by the model (an invariant
+    /// assertion, a deadlock, a known bug): where the model would have
+    /// stopped the execution, if anywhere before the failure.
+    pub spec_on_counterexample: Option<String>,
 }
 
 impl Report {
@@ -125,6 +225,9 @@ impl Report {
         if let Some(cex) = &self.counterexample {
             why.push_str(&cex.explain());
         }
+        if let Some(verdict) = &self.spec_on_counterexample {
+            let _ = writeln!(why, "reference model (src/spec) on this trace: {verdict}");
+        }
         let _ = write!(why, "replay:\n  {}\n", self.replay);
         Err(why)
     }
@@ -133,7 +236,7 @@ impl Report {
     pub fn summary(&self) -> String {
         let reached = self.witnesses.iter().filter(|w| w.count > 0).count();
         format!(
-            "{} [{}; {}]: {} in {} executions, {:.2?}, witnesses {}/{}",
+            "{} [{}; {}]: {} in {} executions, {:.2?}, witnesses {}/{}, {}",
             self.scenario,
             self.backend,
             self.bound,
@@ -141,8 +244,13 @@ impl Report {
             self.executions,
             self.wall,
             reached,
-            self.witnesses.len()
-        )
+            self.witnesses.len(),
+            self.spec.sentence(self.executions)
+        ) + &self
+            .spec_on_counterexample
+            .as_ref()
+            .map(|v| format!("; spec on the counterexample: {v}"))
+            .unwrap_or_default()
     }
 
     /// The report as one JSON object (the format `cargo xtask verify` reads).
@@ -183,6 +291,12 @@ impl Report {
             }
             None => out.push_str("\"violation\":null,\"failing_execution\":null,"),
         }
+        let _ = write!(out, "\"spec\":{},", self.spec.to_json(self.executions));
+        let _ = write!(
+            out,
+            "\"spec_on_counterexample\":{},",
+            self.spec_on_counterexample.as_deref().map_or_else(|| "null".to_owned(), json_escape)
+        );
         let _ = write!(out, "\"replay\":{}}}", json_escape(&self.replay));
         out
     }

@@ -6,7 +6,8 @@ use super::config::ShuttleConfig;
 #[cfg(not(any(loom, shuttle)))]
 use super::config::StressConfig;
 use super::golden::Counterexample;
-use super::report::{Kind, Outcome, Report, WitnessCount};
+use super::report::{Kind, Outcome, Report, SpecCheck, WitnessCount};
+use super::validation::{self, Validation};
 use super::{Scenario, Witness};
 use crate::trace::session::{self, Session};
 use crate::trace::Trace;
@@ -24,6 +25,9 @@ struct Tally {
     executions: AtomicU64,
     /// The first execution that reached the most distinct witnesses.
     best: Mutex<Option<(usize, Trace)>>,
+    /// Trace validation against the reference models; `None` for a
+    /// known-bug run, or when this build records no protocol events.
+    validation: Option<Validation>,
 }
 
 impl Tally {
@@ -32,8 +36,10 @@ impl Tally {
         self.session.reset();
     }
 
-    /// Scores a finished execution against the declared witnesses.
+    /// Validates a finished execution's trace against the reference models,
+    /// then scores it against the declared witnesses.
     fn end(&self) {
+        self.validate();
         let reached: Vec<bool> =
             self.session.with_events(|events| self.witnesses.iter().map(|w| w.matches(events)).collect());
         let distinct = reached.iter().filter(|r| **r).count();
@@ -45,6 +51,27 @@ impl Tally {
         let mut best = self.best.lock().unwrap_or_else(PoisonError::into_inner);
         if distinct > 0 && best.as_ref().is_none_or(|(n, _)| distinct > *n) {
             *best = Some((distinct, self.session.trace()));
+        }
+    }
+
+    /// An event the reference models do not allow fails the execution like
+    /// an invariant violation: the panic goes through the hook (first
+    /// failure, provisional report) and shows as the trace's last row.
+    fn validate(&self) {
+        let Some(validation) = &self.validation else { return };
+        let execution = self.executions.load(Ordering::Relaxed);
+        if let Some(rejection) = validation.check(execution, &self.session) {
+            session::run_thread(|| panic!("{rejection}"));
+        }
+    }
+
+    /// What validation came to, for the report.
+    fn spec_check(&self, kind: Kind) -> SpecCheck {
+        match (&self.validation, kind) {
+            _ if !crate::trace::ENABLED => SpecCheck::Off,
+            (Some(validation), _) => SpecCheck::Validated(validation.summary()),
+            (None, Kind::Bug) => SpecCheck::KnownBug,
+            (None, Kind::Model) => SpecCheck::Off,
         }
     }
 }
@@ -100,6 +127,8 @@ impl Provisional {
                 reproducible: crate::sync::BACKEND != "std" && self.plan.default_bounds,
             }),
             witness_trace: None,
+            spec: self.tally.spec_check(self.kind),
+            spec_on_counterexample: None,
         };
         report.write_files();
     }
@@ -144,6 +173,7 @@ where
         counts: Mutex::new(vec![0; scenario.witnesses.len()]),
         executions: AtomicU64::new(0),
         best: Mutex::new(None),
+        validation: (kind == Kind::Model && crate::trace::ENABLED).then(|| Validation::new(validation::sample_every())),
     });
     let body = {
         let tally = Arc::clone(&tally);
@@ -208,6 +238,11 @@ where
         }
         _ => None,
     };
+    let spec = tally.spec_check(kind);
+    let spec_on_counterexample = counterexample
+        .as_ref()
+        .filter(|c| crate::trace::ENABLED && !validation::is_rejection(&c.message))
+        .map(|c| validation::verdict_on_counterexample(&c.trace.events));
 
     Report {
         scenario: scenario.name.clone(),
@@ -221,6 +256,8 @@ where
         replay: plan.replay,
         counterexample,
         witness_trace,
+        spec,
+        spec_on_counterexample,
     }
 }
 

@@ -113,6 +113,14 @@ impl Drop for Finished {
             ThreadKind::NonDaemon => counts.non_daemon -= 1,
             ThreadKind::Daemon => counts.daemon -= 1,
         }
+        // Under the lock, like `thread.spawn`: the counts a trace shows are
+        // exact (trace validation checks them).
+        trace_event!(
+            self.core.trace_id(),
+            "thread.exit",
+            format_args!("{:?}", self.kind),
+            format_args!("non-daemon={} daemon={}", counts.non_daemon, counts.daemon)
+        );
         if counts.non_daemon == 0 {
             threads.finished.notify_all();
         }
@@ -201,6 +209,8 @@ impl Interpreter {
         Ok(thread::spawn_named(name, move || {
             let _finished = Finished { core: Arc::clone(&core), kind };
             crate::thread_state::set_home(&core);
+            // The thread's own thread state, which ensure's case 2 re-attaches.
+            trace_event!(core.trace_id(), "thread.start", format_args!("{kind:?}"), "home thread state set");
             body(&InterpreterThread { core, kind })
         }))
     }

@@ -1,6 +1,26 @@
-//! Sequential reference models ("specs") of the protocols: plain state
-//! machines with no threads and no atomics, which the production
-//! implementation is tested against (proptest state machines in `tests/`)
-//! and which say, one step at a time, what each protocol promises.
+//! Sequential reference models of xinterp's protocols: plain state machines,
+//! no threads, no atomics, no facade, written from the protocols' semantics
+//! (their module docs and `DESIGN.md` §3) and never by calling the
+//! implementation.
+//!
+//! Each model has two uses:
+//!
+//! - **proptest**: `tests/*_state_machine.rs` runs random sequential
+//!   operation sequences against the production implementation and compares
+//!   every result and the observable state with the model's;
+//! - **trace validation**: [`validate`] replays every trace the checking
+//!   harness records (loom, shuttle, stress with `--features trace`) on the
+//!   models and fails the scenario at the first event no model allows.
+//!
+//! | model | protocol |
+//! |---|---|
+//! | [`lifecycle`] | interpreters, guards, views, finalization (PEP 788), GILs and thread states (PEP 684) |
+//! | [`channel`] | one channel or queue: FIFO, associations, close/release/force, unbound items, the ledger (proptest only) |
+//! | [`xi`] | heaps, refcounts, XiData, pending-call rings, XiView (proptest only) |
+//!
+//! Page: `docs/spec.md`.
+
 pub mod channel;
+pub mod lifecycle;
+pub mod validate;
 pub mod xi;

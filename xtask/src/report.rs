@@ -28,6 +28,9 @@ pub struct RunReport {
     pub violation: Option<String>,
     pub failing_execution: Option<u64>,
     pub replay: String,
+    /// Trace validation against the reference models: `validated/executions`,
+    /// `bug run`, `off`, or `-` for a report written before validation existed.
+    pub spec: String,
     /// The object as read, kept verbatim for `report.json`.
     pub raw: Value,
 }
@@ -62,6 +65,7 @@ impl RunReport {
             violation: raw.get("violation").and_then(Value::as_str).map(str::to_owned),
             failing_execution: raw.get("failing_execution").and_then(Value::as_u64),
             replay: string(&raw, "replay")?,
+            spec: spec_cell(raw.get("spec")),
             raw,
         })
     }
@@ -82,6 +86,7 @@ impl RunReport {
             violation: Some(why.clone()),
             failing_execution: None,
             replay: String::new(),
+            spec: "-".to_owned(),
             raw: json!({
                 "scenario": scenario,
                 "backend": backend,
@@ -106,8 +111,8 @@ impl RunReport {
     }
 
     /// The table row: scenario, backend, kind, bound, executions, time,
-    /// witnesses, result.
-    fn cells(&self) -> [String; 8] {
+    /// witnesses, spec-validated executions, result.
+    fn cells(&self) -> [String; 9] {
         let (executions, time) = if self.has_report() {
             (self.executions.to_string(), human_ms(self.wall_ms))
         } else {
@@ -121,8 +126,27 @@ impl RunReport {
             executions,
             time,
             self.witnesses_cell(),
+            self.spec.clone(),
             self.outcome.clone(),
         ]
+    }
+}
+
+/// The table cell for a report's `spec` object.
+fn spec_cell(spec: Option<&Value>) -> String {
+    let Some(spec) = spec else { return "-".to_owned() };
+    match spec.get("mode").and_then(Value::as_str) {
+        Some("validated") => {
+            let n = |key| spec.get(key).and_then(Value::as_u64).unwrap_or(0);
+            let mut cell = format!("{}/{}", n("validated"), n("executions"));
+            if n("undecided") > 0 {
+                cell.push_str(&format!(" ({} undecided)", n("undecided")));
+            }
+            cell
+        }
+        Some("known-bug") => "bug run".to_owned(),
+        Some("off") => "off".to_owned(),
+        _ => "?".to_owned(),
     }
 }
 
@@ -138,14 +162,15 @@ fn parse_witness(v: &Value) -> Result<Witness, String> {
     Ok(Witness { name: string(v, "name")?, description: string(v, "description")?, count: number(v, "count")? })
 }
 
-const HEADERS: [&str; 8] = ["scenario", "backend", "kind", "bound", "executions", "time", "witnesses", "result"];
+const HEADERS: [&str; 9] =
+    ["scenario", "backend", "kind", "bound", "executions", "time", "witnesses", "spec-validated", "result"];
 
 /// Columns that hold numbers, right-aligned in the terminal table.
-const NUMERIC: [bool; 8] = [false, false, false, false, true, true, true, false];
+const NUMERIC: [bool; 9] = [false, false, false, false, true, true, true, true, false];
 
 /// The runs as an aligned plain-text table.
 pub fn text_table(runs: &[RunReport]) -> String {
-    let rows: Vec<[String; 8]> = runs.iter().map(RunReport::cells).collect();
+    let rows: Vec<[String; 9]> = runs.iter().map(RunReport::cells).collect();
     let mut widths = HEADERS.map(str::len);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -243,6 +268,12 @@ mod tests {
         assert!(run.ok);
         assert_eq!(run.violation, None);
         assert_eq!(run.witnesses_cell(), "1/2");
+        assert_eq!(run.spec, "-", "a report without validation");
+        let validated = SAMPLE.replace(
+            "\"replay\"",
+            "\"spec\":{\"mode\":\"validated\",\"validated\":1234,\"executions\":1234,\"undecided\":0},\"replay\"",
+        );
+        assert_eq!(RunReport::parse(&validated).expect("valid report").spec, "1234/1234");
     }
 
     #[test]

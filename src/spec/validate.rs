@@ -1,0 +1,219 @@
+//! Trace validation: every recorded trace is replayed on the reference
+//! models, and the first event no model allows is reported
+//! (`DESIGN.md` §5).
+//!
+//! # How
+//!
+//! 1. **Read** (`validate/parse.rs`): each event's op, outcome and state become a
+//!    model step and what it observed (`guards=N`, a GIL's holder and
+//!    waiters, a thread state's count). Ops no model covers yet (`witness`,
+//!    `violation`, a protocol without a model, such as a future `channel.*`)
+//!    are counted as *not covered* and skipped. A covered op with an
+//!    outcome the model does not know is a failure: the protocol changed and
+//!    its model must follow.
+//! 2. **Replay** (`validate/search.rs`): the steps are applied to a fresh
+//!    [`Lifecycle`](super::lifecycle::Lifecycle) in recorded order; each
+//!    step must be allowed by the model, and the state it recorded must be
+//!    the model's. A step takes effect (an atomic RMW, a change under a
+//!    lock) slightly before it is recorded, so when the recorded order
+//!    fails, the replay searches the orders the recording permits (another
+//!    thread's next step may have taken effect first).
+//! 3. **Verdict** ([`Verdict`]): allowed (in recorded order, or reordered),
+//!    rejected at an event (the deepest any permitted order reached, the
+//!    invariant, what the model expected, the model's state before it), or
+//!    undecided (the search budget ran out; reported, not failed).
+//!
+//! # What the validator accepts that the sequential API never shows
+//!
+//! - A refused guard is counted in the word for an instant before it is
+//!   undone: other threads' events may record that count. A refused
+//!   `guard.acquire` is therefore two steps (count, undo) placed
+//!   independently.
+//! - A release that restores a previous thread state counts an unrecorded
+//!   guard while it re-attaches: recorded counts may exceed the model's by
+//!   one per such thread.
+//! - A destroy's claim on an interpreter is not recorded: `interp.run`
+//!   refused as `destroying` is accepted whenever no run is in progress.
+//! - The main interpreter's policy is not recorded: the first event only
+//!   one policy explains (a guard granted, or refused, after a request)
+//!   decides it. Subinterpreters' policies are in `interp.create`.
+//!
+//! # Assumptions
+//!
+//! One runtime per trace (ids are the registry's: a second runtime would
+//! reuse them, which is reported as RG-1), and distinct thread names (a
+//! thread is its name: two unnamed threads share `main`'s column and
+//! would look like one thread).
+mod apply;
+mod parse;
+mod search;
+
+pub use parse::covered;
+
+use crate::spec::lifecycle::ThreadKey;
+use crate::trace::Event;
+use parse::{Parsed, Step};
+use search::Replayed;
+use std::borrow::Cow;
+use std::fmt;
+
+/// What replaying one trace came to.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    /// Events a model covers (checked).
+    pub covered: usize,
+    /// The ops of the events no model covers (skipped), in order.
+    pub uncovered: Vec<Cow<'static, str>>,
+    /// The result.
+    pub outcome: Outcome,
+}
+
+/// Whether the model allows a trace.
+#[derive(Clone, Debug)]
+pub enum Outcome {
+    /// Allowed; `reordered` when only an order other than the recorded one
+    /// (but permitted by it) replays.
+    Allowed {
+        /// The replay needed a permitted reordering.
+        reordered: bool,
+    },
+    /// An event the model does not allow.
+    Rejected(Rejection),
+    /// The search for a permitted order ran out of budget.
+    Undecided,
+}
+
+/// The event the model does not allow, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The event.
+    pub event: Event,
+    /// The invariant (`LC-1`, `GIL-1`, ...).
+    pub rule: &'static str,
+    /// What the model expected instead.
+    pub expected: String,
+    /// The model's state before the event.
+    pub state: String,
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invariant {} violated (reference model): event {} is not allowed", self.rule, self.event)?;
+        writeln!(f, "  expected: {}", self.expected)?;
+        write!(f, "  model state before it: {}", self.state)
+    }
+}
+
+impl Verdict {
+    /// The rejection, if the trace was rejected.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match &self.outcome {
+            Outcome::Rejected(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Replays `events` on the reference models.
+pub fn validate(events: &[Event]) -> Verdict {
+    prepare(events).replay(|i| events[i].clone())
+}
+
+/// A trace read into model steps, ready to replay: what [`prepare`] keeps
+/// of the events (so the harness can read them under the session's lock and
+/// replay without it, and without copying them).
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    parsed: Vec<Parsed>,
+    /// Each thread's first event, to name the model's thread keys in a
+    /// rejection.
+    first_event_of_thread: Vec<usize>,
+    covered: usize,
+    uncovered: Vec<Cow<'static, str>>,
+    /// The first event that could not be read, and why.
+    unreadable: Option<(usize, String)>,
+}
+
+/// Reads `events` into model steps. Only parses: it does not panic.
+pub fn prepare(events: &[Event]) -> Prepared {
+    let mut names: Vec<&str> = Vec::new();
+    let mut first_event_of_thread = Vec::new();
+    let mut parsed = Vec::with_capacity(events.len());
+    let mut uncovered = Vec::new();
+    let mut unreadable = None;
+    for (i, event) in events.iter().enumerate() {
+        let thread = match names.iter().position(|n| *n == event.thread) {
+            Some(k) => k,
+            None => {
+                names.push(&event.thread);
+                first_event_of_thread.push(i);
+                names.len() - 1
+            }
+        };
+        let step = match parse::step(event) {
+            Ok(step) => step,
+            Err(why) => {
+                unreadable.get_or_insert((i, why));
+                None
+            }
+        };
+        if step.is_none() && unreadable.as_ref().is_none_or(|(p, _)| *p != i) {
+            uncovered.push(event.op.clone());
+        }
+        parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp, step });
+    }
+    let covered = events.len() - uncovered.len();
+    Prepared { parsed, first_event_of_thread, covered, uncovered, unreadable }
+}
+
+impl Prepared {
+    /// Replays the steps; `event(i)` gives event `i` back for a rejection.
+    pub fn replay(self, event: impl Fn(usize) -> Event) -> Verdict {
+        let Self { parsed, first_event_of_thread, covered, uncovered, unreadable } = self;
+        if let Some((i, why)) = unreadable.or_else(|| misplaced_attach_refusal(&parsed)) {
+            let rejection = Rejection {
+                event: event(i),
+                rule: "TR-2",
+                expected: why,
+                state: "(not replayed: the trace could not be read)".to_owned(),
+            };
+            return Verdict { covered, uncovered, outcome: Outcome::Rejected(rejection) };
+        }
+        let outcome = match search::replay(&parsed) {
+            Replayed::InOrder => Outcome::Allowed { reordered: false },
+            Replayed::Reordered => Outcome::Allowed { reordered: true },
+            Replayed::Undecided => Outcome::Undecided,
+            Replayed::Rejected { at, why, state } => {
+                // The model numbers threads in order of appearance.
+                let names: Vec<String> = first_event_of_thread
+                    .iter()
+                    .enumerate()
+                    .map(|(k, i)| format!("thread {k} = {}", event(*i).thread))
+                    .collect();
+                let state = format!("{state} ({})", names.join(", "));
+                Outcome::Rejected(Rejection { event: event(at), rule: why.rule, expected: why.expected, state })
+            }
+        };
+        Verdict { covered, uncovered, outcome }
+    }
+}
+
+/// `thread.attach -> refused` reports the refused guard the same thread
+/// recorded just before it, on the same interpreter.
+fn misplaced_attach_refusal(parsed: &[Parsed]) -> Option<(usize, String)> {
+    for (i, e) in parsed.iter().enumerate() {
+        if e.step != Some(Step::AttachRefused) {
+            continue;
+        }
+        let previous = parsed[..i].iter().rev().find(|p| p.thread == e.thread);
+        let follows_refusal =
+            previous.is_some_and(|p| matches!(p.step, Some(Step::GuardRefused(_))) && p.interp == e.interp);
+        if !follows_refusal {
+            return Some((i, "a refused attach right after the same thread's refused guard".to_owned()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,403 @@
+//! One recorded step applied to the lifecycle model: the model performs
+//! the step (or says it is not allowed), then the state the event recorded
+//! is compared with the model's.
+use super::parse::{GilSeen, Parsed, Step, WordSeen};
+use crate::spec::lifecycle::{Activity, Disallowed, Interp, Lifecycle, Restore, ThreadModel, MAIN};
+use crate::Phase;
+
+/// Applies action `action` (0, or 1 for a refused guard's undo) of event
+/// `e` to `model`. On `Err` the model may be half-changed: the caller
+/// discards it.
+pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disallowed> {
+    let step = e.step.as_ref().expect("only covered events are applied");
+    let t = e.thread;
+    settle_restore(model, e);
+    let interp = || e.interp.ok_or_else(|| Disallowed::new("TR-2", "the event to name its interpreter"));
+    match step {
+        Step::GuardGranted(seen) => {
+            let i = interp()?;
+            model.interp_mut(i)?.grant_guard()?;
+            check_word(model, i, seen)
+        }
+        Step::GuardRefused(_) if action == 0 => model.interp_mut(interp()?)?.count_refused_guard(),
+        Step::GuardRefused(seen) => {
+            let i = interp()?;
+            model.interp_mut(i)?.undo_refused_guard()?;
+            check_word(model, i, seen)
+        }
+        Step::GuardReleased(seen) => {
+            let i = interp()?;
+            model.interp_mut(i)?.release_guard()?;
+            check_word(model, i, seen)
+        }
+        Step::FinalizeRequested(seen) => {
+            let i = interp()?;
+            if model.involves(t, i) {
+                return Err(Disallowed::new(
+                    "LC-3",
+                    format!(
+                        "the request refused: the thread is attached to interpreter {i} (it would wait for itself)"
+                    ),
+                ));
+            }
+            model.interp_mut(i)?.request_finalization(t)?;
+            model.enter_finalization(t);
+            check_word(model, i, seen)
+        }
+        Step::FinalizeRefusedAttached => {
+            let i = interp()?;
+            if !model.involves(t, i) {
+                return Err(Disallowed::new(
+                    "LC-3",
+                    format!("the request to proceed: the thread is not attached to interpreter {i}"),
+                ));
+            }
+            Ok(())
+        }
+        Step::FinalizeRefusedAlready(seen) => {
+            let i = interp()?;
+            let it = model.existing(i)?;
+            if !it.requested && it.phase == Phase::Running {
+                return Err(Disallowed::new("LC-3", "the request to succeed: no finalization was requested"));
+            }
+            check_word(model, i, seen)
+        }
+        Step::ThreadsWaited { daemons } => {
+            let it = model.interp_mut(interp()?)?;
+            it.check_finalizer(t)?;
+            if it.phase != Phase::Running || !it.requested {
+                return Err(Disallowed::new("LC-3", "finalize.threads while the requested finalization waits"));
+            }
+            if it.non_daemon != 0 {
+                return Err(Disallowed::new(
+                    "LC-6",
+                    format!("a wait for the {} non-daemon thread(s) running", it.non_daemon),
+                ));
+            }
+            if let Some(d) = daemons.filter(|d| *d != it.daemon) {
+                return Err(Disallowed::new("LC-6", format!("{} daemon thread(s) running, not {d}", it.daemon)));
+            }
+            it.threads_closed = true;
+            Ok(())
+        }
+        Step::ThreadsTimedOut { running, word } => {
+            let i = interp()?;
+            let it = model.interp_mut(i)?;
+            it.check_finalizer(t)?;
+            if *running == 0 || *running != it.non_daemon {
+                let running_now = it.non_daemon;
+                return Err(Disallowed::new(
+                    "LC-6",
+                    format!("{running_now} non-daemon thread(s) running, not {running}"),
+                ));
+            }
+            it.abandon_finalization()?;
+            model.leave_finalization(t);
+            check_word(model, i, word)
+        }
+        Step::AtExitRan => {
+            let it = model.existing(interp()?)?;
+            it.check_finalizer(t)?;
+            if it.phase != Phase::Running {
+                return Err(Disallowed::new("LC-3", "at-exit callbacks before finalize.begin"));
+            }
+            Ok(())
+        }
+        Step::FinalizerWaits(seen) => {
+            let i = interp()?;
+            let unrecorded = model.phantom_guards(i);
+            let it = model.interp_mut(i)?;
+            it.check_finalizer(t)?;
+            it.finalizer_waits(unrecorded)?;
+            check_word(model, i, seen)
+        }
+        Step::GuardWaitTimedOut { guards, word } => {
+            let i = interp()?;
+            let it = model.interp_mut(i)?;
+            it.check_finalizer(t)?;
+            if *guards == 0 {
+                return Err(Disallowed::new("LC-3", "a guard wait that timed out to report the guards it waited for"));
+            }
+            it.abandon_finalization()?;
+            model.leave_finalization(t);
+            check_word(model, i, word)
+        }
+        Step::FinalizeBegan(seen) => {
+            let i = interp()?;
+            let it = model.interp_mut(i)?;
+            it.check_finalizer(t)?;
+            it.begin_finalizing()?;
+            check_word(model, i, seen)
+        }
+        Step::SubinterpretersFinalized => {
+            let i = interp()?;
+            let it = model.existing(i)?;
+            it.check_finalizer(t)?;
+            if i != MAIN || it.phase != Phase::Finalizing {
+                return Err(Disallowed::new(
+                    "LC-3",
+                    "only the main interpreter's finalization, once Finalizing, finalizes the others",
+                ));
+            }
+            Ok(())
+        }
+        Step::TornDown => {
+            let it = model.interp_mut(interp()?)?;
+            it.check_finalizer(t)?;
+            it.tear_down()
+        }
+        Step::FinalizeDone(seen) => {
+            let i = interp()?;
+            let it = model.interp_mut(i)?;
+            it.check_finalizer(t)?;
+            it.mark_finalized()?;
+            if i == MAIN {
+                model.finalize_runtime();
+            }
+            model.leave_finalization(t);
+            check_word(model, i, seen)
+        }
+        Step::Created { gil, policy, word } => {
+            let i = interp()?;
+            model.register(i, *gil, *policy)?;
+            check_word(model, i, word)
+        }
+        Step::Listed(ids) => model.check_listing(ids),
+        Step::RunStarted => {
+            let it = model.interp_mut(interp()?)?;
+            match it.activity {
+                Activity::Idle => {
+                    it.activity = Activity::Running(t);
+                    Ok(())
+                }
+                Activity::Running(other) => {
+                    Err(Disallowed::new("RUN-1", format!("a refusal: a run by {other} is in progress")))
+                }
+                Activity::Closing => Err(Disallowed::new("RUN-1", "a refusal: the interpreter is being destroyed")),
+            }
+        }
+        Step::RunRefused { destroying } => {
+            let it = model.existing(interp()?)?;
+            let running = matches!(it.activity, Activity::Running(_));
+            // A destroy's claim is not recorded: `destroying` is accepted
+            // whenever no run is in progress.
+            if running == *destroying {
+                let expected = if running {
+                    "the state running=true: a run is in progress"
+                } else {
+                    "the run to start: none is in progress"
+                };
+                return Err(Disallowed::new("RUN-1", expected));
+            }
+            Ok(())
+        }
+        Step::RunEnded => {
+            let it = model.interp_mut(interp()?)?;
+            if it.activity != Activity::Running(t) {
+                return Err(Disallowed::new("RUN-1", "the end of a run this thread started"));
+            }
+            it.activity = Activity::Idle;
+            Ok(())
+        }
+        Step::DestroyRefusedRunning => {
+            let it = model.existing(interp()?)?;
+            if !matches!(it.activity, Activity::Running(_)) {
+                return Err(Disallowed::new("RUN-1", "the destroy to proceed: no run is in progress"));
+            }
+            Ok(())
+        }
+        Step::DestroyEnded { ok } => {
+            let it = model.existing(interp()?)?;
+            if *ok && it.phase != Phase::Finalized {
+                return Err(Disallowed::new("LC-3", "a destroy to succeed only once the interpreter is finalized"));
+            }
+            Ok(())
+        }
+        Step::ThreadSpawned { kind, non_daemon, daemon } => {
+            let it = model.interp_mut(interp()?)?;
+            it.start_thread(*kind)?;
+            check_thread_counts(it, *non_daemon, *daemon)
+        }
+        Step::ThreadStarted => {
+            let i = interp()?;
+            let thread = model.thread_mut(t);
+            if !thread.slots.is_empty() || thread.holding.is_some() {
+                return Err(Disallowed::new("TR-2", "thread.start as a new thread's first step"));
+            }
+            *thread = ThreadModel::with_home(i);
+            Ok(())
+        }
+        Step::ThreadExited { kind, non_daemon, daemon } => {
+            let it = model.interp_mut(interp()?)?;
+            it.end_thread(*kind)?;
+            check_thread_counts(it, *non_daemon, *daemon)
+        }
+        Step::SpawnRefused => {
+            let it = model.existing(interp()?)?;
+            if !it.threads_closed && !it.requested && it.phase == Phase::Running {
+                return Err(Disallowed::new("LC-6", "the thread to start: no finalization closed the door"));
+            }
+            Ok(())
+        }
+        // Checked by the replay (it follows the thread's refused guard).
+        Step::AttachRefused => Ok(()),
+        Step::GilBlocked(seen) => {
+            let i = interp()?;
+            check_gil_owner(model, i, seen)?;
+            let waiting_before = model.gil_waiters(i);
+            model.gil_block(t, i)?;
+            check_gil(seen, true, waiting_before)
+        }
+        Step::GilAcquired(seen) => {
+            let i = interp()?;
+            check_gil_owner(model, i, seen)?;
+            model.gil_acquire(t, i)?;
+            check_gil(seen, true, model.gil_waiters(i))
+        }
+        Step::GilReleased(seen) => {
+            let i = interp()?;
+            check_gil_owner(model, i, seen)?;
+            model.gil_release(t, i)?;
+            check_gil(seen, false, model.gil_waiters(i))
+        }
+        Step::Ensured { case, count } => {
+            let i = interp()?;
+            let thread = model.thread_mut(t);
+            if thread.holding != Some(i) {
+                return Err(Disallowed::new(
+                    "TS-2",
+                    format!("the thread attached to interpreter {i} (its GIL taken) when ensure returns"),
+                ));
+            }
+            let ensured = thread.ensure(i, *case)?;
+            if ensured.count != *count {
+                return Err(Disallowed::new("TS-2", format!("count={} after the ensure", ensured.count)));
+            }
+            Ok(())
+        }
+        Step::Released { deleted, count } => {
+            let i = interp()?;
+            let thread = model.thread_mut(t);
+            match thread.innermost_interp() {
+                Some(innermost) if innermost == i => {}
+                Some(innermost) => {
+                    return Err(Disallowed::new(
+                        "TS-3",
+                        format!("the innermost token (on interpreter {innermost}) released first"),
+                    ));
+                }
+                None => return Err(Disallowed::new("TS-3", "an outstanding token to release")),
+            }
+            let released = thread.release_innermost()?;
+            if released.count != *count || released.deleted != *deleted {
+                let what = if released.deleted { "deleted" } else { "kept" };
+                return Err(Disallowed::new("TS-3", format!("count={} and the thread state {what}", released.count)));
+            }
+            if released.detached && thread.holding == Some(i) {
+                return Err(Disallowed::new(
+                    "TS-3",
+                    format!("the thread detached from interpreter {i} (its GIL released) first"),
+                ));
+            }
+            if let Some((slot, Some(previous))) = released.restore {
+                thread.restore = Restore::Pending { slot, interp: previous };
+            }
+            Ok(())
+        }
+        Step::AllowThreadsDetach => {
+            let i = interp()?;
+            let thread = model.thread_mut(t);
+            if thread.holding.is_some() || thread.current_interp() != Some(i) {
+                return Err(Disallowed::new(
+                    "TS-1",
+                    format!("an attached thread of interpreter {i} releasing its GIL first"),
+                ));
+            }
+            let slot = thread.current.take().expect("checked above");
+            thread.allowing.push(slot);
+            Ok(())
+        }
+        Step::AllowThreadsAttach => {
+            let i = interp()?;
+            let thread = model.thread_mut(t);
+            let slot = thread.allowing.pop();
+            if thread.holding != Some(i) || slot.and_then(|s| thread.slot_interp(s)) != Some(i) {
+                return Err(Disallowed::new(
+                    "TS-1",
+                    format!("the end of an allow_threads on interpreter {i}, its GIL taken back"),
+                ));
+            }
+            thread.current = slot;
+            Ok(())
+        }
+    }
+}
+
+/// A thread restoring its previous thread state after a release re-attaches
+/// to it (its next GIL step) while counting an unrecorded guard; any other
+/// step of that thread comes after the restore ended (or was refused).
+fn settle_restore(model: &mut Lifecycle, e: &Parsed) {
+    let Some(thread) = model.thread_ref(e.thread) else { return };
+    let keep = match thread.restore {
+        Restore::Idle => return,
+        Restore::Pending { interp, .. } => {
+            matches!(e.step, Some(Step::GilAcquired(_) | Step::GilBlocked(_))) && e.interp == Some(interp)
+        }
+        Restore::Attached { .. } => false,
+    };
+    if keep {
+        if let (Restore::Pending { slot, .. }, Some(Step::GilAcquired(_))) = (thread.restore, &e.step) {
+            model.thread_mut(e.thread).current = Some(slot);
+        }
+        return;
+    }
+    model.thread_mut(e.thread).restore = Restore::Idle;
+}
+
+/// The recorded word against the model's: the phase, the flags, and the
+/// guard count, which may exceed the model's by guards no event records.
+fn check_word(model: &Lifecycle, interp: u64, seen: &WordSeen) -> Result<(), Disallowed> {
+    let it = model.existing(interp)?;
+    let word = it.word();
+    let extra = model.phantom_guards(interp);
+    let phase_ok = seen.phase.is_none_or(|p| p == word.phase);
+    let guards_ok = seen.guards.is_none_or(|g| g >= word.guards && g <= word.guards + extra);
+    let flags_ok = match seen.phase {
+        None => true,
+        Some(Phase::Running) => seen.requested == word.requested && seen.waiting == word.waiting,
+        Some(_) => seen.waiting == word.waiting,
+    };
+    if phase_ok && guards_ok && flags_ok {
+        return Ok(());
+    }
+    let slack = if extra > 0 {
+        format!(" (guards up to {} with unrecorded restores)", word.guards + extra)
+    } else {
+        String::new()
+    };
+    Err(Disallowed::new("LC-7", format!("the word {word}{slack}")))
+}
+
+/// The recorded running-thread counts against the model's.
+fn check_thread_counts(it: &Interp, non_daemon: usize, daemon: usize) -> Result<(), Disallowed> {
+    if (non_daemon, daemon) != (it.non_daemon, it.daemon) {
+        return Err(Disallowed::new("LC-6", format!("non-daemon={} daemon={}", it.non_daemon, it.daemon)));
+    }
+    Ok(())
+}
+
+fn check_gil_owner(model: &Lifecycle, interp: u64, seen: &GilSeen) -> Result<(), Disallowed> {
+    let owner = model.existing(interp)?.gil;
+    if owner != seen.owner {
+        return Err(Disallowed::new("GIL-1", format!("interpreter {interp} to take GIL I{owner}")));
+    }
+    Ok(())
+}
+
+fn check_gil(seen: &GilSeen, held: bool, waiters: usize) -> Result<(), Disallowed> {
+    if seen.held != held || seen.waiters != waiters {
+        let state = if held { "held" } else { "free" };
+        return Err(Disallowed::new("GIL-1", format!("GIL I{} {state} with {waiters} waiter(s)", seen.owner)));
+    }
+    Ok(())
+}
