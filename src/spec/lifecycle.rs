@@ -25,7 +25,7 @@
 //! Every rule is written from the semantics (the protocols' module docs,
 //! `DESIGN.md` §3.1–3.2, PEP 788 and PEP 684), never by calling the
 //! implementation: a guard is admitted only while Running and, under the
-//! drain policy, before finalization is requested (LC-1); finalization
+//! drain policy, before the finalizer starts draining at the guard wait (LC-1); finalization
 //! waits for every guard and enters Finalizing with none counted, after
 //! which teardown and done follow, by the one thread whose request won
 //! (LC-2, LC-3); a GIL has one holder (GIL-1); ensure follows PEP 788's
@@ -122,6 +122,8 @@ pub struct Word {
     pub guards: usize,
     /// Finalization requested.
     pub requested: bool,
+    /// Drain policy: no guard is admitted.
+    pub draining: bool,
     /// A finalizer is (about to be) asleep.
     pub waiting: bool,
 }
@@ -132,6 +134,9 @@ impl fmt::Display for Word {
         if self.requested && self.phase == Phase::Running {
             f.write_str(" finalize-requested")?;
         }
+        if self.draining {
+            f.write_str(" draining")?;
+        }
         if self.waiting {
             f.write_str(" finalizer-waiting")?;
         }
@@ -140,8 +145,8 @@ impl fmt::Display for Word {
 }
 
 /// An at-exit callback that ran: it runs attached, while its interpreter's
-/// finalization is requested and before it begins, so a guard it takes is
-/// admitted under CPython's policy and refused under the drain policy.
+/// finalization is requested and before the guard wait, so a guard it takes
+/// is admitted under both policies (draining starts after at-exit).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AtExitRun {
     /// The interpreter finalizing.

@@ -62,6 +62,9 @@ pub struct Interp {
     pub transient: usize,
     /// A finalizer has claimed the interpreter.
     pub requested: bool,
+    /// Drain policy: the finalizer reached the guard wait (step 3) and no
+    /// guard is admitted any more.
+    pub draining: bool,
     /// The finalizer is (about to be) asleep until the guard count is zero.
     pub waiting: bool,
     /// The thread whose request succeeded, until its finalization ends.
@@ -93,6 +96,7 @@ impl Interp {
             held: 0,
             transient: 0,
             requested: false,
+            draining: false,
             waiting: false,
             finalizer: None,
             torn_down: false,
@@ -112,21 +116,23 @@ impl Interp {
     /// The lifecycle word as the production decodes it: every counted
     /// guard, refused or not.
     pub fn word(&self) -> Word {
-        Word { phase: self.phase, guards: self.held + self.transient, requested: self.requested, waiting: self.waiting }
+        Word {
+            phase: self.phase,
+            guards: self.held + self.transient,
+            requested: self.requested,
+            draining: self.draining,
+            waiting: self.waiting,
+        }
     }
 
     /// Whether a guard is admitted now (LC-1): only while Running, and under
-    /// the drain policy only until finalization is requested.
+    /// the drain policy only until the finalizer starts draining (step 3).
     pub fn admission(&self) -> Admission {
         match self.phase {
             Phase::Finalized => Admission::Refused(GuardError::Gone(self.interpreter_id())),
             Phase::Finalizing => Admission::Refused(GuardError::Finalizing(self.interpreter_id())),
-            Phase::Running if !self.requested => Admission::Admitted,
-            Phase::Running => match self.policy {
-                Some(GuardPolicy::CPython) => Admission::Admitted,
-                Some(GuardPolicy::Drain) => Admission::Refused(GuardError::Finalizing(self.interpreter_id())),
-                None => Admission::PolicyDecides,
-            },
+            Phase::Running if self.draining => Admission::Refused(GuardError::Finalizing(self.interpreter_id())),
+            Phase::Running => Admission::Admitted,
         }
     }
 
@@ -188,7 +194,7 @@ impl Interp {
 
     fn why_refused(&self) -> String {
         match self.phase {
-            Phase::Running => "finalization was requested and the policy is drain".to_owned(),
+            Phase::Running => "the finalizer is draining (drain policy)".to_owned(),
             phase => format!("the interpreter is {phase}"),
         }
     }
@@ -210,6 +216,20 @@ impl Interp {
             Some(f) => Err(Disallowed::new("LC-3", format!("only the finalizer ({f}) to take finalization steps"))),
             None => Err(Disallowed::new("LC-3", "a finalize.request first: no finalization is in progress")),
         }
+    }
+
+    /// The finalizer stops admitting guards (drain policy, step 3).
+    pub fn start_draining(&mut self) -> Result<(), Disallowed> {
+        self.check_running_finalization()?;
+        if self.policy == Some(GuardPolicy::CPython) {
+            return Err(Disallowed::new("LC-1", "draining only under the drain policy"));
+        }
+        if self.draining {
+            return Err(Disallowed::new("LC-3", "one drain per finalization"));
+        }
+        self.policy = Some(GuardPolicy::Drain);
+        self.draining = true;
+        Ok(())
     }
 
     /// The finalizer goes to sleep until no guard is held (step 3).
@@ -236,6 +256,7 @@ impl Interp {
         }
         self.phase = Phase::Finalizing;
         self.waiting = false;
+        self.draining = false;
         Ok(())
     }
 
@@ -251,6 +272,7 @@ impl Interp {
     pub fn abandon_finalization(&mut self) -> Result<(), Disallowed> {
         self.check_running_finalization()?;
         self.requested = false;
+        self.draining = false;
         self.waiting = false;
         self.finalizer = None;
         self.threads_closed = false;

@@ -103,6 +103,13 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
             }
             Ok(())
         }
+        Step::FinalizeDrains(seen) => {
+            let i = interp()?;
+            let it = model.interp_mut(i)?;
+            it.check_finalizer(t)?;
+            it.start_draining()?;
+            check_word(model, i, seen)
+        }
         Step::FinalizerWaits(seen) => {
             let i = interp()?;
             let unrecorded = model.phantom_guards(i);
@@ -364,7 +371,9 @@ fn check_word(model: &Lifecycle, interp: u64, seen: &WordSeen) -> Result<(), Dis
     let guards_ok = seen.guards.is_none_or(|g| g >= word.guards && g <= word.guards + extra);
     let flags_ok = match seen.phase {
         None => true,
-        Some(Phase::Running) => seen.requested == word.requested && seen.waiting == word.waiting,
+        Some(Phase::Running) => {
+            seen.requested == word.requested && seen.draining == word.draining && seen.waiting == word.waiting
+        }
         Some(_) => seen.waiting == word.waiting,
     };
     if phase_ok && guards_ok && flags_ok {

@@ -20,6 +20,8 @@ pub struct WordSeen {
     pub guards: Option<usize>,
     /// `finalize-requested` (only shown while running).
     pub requested: bool,
+    /// `draining` (drain policy, at the guard wait).
+    pub draining: bool,
     /// `finalizer-waiting`.
     pub waiting: bool,
 }
@@ -65,6 +67,8 @@ pub enum Step {
     },
     /// `finalize.atexit -> ran N callback(s)`.
     AtExitRan,
+    /// `finalize.drain -> ok` (drain policy, step 3).
+    FinalizeDrains(WordSeen),
     /// `finalize.wait -> blocked until no guard is held`.
     FinalizerWaits(WordSeen),
     /// `finalize.wait -> timed out: N guard(s) held`.
@@ -190,6 +194,7 @@ pub fn covered(op: &str) -> bool {
             | "finalize.request"
             | "finalize.threads"
             | "finalize.atexit"
+            | "finalize.drain"
             | "finalize.wait"
             | "finalize.begin"
             | "finalize.subinterpreters"
@@ -231,6 +236,7 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
             Step::ThreadsTimedOut { running: leading_number(outcome, "timed out: ")?, word: word(state)? }
         }
         "finalize.atexit" if outcome.starts_with("ran ") => Step::AtExitRan,
+        "finalize.drain" if outcome.starts_with("ok") => Step::FinalizeDrains(word(state)?),
         "finalize.wait" if outcome.starts_with("blocked") => Step::FinalizerWaits(word(state)?),
         "finalize.wait" if outcome.starts_with("timed out:") => {
             Step::GuardWaitTimedOut { guards: leading_number(outcome, "timed out: ")?, word: word(state)? }
@@ -300,6 +306,8 @@ fn word(state: &str) -> Result<WordSeen, String> {
             seen.guards = Some(n.parse().map_err(|_| format!("bad guard count in `{state}`"))?);
         } else if part == "finalize-requested" {
             seen.requested = true;
+        } else if part == "draining" {
+            seen.draining = true;
         } else if part == "finalizer-waiting" {
             seen.waiting = true;
         } else {
@@ -402,7 +410,10 @@ mod tests {
     #[test]
     fn words_and_gils_parse() {
         let w = word("phase=running guards=2 finalize-requested finalizer-waiting").unwrap();
-        assert_eq!(w, WordSeen { phase: Some(Phase::Running), guards: Some(2), requested: true, waiting: true });
+        assert_eq!(
+            w,
+            WordSeen { phase: Some(Phase::Running), guards: Some(2), requested: true, draining: false, waiting: true }
+        );
         assert_eq!(word("guards=1").unwrap().phase, None);
         assert!(word("phase=sleeping").is_err());
         assert_eq!(gil("gil(I3)=free").unwrap(), GilSeen { owner: 3, held: false, waiters: 0 });

@@ -149,35 +149,61 @@ fn a_wrong_guard_count_is_rejected_as_lc_7() {
 }
 
 #[test]
-fn drain_refuses_guards_once_requested_and_cpython_admits_them() {
+fn drain_refuses_guards_once_draining_and_cpython_admits_them() {
     let request = ev("f", I1, "finalize.request", "ok", "phase=running guards=1 finalize-requested");
-    let late = |outcome: &str, guards| {
-        ev("b", I1, "guard.acquire", outcome, &format!("phase=running guards={guards} finalize-requested"))
+    let drain = ev(
+        "f",
+        I1,
+        "finalize.drain",
+        "ok: no new guard is admitted",
+        "phase=running guards=1 finalize-requested draining",
+    );
+    let late = |outcome: &str, guards, flags: &str| {
+        ev("b", I1, "guard.acquire", outcome, &format!("phase=running guards={guards} finalize-requested{flags}"))
     };
     let held = ev("a", I1, "guard.acquire", "ok", "phase=running guards=1");
-    let drain_ok = trace(vec![create("Drain"), held.clone(), request.clone(), late("refused: running", 1)]);
+    // Between the request and the drain (threads, at-exit) guards are admitted.
+    let before_drain = trace(vec![create("Drain"), held.clone(), request.clone(), late("ok", 2, "")]);
+    assert!(matches!(validate(&before_drain).outcome, Outcome::Allowed { .. }));
+    let drain_ok = trace(vec![
+        create("Drain"),
+        held.clone(),
+        request.clone(),
+        drain.clone(),
+        late("refused: running", 1, " draining"),
+    ]);
     assert!(matches!(validate(&drain_ok).outcome, Outcome::Allowed { .. }));
-    let drain_bad = trace(vec![create("Drain"), held.clone(), request.clone(), late("ok", 2)]);
+    let drain_bad =
+        trace(vec![create("Drain"), held.clone(), request.clone(), drain.clone(), late("ok", 2, " draining")]);
     assert_eq!(rejected(&drain_bad).rule, "LC-1");
-    let cpython_ok = trace(vec![create("CPython"), held.clone(), request.clone(), late("ok", 2)]);
+    let cpython_ok = trace(vec![create("CPython"), held.clone(), request.clone(), late("ok", 2, "")]);
     assert!(matches!(validate(&cpython_ok).outcome, Outcome::Allowed { .. }));
-    let cpython_bad = trace(vec![create("CPython"), held, request, late("refused: running", 1)]);
+    let cpython_bad = trace(vec![create("CPython"), held.clone(), request.clone(), late("refused: running", 1, "")]);
     assert_eq!(rejected(&cpython_bad).rule, "LC-1");
+    let cpython_drains = trace(vec![create("CPython"), held, request, drain]);
+    assert_eq!(rejected(&cpython_drains).rule, "LC-1");
 }
 
-/// The main interpreter's policy is not recorded: the first decision only
-/// one policy makes decides it, and later ones must agree.
+/// The main interpreter's policy is not recorded: a drain tells it, and
+/// later decisions must agree.
 #[test]
-fn the_main_interpreters_policy_is_learned_from_its_first_telling_decision() {
+fn the_main_interpreters_policy_is_learned_from_its_drain() {
     let i0 = Some(0);
     let events = trace(vec![
         ev("a", i0, "guard.acquire", "ok", "phase=running guards=1"),
         ev("f", i0, "finalize.request", "ok", "phase=running guards=1 finalize-requested"),
-        ev("b", i0, "guard.acquire", "refused: running", "phase=running guards=1 finalize-requested"),
-        ev("c", i0, "guard.acquire", "ok", "phase=running guards=2 finalize-requested"),
+        ev(
+            "f",
+            i0,
+            "finalize.drain",
+            "ok: no new guard is admitted",
+            "phase=running guards=1 finalize-requested draining",
+        ),
+        ev("b", i0, "guard.acquire", "refused: running", "phase=running guards=1 finalize-requested draining"),
+        ev("c", i0, "guard.acquire", "ok", "phase=running guards=2 finalize-requested draining"),
     ]);
     let r = rejected(&events);
-    assert_eq!((r.rule, r.event.seq), ("LC-1", 4), "{r}");
+    assert_eq!((r.rule, r.event.seq), ("LC-1", 5), "{r}");
     assert!(r.state.contains("policy=drain"), "{r}");
 }
 
@@ -212,8 +238,15 @@ fn a_refused_guards_transient_count_is_accepted() {
         create("Drain"),
         ev("a", I1, "guard.acquire", "ok", "phase=running guards=1"),
         ev("f", I1, "finalize.request", "ok", "phase=running guards=1 finalize-requested"),
-        ev("a", I1, "guard.release", "ok", "phase=running guards=1 finalize-requested"),
-        ev("b", I1, "guard.acquire", "refused: running", "phase=running guards=0 finalize-requested"),
+        ev(
+            "f",
+            I1,
+            "finalize.drain",
+            "ok: no new guard is admitted",
+            "phase=running guards=1 finalize-requested draining",
+        ),
+        ev("a", I1, "guard.release", "ok", "phase=running guards=1 finalize-requested draining"),
+        ev("b", I1, "guard.acquire", "refused: running", "phase=running guards=0 finalize-requested draining"),
     ]);
     assert!(matches!(validate(&events).outcome, Outcome::Allowed { reordered: true }));
 }
@@ -319,8 +352,15 @@ fn bench_validation() {
         create("Drain"),
         ev("a", I1, "guard.acquire", "ok", "phase=running guards=1"),
         ev("f", I1, "finalize.request", "ok", "phase=running guards=1 finalize-requested"),
-        ev("a", I1, "guard.release", "ok", "phase=running guards=1 finalize-requested"),
-        ev("b", I1, "guard.acquire", "refused: running", "phase=running guards=0 finalize-requested"),
+        ev(
+            "f",
+            I1,
+            "finalize.drain",
+            "ok: no new guard is admitted",
+            "phase=running guards=1 finalize-requested draining",
+        ),
+        ev("a", I1, "guard.release", "ok", "phase=running guards=1 finalize-requested draining"),
+        ev("b", I1, "guard.acquire", "refused: running", "phase=running guards=0 finalize-requested draining"),
     ]);
     for (name, t) in [("in order", &events), ("reordered", &reordered)] {
         let started = std::time::Instant::now();
