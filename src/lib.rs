@@ -39,7 +39,10 @@
 //! The pieces: [`Runtime`] (the registry, [`Config`]), [`Interpreter`]
 //! (`run`, `destroy`, threads, finalization), [`Guard`] / [`OwnedGuard`] /
 //! [`View`] (PEP 788), [`thread_state`] (`ensure`, `ensure_from_view`,
-//! [`Attached`]: PEP 684 attach/detach).
+//! [`Attached`]: PEP 684 attach/detach), [`xi`] (cross-interpreter data:
+//! per-interpreter heaps with GIL-protected plain refcounts, `XiData`
+//! released in its owner directly or by pending call, `XiView`), [`spec`]
+//! (sequential reference models).
 //!
 //! ## The three ways to run
 //!

@@ -96,7 +96,10 @@ fn view_holds_off_finalization() {
             "finalize.wait",
             "blocked",
         )
-        .witness("closed_before_finalization", "the view was closed before finalization began")
+        .witness(
+            "closed_before_finalizing",
+            "the view was closed while the owner was still running (before it entered Finalizing)",
+        )
         .witness_on(
             "view_decref_in_owner",
             "the close decref'd in the owner and freed the object",
@@ -124,7 +127,7 @@ fn view_holds_off_finalization() {
                     assert!(py.check().is_ok(), "the close switched back to the receiver");
                 });
                 if watched.phase() == Phase::Running {
-                    reach("closed_before_finalization");
+                    reach("closed_before_finalizing");
                 }
             });
             owner.finalize().expect("finalization completes once the view is closed");

@@ -35,7 +35,7 @@
 //! | alloc | [`Attached::new_bytes`], [`Attached::new_int`], [`HeapSession::new_bytes`] | a free slot (or a new one), `refcnt = 1` |
 //! | incref | [`Attached::incref`], [`HeapSession::incref`], sharing ([`Attached::share`]) | `refcnt + 1` |
 //! | decref | [`Attached::decref`], [`HeapSession::decref`], a pending call, a direct release, a view's close | `refcnt - 1`; at 0 the value is dropped, the generation bumped, the slot freed |
-//! | teardown | finalization step 5 ([`crate::xi::teardown`]) | every value dropped; objects still referenced are counted as leaks |
+//! | teardown | finalization step 5 (`xi::teardown`) | every value dropped; objects still referenced are counted as leaks |
 //!
 //! # Handles
 //!

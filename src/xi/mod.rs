@@ -1,9 +1,9 @@
 //! Cross-interpreter data: object heaps with plain refcounts, `XiData`,
 //! pending calls and cross-interpreter views (issue 5).
 //!
-//! Each interpreter owns a [heap](heap) of objects whose reference counts
+//! Each interpreter owns a [heap] of objects whose reference counts
 //! are **plain, non-atomic** counters, touched only while holding the
-//! owner's GIL: the [`Attached`](crate::Attached) proof is required by the
+//! owner's GIL: the [`Attached`] proof is required by the
 //! type system for every refcount operation, and at run time the attached
 //! interpreter must be the owner ([`XiError::WrongInterpreter`] otherwise,
 //! never a data race). Handles ([`Obj`]) are a slot and a generation, so a

@@ -21,7 +21,7 @@
 //! | step | by | trace op |
 //! |---|---|---|
 //! | push | a releaser not attached to the owner, **holding a guard on it** | `pending.push` |
-//! | run | [`on_attach`], from `thread_state::attach`: the thread just took the owner's GIL | `pending.run` |
+//! | run | `on_attach`, from `thread_state::attach`: the thread just took the owner's GIL | `pending.run` |
 //! | drain and close | finalization step 5, before the heap is torn down | `pending.run`, `pending.close` |
 //!
 //! # Races considered

@@ -23,7 +23,7 @@
 //! | `bytes` | the owner's buffer, shared (no copy) |
 //! | `guard` | an [`OwnedGuard`] on the owner: its finalization waits (XI-4); `None` once closed |
 //!
-//! The owner's `open_views` count (in [`XiState`](super::XiState)) goes up
+//! The owner's `open_views` count (in `XiState`) goes up
 //! after the guard is taken and down after the decref, before the guard is
 //! dropped; teardown asserts it is zero (XI-4).
 //!
@@ -40,7 +40,7 @@
 //! - *Close while attached to the owner.* `ensure` reuses the attached
 //!   thread state (case 1): no switch, the GIL is already held.
 //! - *Close inside a heap session* of the owner on this thread: the heap
-//!   refuses ([`XiError::HeapBusy`](super::XiError::HeapBusy)) rather than
+//!   refuses ([`XiError::HeapBusy`]) rather than
 //!   alias the session's borrow, so the decref is queued as a pending call
 //!   under the view's guard and runs at the owner's next attach.
 //!
