@@ -444,6 +444,42 @@ fn end_through_channel() {
         });
 }
 
+/// The queue face: a bounded queue (maxsize 1) holds one item; a putter
+/// blocks for space while a getter takes both items. The blocking put must
+/// be woken by the get that frees the slot, and both items arrive in order.
+///
+/// loom: exhaustive (3 threads: main, putter, getter): 2,997 executions.
+#[test]
+fn queue_put_waits_for_space() {
+    Scenario::new("channels::queue_put_waits_for_space")
+        .witness_on("putter_waited", "the put found the queue full and waited for space", "queue.put", "blocked: full")
+        .witness_on("getter_waited", "the getter found the queue empty and waited", "queue.get", "blocked: empty")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+            let queue = on(runtime.main(), |py| channel::Queue::<u32>::create(py, 1, UnboundPolicy::Replace));
+            on(&a, |py| queue.put_nowait(py, 1)).unwrap();
+            let putter = {
+                let queue = queue.clone();
+                thread::spawn_named("putter", move || on(&a, |py| queue.put_until(py, 2, &Deadline::never())))
+            };
+            let getter = {
+                let queue = queue.clone();
+                thread::spawn_named("getter", move || {
+                    on(&b, |py| {
+                        let first = queue.get_until(py, &Deadline::never()).unwrap().into_item().unwrap();
+                        let second = queue.get_until(py, &Deadline::never()).unwrap().into_item().unwrap();
+                        (first, second)
+                    })
+                })
+            };
+            assert_eq!(putter.join().unwrap(), Ok(()), "the put is admitted once there is space");
+            assert_eq!(getter.join().unwrap(), (1, 2), "CH-5: in order");
+            assert_ledger(queue.ledger());
+        });
+}
+
 /// Known bug: a blocking send whose deadline passes returns `Timeout`
 /// without withdrawing its item, which a receiver then takes: the item is
 /// delivered after its sender was told it was not (CH-2).

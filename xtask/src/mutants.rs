@@ -72,6 +72,14 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "        let closes = ends.open_on(end.other()) == 0 && ends.ever_associated();",
         killers: &["channels::last_release_closes"],
     },
+    Mutation {
+        id: "queue-get-does-not-wake-putter",
+        what: "a get that frees a slot in a full bounded queue does not wake the blocked putter (lost wake-up)",
+        file: "src/channel/core.rs",
+        original: "            self.not_full.notify_one();",
+        mutated: "            // (mutant: putter not woken)",
+        killers: &["channels::queue_put_waits_for_space"],
+    },
     // xi (issue 5): the cross-interpreter refcount hand-off.
     Mutation {
         id: "xi-release-without-switching",
