@@ -130,14 +130,24 @@ fn clippy_model(root: &Path, backend: Backend) -> Result<(), String> {
 /// scenarios are left to `verify`.
 fn test_std(root: &Path) -> Result<(), String> {
     let mut traced = process::cargo(root, "test");
-    traced.args(["--workspace", "--features", "trace", "--lib", "--bins", "--test", "api"]);
-    // xi (issue 5): the cross-interpreter data API tests and state machine.
-    traced.args(["--test", "xi", "--test", "xi_state_machine"]);
+    traced.args(["--workspace", "--features", "trace", "--lib", "--bins"]);
+    for test in TESTS {
+        traced.args(["--test", test]);
+    }
     succeed(traced)?;
+    // Without `trace` the recorder must be compiled out (TR-1): the API
+    // tests check it, and the library's own tests run in that build too.
     let mut plain = process::cargo(root, "test");
-    plain.args(["--lib", "--test", "api", "--test", "xi", "--test", "xi_state_machine"]);
+    plain.args(["--lib", "--test", "api", "--test", "xi"]);
     succeed(plain)
 }
+
+/// Every integration test target but `models` (which `verify` runs under
+/// each backend): API behaviour, conformance, the soak, and the proptest
+/// state machines against the reference models. A new `[[test]]` in
+/// Cargo.toml belongs here.
+const TESTS: &[&str] =
+    &["api", "lifecycle_state_machine", "channels", "channel_state_machine", "channels_soak", "xi", "xi_state_machine"];
 
 fn doctests(root: &Path) -> Result<(), String> {
     let mut cmd = process::cargo(root, "test");
@@ -155,4 +165,28 @@ fn proofs(root: &Path) -> Result<(), String> {
 fn verify_all(root: &Path) -> Result<(), String> {
     let options = verify::Options { backends: Backend::ALL.to_vec(), filter: None, proofs: verify::Proofs::Reuse };
     verify::run(root, &options)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `TESTS` must name every `[[test]]` of the crate but `models`, or a
+    /// new test target would silently never run in CI.
+    #[test]
+    fn every_integration_test_but_models_runs_in_ci() {
+        let manifest = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.toml")).unwrap();
+        let mut declared: Vec<&str> = Vec::new();
+        let mut in_test = false;
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_test = line == "[[test]]";
+            } else if let (true, Some(name)) = (in_test, line.strip_prefix("name = ")) {
+                declared.push(name.trim_matches('"'));
+            }
+        }
+        let mut expected: Vec<&str> = declared.into_iter().filter(|t| *t != "models").collect();
+        let mut listed = super::TESTS.to_vec();
+        expected.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(listed, expected, "xtask/src/ci.rs TESTS and Cargo.toml's [[test]] targets differ");
+    }
 }
