@@ -13,11 +13,11 @@ use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{thread, Arc};
 use xinterp::{DestroyError, InterpreterId, Phase, RunError, Runtime};
 
-/// Two threads `run` in the same interpreter; each run waits, inside, until
-/// the other thread's `run` call has returned. So the two calls overlap:
-/// exactly one runs, and the other is refused with `AlreadyRunning` (were
-/// both let in, each would wait for the other: a deadlock the checkers
-/// report).
+/// Two threads `run` in the same interpreter; each run waits, inside and
+/// detached (`allow_threads`, as a blocking call would), until the other
+/// thread's `run` call has returned. So the two calls overlap: exactly one
+/// runs, and the other is refused with `AlreadyRunning`. Were both let in,
+/// the second would reach the `Inside(1)` while the first waits.
 ///
 /// Invariants: RUN-1 (an `Inside(1)` around each run's body; `is_running`
 /// is true inside; exactly one `Ok` and one `AlreadyRunning`).
@@ -47,10 +47,15 @@ fn run_vs_run() {
                                     "invariant RUN-1 violated: not running inside run"
                                 );
                                 py.with_state(|s| s.insert("ran", me)).expect("attached");
-                                // Acquire: pairs with the other thread's Release store.
-                                while !returned[1 - me].load(Ordering::Acquire) {
-                                    thread::yield_now();
-                                }
+                                // Wait detached (a blocking call releases the GIL),
+                                // so a second run let in would reach `enter`.
+                                let waited = Arc::clone(&returned);
+                                py.allow_threads(move || {
+                                    // Acquire: pairs with the other thread's Release store.
+                                    while !waited[1 - me].load(Ordering::Acquire) {
+                                        thread::yield_now();
+                                    }
+                                });
                                 inside.leave();
                             }
                         });
