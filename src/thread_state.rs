@@ -307,14 +307,28 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
     let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {
         return Ok(());
     };
-    let previous_core = with_thread(|t| t.slots[previous].as_ref().map(|s| Arc::clone(&s.core)));
+    let (previous_core, backed) = with_thread(|t| {
+        let core = t.slots[previous].as_ref().map(|s| Arc::clone(&s.core));
+        // An outstanding outer token on that thread state: its guard (borrowed
+        // by the token, or held by it for `ensure_from_view`) is alive.
+        let backed = t.tokens.iter().any(|e| e.slot == previous && !e.deferred);
+        (core, backed)
+    });
     let Some(previous_core) = previous_core else {
         return Err(ReleaseError::PreviousGone(None));
     };
-    // The previous thread state was attached when this token was taken. Its
-    // interpreter is normally held by an outer token's guard; if that token
-    // was dropped out of order, it may have begun finalizing: then the
-    // thread stays detached rather than attach to it.
+    // The previous thread state was attached when this token was taken, by
+    // an outer token. While that token is outstanding, its guard holds the
+    // interpreter: re-attach, whatever the guard policy (under the drain
+    // policy a new guard would be refused once finalization is requested,
+    // although the outer guard still holds it off). If the outer token was
+    // dropped out of order, its guard may be gone and the interpreter may
+    // have begun finalizing: admit the restore like a guard, or leave the
+    // thread detached rather than attach to it.
+    if backed {
+        attach(previous, &previous_core);
+        return Ok(());
+    }
     match previous_core.lifecycle.acquire() {
         Ok(_) => {
             attach(previous, &previous_core);

@@ -13,7 +13,7 @@ use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc};
 use xinterp::thread_state::{current_id, ensure, ensure_from_view};
 use xinterp::trace::Event;
-use xinterp::{NotAttached, ReleaseError, Runtime};
+use xinterp::{Config, GuardPolicy, NotAttached, ReleaseError, Runtime};
 
 /// The calling thread's nesting over interpreters A and B, while a rival
 /// thread attaches to A (A's GIL is contended).
@@ -194,5 +194,67 @@ fn restore_previous_vs_finalizer() {
                     "invariant TS-2 violated: main attached to B after it began finalizing: {late:?}"
                 );
             }
+        });
+}
+
+/// Restoring the previous thread state while an outer token's guard holds
+/// it, under the drain policy, while its interpreter's finalization is
+/// requested.
+///
+/// Main holds a guard on B (drain policy) and ensures B with it, then
+/// ensures A (B detached, remembered as previous); a finalizer thread
+/// finalizes B, which, once requested, refuses new guards and waits for
+/// main's. Releasing A's token must restore B: the outer token's guard still
+/// holds B off (its finalization cannot begin), so nothing is finalizing.
+/// Before the fix, the restore asked B for a new guard, which the drain
+/// policy refused once finalization was requested, and the release
+/// returned `PreviousGone(B)` with the thread left detached, although it
+/// held a guard on B.
+///
+/// Invariants: TS-2 (the release restores B: `Ok`, attached to B, and B's
+/// proof is current again), LC-3 (the finalizer succeeds once main drops
+/// its guard).
+///
+/// loom: exhaustive (no preemption bound): 2 threads (main, finalizer).
+#[test]
+fn restore_previous_under_drain() {
+    Scenario::new("lifecycle::thread_states::restore_previous_under_drain")
+        .witness(
+            "restored_after_request",
+            "B already refused new guards (its finalization was requested), and main was still restored to B",
+        )
+        .witness_on(
+            "finalizer_waited",
+            "B's finalizer slept until main's guard on B was released",
+            "finalize.wait",
+            "blocked",
+        )
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let b = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
+            let a = runtime.create().unwrap();
+            let gb = b.guard().unwrap();
+            let finalizer = {
+                let b = b.clone();
+                thread::spawn_named("finalizer", move || b.finalize())
+            };
+            let on_b = ensure(&gb);
+            let ga = a.guard().unwrap();
+            let on_a = ensure(&ga);
+            assert_eq!(current_id(), Some(a.id()));
+            // Under the drain policy a refusal means "requested" (B cannot
+            // be finalizing: main's guard holds it off).
+            let requested = b.guard().is_err();
+            let restored = on_a.release();
+            assert_eq!(restored, Ok(()), "invariant TS-2 violated: B is guarded by the outer token, yet not restored");
+            assert_eq!(current_id(), Some(b.id()), "invariant TS-2 violated: B was not restored");
+            on_b.attached().with_state(|s| s.insert("main", ())).expect("TS-4: B's proof is current again");
+            if requested {
+                reach("restored_after_request");
+            }
+            on_b.release().expect("innermost");
+            drop(gb);
+            assert_eq!(finalizer.join().unwrap(), Ok(()));
         });
 }
