@@ -72,6 +72,7 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "    let Some(previous) = entry.previous.filter(|_| false) else {",
         killers: &[
             "lifecycle::thread_states::ensure_nesting_across_two_interpreters",
+            "lifecycle::thread_states::restore_previous_under_drain",
             "lifecycle::gil::own_gils_run_at_once_shared_gils_exclude",
         ],
     },
