@@ -127,13 +127,12 @@ fn blocked_on_main_gil(events: &[Event]) -> bool {
 /// The right thread released the shared GIL to switch to S, and the left
 /// thread took it before the right thread had it again.
 fn left_between_switch(events: &[Event]) -> bool {
-    events.windows(2).enumerate().any(|(i, pair)| {
-        let releases_main = pair[0].thread == "right" && pair[0].op == "gil.release" && pair[0].interp == Some(0);
-        releases_main
-            && events[i + 1..]
-                .iter()
-                .find(|e| e.op == "gil.acquire" && e.outcome == "ok" && e.state.contains("gil(I0)"))
-                .is_some_and(|e| e.thread == "left")
-            && events[i + 1..].iter().any(|e| e.thread == "right" && e.op == "gil.acquire" && e.interp == Some(3))
+    let takes_shared = |e: &Event| e.op == "gil.acquire" && e.outcome == "ok" && e.state.contains("gil(I0)");
+    events.iter().enumerate().any(|(i, e)| {
+        let right_leaves_main = e.thread == "right" && e.op == "gil.release" && e.interp == Some(0);
+        let rest = &events[i + 1..];
+        right_leaves_main
+            && rest.iter().find(|e| takes_shared(e)).is_some_and(|e| e.thread == "left")
+            && rest.iter().any(|e| e.thread == "right" && e.op == "gil.acquire" && e.interp == Some(3))
     })
 }

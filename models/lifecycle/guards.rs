@@ -60,11 +60,13 @@ fn guard_vs_finalizer() {
 /// Two threads promote views and use the interpreter while a third
 /// finalizes it.
 ///
-/// loom: preemption bound 3. Four threads (main, 2 holders, finalizer) do not
-/// fit exhaustively on the CI machine (unbounded ran over 8 minutes without
-/// finishing; bound 3 explores ~68,000 executions in ~5 s, bound 4 ~489,000
-/// in ~40 s). Bound 3 still covers every interleaving in which the
-/// finalizer is preempted inside its wait loop by both holders.
+/// loom: preemption bound 3. Four threads (main, 2 holders, finalizer) do
+/// not fit exhaustively on a 2-core machine (unbounded ran over 8 minutes
+/// without finishing). Measured on this branch: bound 3: 27,113 executions
+/// (3.3 s); on the lead's first version of the protocol bound 3 was ~68,000
+/// executions (~5 s) and bound 4 ~489,000 (~40 s). Bound 3 still covers
+/// every interleaving in which the finalizer is preempted inside its wait
+/// loop by both holders.
 #[test]
 fn guards_vs_finalizer() {
     Scenario::new("lifecycle::guards::guards_vs_finalizer")

@@ -151,7 +151,7 @@ fn run_vs_destroy() {
 fn list_vs_destroy() {
     Scenario::new("lifecycle::interpreters::list_vs_destroy")
         .witness("listed_before_destroy", "the listing showed the interpreter: its destroy had not begun finalizing")
-        .witness("hidden_while_destroying", "the listing left out the interpreter while its destroy was still running")
+        .witness("hidden_while_destroying", "the listing left out the interpreter before the destroyer reported its destroy done (in progress, or just returned)")
         .witness("hidden_after_destroy", "the destroy had returned before the listing began, and it was left out")
         .loom(LoomBounds::default())
         .check(|| {
