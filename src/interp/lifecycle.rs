@@ -42,8 +42,8 @@
 //!   guards are admitted until the CAS into Finalizing. A steady stream of
 //!   overlapping guards can keep the count above zero forever: the
 //!   finalizer only asks for zero, never stops new guards. The scenario
-//!   `lifecycle::cpython_policy_overtaken` shows a finalizer overtaken; the
-//!   SPIN proof shows it can starve.
+//!   `lifecycle::policies::cpython_policy_overtaken` shows a finalizer
+//!   overtaken; the SPIN proof shows it can starve.
 //! - [`GuardPolicy::Drain`]: once `REQUESTED` is set no guard is admitted,
 //!   so the count only falls and the finalizer finishes as soon as the
 //!   guards already held are released.
