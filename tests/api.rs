@@ -180,6 +180,30 @@ fn ensure_reuses_reattaches_or_creates_and_release_restores() {
 }
 
 #[test]
+fn release_restores_a_guarded_previous_state_under_the_drain_policy() {
+    let runtime = Runtime::new();
+    let b = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
+    let a = runtime.create().unwrap();
+    let gb = b.guard().unwrap();
+    let on_b = ensure(&gb);
+    let ga = a.guard().unwrap();
+    let on_a = ensure(&ga);
+    let finalizer = {
+        let b = b.clone();
+        thread::spawn(move || b.finalize())
+    };
+    eventually("B's finalization is requested", || b.guard().is_err());
+    // The outer token's guard still holds B off: restoring it must not ask
+    // for a new guard, which the drain policy refuses now.
+    assert_eq!(on_a.release(), Ok(()));
+    assert_eq!(thread_state::current_id(), Some(b.id()));
+    assert_eq!(b.phase(), Phase::Running);
+    on_b.release().unwrap();
+    drop(gb);
+    assert_eq!(finalizer.join().unwrap(), Ok(()));
+}
+
+#[test]
 fn ensure_from_view_holds_a_guard_until_release() {
     let runtime = Runtime::new();
     let sub = runtime.create_with(Config::isolated().with_track_guards(true)).unwrap();

@@ -7,6 +7,7 @@
 //! `Acquire`, so a plain load could read a stale count, a second flaw that
 //! would hide the first. The flaw here is the window between two steps, and
 //! the counterexample should show exactly that window.
+use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::{thread, Arc, Mutex};
 use xinterp::trace::record;
@@ -16,7 +17,7 @@ const FINALIZING: usize = 1;
 
 /// The flaw a naive lifecycle has.
 #[derive(Clone, Copy, Debug)]
-pub enum Flaw {
+enum Flaw {
     /// `acquire` reads the phase, then increments the count separately.
     CheckThenIncrement,
     /// `finalize` does not wait for held guards.
@@ -105,7 +106,7 @@ impl Naive {
 }
 
 /// One holder promotes and uses the interpreter while a finalizer runs.
-pub fn holder_vs_finalizer(flaw: Flaw) {
+fn holder_vs_finalizer(flaw: Flaw) {
     let naive = Arc::new(Naive {
         flaw,
         phase: AtomicUsize::new(RUNNING),
@@ -127,4 +128,36 @@ pub fn holder_vs_finalizer(flaw: Flaw) {
     };
     holder.join().unwrap();
     finalizer.join().unwrap();
+}
+
+/// Known bug: acquire checks the phase, then increments the count in a
+/// second step (the `Py_IsFinalizing()`-then-attach shape). The finalizer can
+/// see zero guards in between, tear the interpreter down, and the holder then
+/// uses freed state.
+///
+/// loom: exhaustive (3 threads: main, holder, finalizer).
+#[test]
+fn bug_check_then_increment() {
+    let cex = Scenario::new("lifecycle::naive::bug_check_then_increment")
+        .loom(LoomBounds::default())
+        .expect_bug(|| holder_vs_finalizer(Flaw::CheckThenIncrement));
+    if let Some(cex) = cex {
+        assert!(cex.message.contains("LC-2"), "the violation is LC-2: {}", cex.message);
+        cex.assert_golden();
+    }
+}
+
+/// Known bug: finalize enters Finalizing and tears down without waiting for
+/// the guards already held.
+///
+/// loom: exhaustive (3 threads: main, holder, finalizer).
+#[test]
+fn bug_finalize_does_not_wait() {
+    let cex = Scenario::new("lifecycle::naive::bug_finalize_does_not_wait")
+        .loom(LoomBounds::default())
+        .expect_bug(|| holder_vs_finalizer(Flaw::FinalizeDoesNotWait));
+    if let Some(cex) = cex {
+        assert!(cex.message.contains("LC-2"), "the violation is LC-2: {}", cex.message);
+        cex.assert_golden();
+    }
 }

@@ -12,9 +12,11 @@
 //! Scenarios assert their **invariants** inside the closure (a panic is a
 //! violation) and declare **witnesses**: named interleavings that must be
 //! reached at least once. A witness is reached when the execution records an
-//! event that matches it: [`reach`] records one by name, and
+//! event that matches it: [`reach`] records one by name,
 //! [`Scenario::witness_on`] matches a protocol step (`finalize.wait` /
-//! `blocked`). Under loom and shuttle, which are deterministic for a given
+//! `blocked`), and [`Scenario::witness_when`] matches a condition over the
+//! whole execution (`finalize.wait` twice, with a granted guard between).
+//! Under loom and shuttle, which are deterministic for a given
 //! bound or seed, a scenario whose witness was never reached **fails**: a
 //! model that never enters the race window proves nothing. Under stress,
 //! witnesses are counted and reported, never a cause of a flaky failure.
@@ -66,6 +68,8 @@ enum Matcher {
     Reach,
     /// A protocol step with this op whose outcome starts with this prefix.
     Step { op: &'static str, outcome: &'static str },
+    /// A condition over the execution's events, in order.
+    When(fn(&[Event]) -> bool),
 }
 
 /// A named interleaving a scenario must reach.
@@ -80,10 +84,11 @@ pub struct Witness {
 
 impl Witness {
     fn matches(&self, events: &[Event]) -> bool {
-        events.iter().any(|e| match self.matcher {
-            Matcher::Reach => e.is_witness() && e.outcome == self.name,
-            Matcher::Step { op, outcome } => e.op == op && e.outcome.starts_with(outcome),
-        })
+        match self.matcher {
+            Matcher::Reach => events.iter().any(|e| e.is_witness() && e.outcome == self.name),
+            Matcher::Step { op, outcome } => events.iter().any(|e| e.op == op && e.outcome.starts_with(outcome)),
+            Matcher::When(predicate) => predicate(events),
+        }
     }
 }
 
@@ -99,7 +104,7 @@ pub struct Scenario {
 
 impl Scenario {
     /// A scenario named `name`. By convention the name is the test's path in
-    /// its test binary (`lifecycle::guards_vs_finalizer`), so that
+    /// its test binary (`lifecycle::guards::guards_vs_finalizer`), so that
     /// `cargo xtask trace <name>` can re-run it.
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
@@ -124,6 +129,24 @@ impl Scenario {
         outcome: &'static str,
     ) -> Self {
         self.witnesses.push(Witness { name, description, matcher: Matcher::Step { op, outcome } });
+        self
+    }
+
+    /// Declares a witness reached when `predicate` holds over the events of
+    /// an execution (in the order they were recorded), for interleavings no
+    /// single step names: "`finalize.wait` twice", "an attach after
+    /// `finalize.request`". Needs tracing, like [`witness_on`](Self::witness_on).
+    ///
+    /// The predicate sees the whole execution once it has ended, so it may
+    /// look at events on every thread; keep it a plain `fn` (no captures),
+    /// so that the scenario stays `Clone` and its reports reproducible.
+    pub fn witness_when(
+        mut self,
+        name: &'static str,
+        description: &'static str,
+        predicate: fn(&[Event]) -> bool,
+    ) -> Self {
+        self.witnesses.push(Witness { name, description, matcher: Matcher::When(predicate) });
         self
     }
 
@@ -208,4 +231,50 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     Scenario::new(name).expect_bug(scenario)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(op: &'static str, outcome: &str) -> Event {
+        Event {
+            seq: 0,
+            thread: "main".to_owned(),
+            interp: Some(1),
+            op: op.into(),
+            outcome: outcome.to_owned(),
+            state: String::new(),
+        }
+    }
+
+    fn waited_twice(events: &[Event]) -> bool {
+        events.iter().filter(|e| e.op == "finalize.wait").count() >= 2
+    }
+
+    #[test]
+    fn a_predicate_witness_matches_a_condition_over_the_whole_execution() {
+        let scenario = Scenario::new("check::tests::predicate").witness_when(
+            "overtaken",
+            "the finalizer slept twice",
+            waited_twice,
+        );
+        let witness = &scenario.witnesses[0];
+        let once = [event("finalize.wait", "blocked"), event("guard.acquire", "ok")];
+        assert!(!witness.matches(&once), "one wait is not two");
+        let twice =
+            [event("finalize.wait", "blocked"), event("guard.acquire", "ok"), event("finalize.wait", "blocked")];
+        assert!(witness.matches(&twice));
+        assert!(!witness.matches(&[]));
+    }
+
+    #[test]
+    fn step_and_reach_witnesses_match_single_events() {
+        let scenario = Scenario::new("check::tests::steps")
+            .witness_on("waited", "the finalizer slept", "finalize.wait", "blocked")
+            .witness("used", "a holder used the state");
+        let events = [event("finalize.wait", "blocked until no guard is held"), event(trace::WITNESS_OP, "used")];
+        assert!(scenario.witnesses.iter().all(|w| w.matches(&events)));
+        assert!(scenario.witnesses.iter().all(|w| !w.matches(&[event("finalize.wait", "timed out")])));
+    }
 }

@@ -52,8 +52,8 @@
 //!   Finalizing. A steady stream of
 //!   overlapping guards can keep the count above zero forever: the
 //!   finalizer only asks for zero, never stops new guards. The scenario
-//!   `lifecycle::cpython_policy_overtaken` shows a finalizer overtaken; the
-//!   SPIN proof shows it can starve.
+//!   `lifecycle::policies::cpython_policy_overtaken` shows a finalizer
+//!   overtaken; the SPIN proof shows it can starve.
 //! - [`GuardPolicy::Drain`]: once the finalizer reaches the guard wait
 //!   (finalization step 3, after the non-daemon threads finished and the
 //!   at-exit callbacks ran) it sets `DRAINING`, and no guard is admitted any

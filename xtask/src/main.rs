@@ -57,7 +57,7 @@ commands:
 
 examples:
   cargo xtask verify --backend std --filter two_finalizers
-  cargo xtask trace lifecycle::bug_check_then_increment --format mermaid
+  cargo xtask trace lifecycle::naive::bug_check_then_increment --format mermaid
   cargo xtask proofs --filter lifecycle_cpython
 ";
 
@@ -191,7 +191,7 @@ fn parse_trace(args: Vec<String>) -> Result<trace::Options, String> {
             extra => return Err(format!("`trace` takes one scenario (got also `{extra}`)")),
         }
     }
-    let scenario = scenario.ok_or("`trace` needs a scenario name, e.g. lifecycle::two_finalizers")?;
+    let scenario = scenario.ok_or("`trace` needs a scenario name, e.g. lifecycle::guards::two_finalizers")?;
     Ok(trace::Options { scenario, backend, format })
 }
 

@@ -30,7 +30,11 @@ const MUTATIONS: &[Mutation] = &[
         file: "src/interp/lifecycle.rs",
         original: "            if word.guards() == 0 {\n                // Acquire: pairs with",
         mutated: "            if true {\n                // Acquire: pairs with",
-        killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer", "lifecycle::two_finalizers"],
+        killers: &[
+            "lifecycle::guards::guard_vs_finalizer",
+            "lifecycle::guards::guards_vs_finalizer",
+            "lifecycle::guards::two_finalizers",
+        ],
     },
     Mutation {
         id: "acquire-ignores-phase",
@@ -38,7 +42,7 @@ const MUTATIONS: &[Mutation] = &[
         file: "src/interp/lifecycle.rs",
         original: "            GuardPolicy::CPython => PHASE_MASK,",
         mutated: "            GuardPolicy::CPython => 0,",
-        killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer"],
+        killers: &["lifecycle::guards::guard_vs_finalizer", "lifecycle::guards::guards_vs_finalizer"],
     },
     Mutation {
         id: "last-release-does-not-wake",
@@ -46,7 +50,71 @@ const MUTATIONS: &[Mutation] = &[
         file: "src/interp/lifecycle.rs",
         original: "            self.zero_guards.notify_all();",
         mutated: "            // (mutant: no wake-up)",
-        killers: &["lifecycle::guard_vs_finalizer", "lifecycle::guards_vs_finalizer", "lifecycle::two_finalizers"],
+        killers: &[
+            "lifecycle::guards::guard_vs_finalizer",
+            "lifecycle::guards::guards_vs_finalizer",
+            "lifecycle::guards::two_finalizers",
+        ],
+    },
+    Mutation {
+        id: "drain-admits",
+        what: "the drain policy admits guards while the finalizer drains (it behaves like CPython's)",
+        file: "src/interp/lifecycle.rs",
+        original: "            GuardPolicy::Drain => PHASE_MASK | DRAINING,",
+        mutated: "            GuardPolicy::Drain => PHASE_MASK,",
+        killers: &["lifecycle::policies::drain_policy_never_overtaken"],
+    },
+    Mutation {
+        id: "release-does-not-restore",
+        what: "a thread-state release does not re-attach the previous thread state (finish skips the restore)",
+        file: "src/thread_state.rs",
+        original: "    let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {",
+        mutated: "    let Some(previous) = entry.previous.filter(|_| false) else {",
+        killers: &[
+            "lifecycle::thread_states::ensure_nesting_across_two_interpreters",
+            "lifecycle::thread_states::restore_previous_under_drain",
+            "lifecycle::gil::own_gils_run_at_once_shared_gils_exclude",
+        ],
+    },
+    Mutation {
+        id: "ensure-from-view-drops-guard",
+        what: "ensure_from_view releases its guard at once instead of holding it until the token's release",
+        file: "src/thread_state.rs",
+        original: "    Ok(ensure_arc(core, Some(guard)))",
+        mutated: "    drop(guard);\n    Ok(ensure_arc(core, None))",
+        killers: &["lifecycle::guards::ensure_from_view_vs_finalizer"],
+    },
+    Mutation {
+        id: "thread-attach-without-guard",
+        what: "InterpreterThread::attach attaches without taking a guard (a daemon can attach after teardown)",
+        file: "src/interp/threads.rs",
+        original: "        let guard = match Guard::acquire(&self.core, Location::caller()) {",
+        mutated: "        if true {\n            let token = crate::thread_state::ensure_finalizer(&self.core);\n            return Ok(f(token.attached()));\n        }\n        let guard = match Guard::acquire(&self.core, Location::caller()) {",
+        killers: &["lifecycle::finalization::daemon_and_non_daemon_threads"],
+    },
+    Mutation {
+        id: "shared-gil-not-shared",
+        what: "a shared-GIL interpreter gets a GIL of its own in Runtime::create_with",
+        file: "src/runtime.rs",
+        original: "            GilMode::Shared => Arc::clone(&self.shared.main_gil),",
+        mutated: "            GilMode::Shared => Arc::new(Gil::new(id)),",
+        killers: &["lifecycle::gil::own_gils_run_at_once_shared_gils_exclude"],
+    },
+    Mutation {
+        id: "run-not-exclusive",
+        what: "run enters whatever the interpreter's activity (a second run, or a run during a destroy)",
+        file: "src/interp/handle.rs",
+        original: "core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Acquire, Ordering::Relaxed)",
+        mutated: "Ok::<usize, usize>(core.activity.swap(RUNNING_CODE, Ordering::Acquire))",
+        killers: &["lifecycle::interpreters::run_vs_run", "lifecycle::interpreters::run_vs_destroy"],
+    },
+    Mutation {
+        id: "destroy-ignores-run",
+        what: "destroy claims the interpreter even while a run is in progress",
+        file: "src/interp/handle.rs",
+        original: "match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Acquire, Ordering::Relaxed) {",
+        mutated: "match Ok::<usize, usize>(core.activity.swap(CLOSING, Ordering::Acquire)) {",
+        killers: &["lifecycle::interpreters::run_vs_destroy"],
     },
     Mutation {
         id: "channel-withdraw-skipped",
@@ -163,10 +231,10 @@ pub fn run_filtered(root: &Path, filter: Option<&str>) -> Result<(), String> {
         write(&path, &pristine)?;
         outcome?;
     }
-    println!("\n{:<28} | {:<7} | {:<40} | result", "mutation", "checker", "scenario");
-    println!("{}", "-".repeat(92));
+    println!("\n{:<28} | {:<7} | {:<64} | result", "mutation", "checker", "scenario");
+    println!("{}", "-".repeat(116));
     for (id, backend, scenario, killed) in &rows {
-        println!("{id:<28} | {backend:<7} | {scenario:<40} | {}", if *killed { "killed" } else { "SURVIVED" });
+        println!("{id:<28} | {backend:<7} | {scenario:<64} | {}", if *killed { "killed" } else { "SURVIVED" });
     }
     if survivors.is_empty() {
         println!("mutants: OK: all {} mutations killed by loom and shuttle", selected.len());
