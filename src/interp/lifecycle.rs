@@ -268,7 +268,15 @@ impl Lifecycle {
             // look only means the fetch_add below decides.
             let seen = self.word.load(Ordering::Relaxed);
             if seen & self.refuse != 0 {
-                return Err((self.refusal(Word(seen)), Word(seen)));
+                // The look may be stale (a Relaxed load may read an older
+                // word: loom shows one still draining after finalization
+                // finished). An RMW reads the latest word without changing
+                // it, so the refusal reports the interpreter's state now;
+                // if the drain was abandoned since, count as usual.
+                let now = self.word.fetch_or(0, Ordering::Relaxed);
+                if now & self.refuse != 0 {
+                    return Err((self.refusal(Word(now)), Word(now)));
+                }
             }
         }
         let before = self.word.fetch_add(ONE_GUARD, Ordering::Relaxed);
