@@ -76,46 +76,59 @@ fn xinterp_jobs(interps: &[Interpreter], np: usize, nc: usize, rendezvous: bool)
     (producers, consumers)
 }
 
-fn crossbeam_jobs(np: usize, nc: usize, cap: Option<usize>) -> (Vec<Job>, Vec<Job>) {
-    let (tx, rx) = cap.map_or_else(crossbeam_channel::unbounded, crossbeam_channel::bounded);
+/// Producers and consumers of a peer channel whose ends are `Clone`.
+/// `send` and `recv` are generic (not function pointers), so each peer's
+/// calls are inlined as they would be in its own benchmark.
+fn peer_jobs<S, R>(
+    np: usize,
+    nc: usize,
+    (tx, rx): (S, R),
+    send: impl Fn(&S, u64) + Copy + Send + 'static,
+    recv: impl Fn(&R) + Copy + Send + 'static,
+) -> (Vec<Job>, Vec<Job>)
+where
+    S: Clone + Send + 'static,
+    R: Clone + Send + 'static,
+{
     let producers = (0..np)
         .map(|_| {
             let tx = tx.clone();
-            Box::new(move |n: u64| (0..n).for_each(|k| tx.send(k).unwrap())) as Job
+            Box::new(move |n: u64| (0..n).for_each(|k| send(&tx, k))) as Job
         })
         .collect();
     let consumers = (0..nc)
         .map(|_| {
             let rx = rx.clone();
-            Box::new(move |n: u64| {
-                (0..n).for_each(|_| {
-                    black_box(rx.recv().unwrap());
-                })
-            }) as Job
+            Box::new(move |n: u64| (0..n).for_each(|_| recv(&rx))) as Job
         })
         .collect();
     (producers, consumers)
 }
 
+fn crossbeam_jobs(np: usize, nc: usize, cap: Option<usize>) -> (Vec<Job>, Vec<Job>) {
+    let ends = cap.map_or_else(crossbeam_channel::unbounded, crossbeam_channel::bounded);
+    peer_jobs(
+        np,
+        nc,
+        ends,
+        |tx, k| tx.send(k).unwrap(),
+        |rx| {
+            black_box(rx.recv().unwrap());
+        },
+    )
+}
+
 fn flume_jobs(np: usize, nc: usize, cap: Option<usize>) -> (Vec<Job>, Vec<Job>) {
-    let (tx, rx) = cap.map_or_else(flume::unbounded, flume::bounded);
-    let producers = (0..np)
-        .map(|_| {
-            let tx = tx.clone();
-            Box::new(move |n: u64| (0..n).for_each(|k| tx.send(k).unwrap())) as Job
-        })
-        .collect();
-    let consumers = (0..nc)
-        .map(|_| {
-            let rx = rx.clone();
-            Box::new(move |n: u64| {
-                (0..n).for_each(|_| {
-                    black_box(rx.recv().unwrap());
-                })
-            }) as Job
-        })
-        .collect();
-    (producers, consumers)
+    let ends = cap.map_or_else(flume::unbounded, flume::bounded);
+    peer_jobs(
+        np,
+        nc,
+        ends,
+        |tx, k| tx.send(k).unwrap(),
+        |rx| {
+            black_box(rx.recv().unwrap());
+        },
+    )
 }
 
 fn std_jobs(cap: Option<usize>) -> (Vec<Job>, Vec<Job>) {

@@ -4,6 +4,7 @@
 //! begun), LC-2 (never torn down under a guard), LC-3 (finalization
 //! completes once every guard is released; one finalizer wins), TS-5
 //! (`ensure_from_view` holds its guard until the token is released).
+use super::{assert_finalized, spawn_finalizer};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::thread_state::{self, ensure_from_view};
@@ -46,13 +47,9 @@ fn guard_vs_finalizer() {
                     Err(other) => panic!("unexpected refusal: {other}"),
                 }
             });
-            let finalizer = {
-                let sub = sub.clone();
-                thread::spawn_named("finalizer", move || sub.finalize())
-            };
+            let finalizer = spawn_finalizer(&sub);
             holder.join().unwrap();
-            assert_eq!(finalizer.join().unwrap(), Ok(()), "LC-3: the finalizer must succeed");
-            assert_eq!(sub.phase(), Phase::Finalized, "LC-3: finalization must complete");
+            assert_finalized(&sub, finalizer);
             assert!(sub.view().guard().is_err(), "LC-1: no guard after finalization");
         });
 }
@@ -101,14 +98,10 @@ fn guards_vs_finalizer() {
                     })
                 })
                 .collect();
-            let finalizer = {
-                let sub = sub.clone();
-                thread::spawn_named("finalizer", move || sub.finalize())
-            };
+            let finalizer = spawn_finalizer(&sub);
             let served: Vec<bool> = holders.into_iter().map(|h| h.join().unwrap()).collect();
             // LC-3: finalization completed (every guard was released).
-            assert_eq!(finalizer.join().unwrap(), Ok(()), "LC-3: the finalizer must succeed");
-            assert_eq!(sub.phase(), Phase::Finalized, "LC-3: finalization must complete");
+            assert_finalized(&sub, finalizer);
             // LC-1: after finalization began, promotion is refused.
             assert!(sub.view().guard().is_err(), "LC-1: no guard after finalization");
             if served.iter().all(|s| !s) {
@@ -211,13 +204,9 @@ fn ensure_from_view_vs_finalizer() {
                 Err(GuardError::Gone(_)) => reach("refused_gone"),
                 Err(other) => panic!("unexpected refusal: {other}"),
             });
-            let finalizer = {
-                let sub = sub.clone();
-                thread::spawn_named("finalizer", move || sub.finalize())
-            };
+            let finalizer = spawn_finalizer(&sub);
             native.join().unwrap();
-            assert_eq!(finalizer.join().unwrap(), Ok(()), "LC-3: the finalizer must succeed");
-            assert_eq!(sub.phase(), Phase::Finalized, "LC-3: finalization must complete");
+            assert_finalized(&sub, finalizer);
             assert_eq!(thread_state::current_id(), None);
             let view = sub.view();
             assert_eq!(view.guard().unwrap_err(), GuardError::Gone(sub.id()), "LC-1: no promotion once gone");

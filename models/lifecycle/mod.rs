@@ -32,7 +32,22 @@ mod policies;
 mod thread_states;
 
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
+use xinterp::sync::thread::{self, JoinHandle};
 use xinterp::trace::Event;
+use xinterp::{FinalizeError, Interpreter, Phase};
+
+/// Spawns a thread named `finalizer` that finalizes `interp`.
+pub(crate) fn spawn_finalizer(interp: &Interpreter) -> JoinHandle<Result<(), FinalizeError>> {
+    let interp = interp.clone();
+    thread::spawn_named("finalizer", move || interp.finalize())
+}
+
+/// Joins a finalizer and asserts LC-3: it succeeded and `interp` is
+/// Finalized.
+pub(crate) fn assert_finalized(interp: &Interpreter, finalizer: JoinHandle<Result<(), FinalizeError>>) {
+    assert_eq!(finalizer.join().unwrap(), Ok(()), "LC-3: the finalizer must succeed");
+    assert_eq!(interp.phase(), Phase::Finalized, "LC-3: finalization must complete");
+}
 
 /// How many threads are inside a region that at most `max` may share (a
 /// GIL's critical section, a `run`). `enter` asserts the invariant.

@@ -16,11 +16,11 @@
 //! `REQUESTED` set" (`finalize-requested`) is exact, whatever the events'
 //! order. Under production stress these checks need `--features trace`
 //! (which `cargo xtask verify` turns on); without it they see no events.
-use super::{events, in_order, is};
+use super::{assert_finalized, events, in_order, is, spawn_finalizer};
 use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::trace::Event;
-use xinterp::{Config, GuardError, GuardPolicy, Phase, Runtime};
+use xinterp::{Config, GuardError, GuardPolicy, Runtime};
 
 /// How many guards the taker tries to take, one after another.
 const TAKES: usize = 2;
@@ -70,13 +70,9 @@ fn taker_vs_finalizer(policy: GuardPolicy) {
             }
         }
     });
-    let finalizer = {
-        let sub = sub.clone();
-        thread::spawn_named("finalizer", move || sub.finalize())
-    };
+    let finalizer = spawn_finalizer(&sub);
     taker.join().unwrap();
-    assert_eq!(finalizer.join().unwrap(), Ok(()), "LC-3: the finalizer must succeed once the taker stops");
-    assert_eq!(sub.phase(), Phase::Finalized);
+    assert_finalized(&sub, finalizer);
 }
 
 /// `GuardPolicy::CPython`: a taker takes and drops `TAKES` (2) guards in a

@@ -8,7 +8,7 @@
 //! out-of-order release is a typed error and is deferred), TS-4
 //! (`Attached::check` is stale while another thread state is attached and
 //! current again once it is restored), GIL-1 (one thread per GIL).
-use super::{events, is, Inside};
+use super::{events, is, spawn_finalizer, Inside};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc};
 use xinterp::thread_state::{current_id, ensure, ensure_from_view};
@@ -160,10 +160,7 @@ fn restore_previous_vs_finalizer() {
             let runtime = Runtime::new();
             let a = runtime.create().unwrap();
             let b = runtime.create().unwrap();
-            let finalizer = {
-                let b = b.clone();
-                thread::spawn_named("finalizer", move || b.finalize())
-            };
+            let finalizer = spawn_finalizer(&b);
             let on_b = ensure_from_view(&b.view());
             let ga = a.guard().unwrap();
             let on_a = ensure(&ga);
@@ -235,10 +232,7 @@ fn restore_previous_under_drain() {
             let b = runtime.create_with(Config::isolated().with_guard_policy(GuardPolicy::Drain)).unwrap();
             let a = runtime.create().unwrap();
             let gb = b.guard().unwrap();
-            let finalizer = {
-                let b = b.clone();
-                thread::spawn_named("finalizer", move || b.finalize())
-            };
+            let finalizer = spawn_finalizer(&b);
             let on_b = ensure(&gb);
             let ga = a.guard().unwrap();
             let on_a = ensure(&ga);

@@ -25,6 +25,10 @@
 //! scenarios against `xinterp::sync`, and run them through [`crate::check`].
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
+#[cfg(any(loom, shuttle))]
+#[macro_use]
+mod model;
+
 #[cfg(loom)]
 #[path = "loom.rs"]
 mod backend;
