@@ -285,6 +285,9 @@ fn destroy_refuses_a_running_interpreter() {
     runner.join().unwrap().unwrap();
     sub.destroy().unwrap();
     assert_eq!(runtime.destroy(sub.id()), Err(DestroyError::NotFound(sub.id())));
+    // Destroyed: not "already running", but gone.
+    assert_eq!(sub.run(|_| ()), Err(RunError::Unavailable(GuardError::Gone(sub.id()))));
+    assert!(!sub.is_running());
 }
 
 #[test]

@@ -21,10 +21,9 @@ pub struct Interpreter {
 /// Why [`Interpreter::run`] did not return the closure's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RunError {
-    /// Another `run` on this interpreter is in progress (or it is being
-    /// destroyed).
+    /// Another `run` on this interpreter is in progress.
     AlreadyRunning(InterpreterId),
-    /// The interpreter is finalizing or gone.
+    /// The interpreter is finalizing or gone (being destroyed, or destroyed).
     Unavailable(GuardError),
     /// The closure panicked; the panic stayed in the interpreter and only
     /// this summary crosses back (CPython's `ExecutionFailed` with its
@@ -140,7 +139,9 @@ impl Interpreter {
     /// back as [`RunError::Failed`] with its message.
     ///
     /// A second `run` on the same interpreter while one is in progress, from
-    /// any thread, is [`RunError::AlreadyRunning`].
+    /// any thread, is [`RunError::AlreadyRunning`]; a `run` on an
+    /// interpreter being (or already) destroyed is
+    /// [`RunError::Unavailable`].
     pub fn run<R, F>(&self, f: F) -> Result<R, RunError>
     where
         F: FnOnce(Attached<'_>) -> R,
@@ -150,6 +151,16 @@ impl Interpreter {
         // Acquire on success: pairs with the Release store that ended the
         // previous run, whose effects this run may build on.
         if let Err(actual) = core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Acquire, Ordering::Relaxed) {
+            if actual == CLOSING {
+                // A destroy claimed it: it is finalizing, or gone once the
+                // destroy returned (a claim that fails goes back to idle).
+                let error = match self.phase() {
+                    Phase::Finalized => GuardError::Gone(core.id),
+                    _ => GuardError::Finalizing(core.id),
+                };
+                trace_event!(core.trace_id(), "interp.run", "refused: being destroyed", activity_name(actual));
+                return Err(RunError::Unavailable(error));
+            }
             trace_event!(core.trace_id(), "interp.run", "refused: already running", activity_name(actual));
             return Err(RunError::AlreadyRunning(core.id));
         }

@@ -256,8 +256,17 @@ impl Lifecycle {
         f: impl FnOnce(&mut Self) -> Result<R, String>,
     ) -> Result<R, RunError> {
         let i = self.interps.get_mut(&interp).expect("run on a known interpreter");
-        if i.activity != Activity::Idle {
-            return Err(RunError::AlreadyRunning(id(interp)));
+        match i.activity {
+            Activity::Idle => {}
+            Activity::Running(_) => return Err(RunError::AlreadyRunning(id(interp))),
+            Activity::Closing => {
+                let gone = i.phase == Phase::Finalized;
+                return Err(RunError::Unavailable(if gone {
+                    GuardError::Gone(id(interp))
+                } else {
+                    GuardError::Finalizing(id(interp))
+                }));
+            }
         }
         i.activity = Activity::Running(t);
         let result = match self.take_guard(interp) {
