@@ -2,11 +2,44 @@
  * channel.pml -- a cross-interpreter channel (PEP 554 channels as CPython's
  * _interpchannels implements them; PEP 734 queues share the core).
  *
- * Rust:  src/channel/ (being written on the channels branch). The labels
- *        are provisional names: Channel_send, Channel_send_timeout (its
- *        withdraw), Channel_send_nowait, Channel_recv, Channel_close,
- *        interpreter_destroyed; docs/proofs.md has the name map to adjust.
- * Docs:  docs/proofs.md.
+ * Rust:  src/channel/core.rs (Chan and its State: the one core both faces
+ *        share), reached from src/channel/ends.rs (SendChannel,
+ *        RecvChannel). Its //! essay, src/channel/mod.rs, points back here.
+ * Docs:  docs/proofs.md (bounds, simplifications, results, name map);
+ *        docs/channels.md (the protocol in prose); docs/invariants.md
+ *        (CH-1, CH-2, CH-3, CH-6, CH-7 cite these proofs).
+ *
+ * Names follow lifecycle.pml: an inline is named after the Rust function
+ * it stands for, in lower case with its type (chan_take for Chan::take);
+ * each call site carries the label with the Rust name, `::` written `_`
+ * (Chan_recv:).
+ *
+ *   Promela                               Rust (src/channel/core.rs unless said)
+ *   inline chan_enqueue                   Chan::enqueue (admit and queue, or
+ *                                         refuse: the payload is handed back)
+ *   inline/label sendchannel_send_nowait  SendChannel::send_nowait (ends.rs):
+ *            / SendChannel_send_nowait    Chan::send with SendWait::No
+ *   inline/label chan_send_and_wait       Chan::send_and_wait, which
+ *            / Chan_send_and_wait         SendChannel::send reaches through
+ *                                         Chan::send (SendWait::ForReceipt)
+ *   label State_withdraw                  State::withdraw (the deadline passed
+ *                                         before the item was settled)
+ *   inline chan_after_removal             Chan::after_removal (a closing
+ *                                         channel that is now empty closes)
+ *   inline/label chan_recv / Chan_recv    Chan::recv with a deadline that never
+ *                                         passes (RecvChannel::recv(py, None))
+ *   inline chan_take                      Chan::take (pop the head, settle its
+ *                                         sender, markers, after_removal)
+ *   inline/label chan_close / Chan_close  Chan::close(send_only = true, force)
+ *                                         (SendChannel::close(force))
+ *   inline state_close_now                State::close_now (forced: every item
+ *                                         returned or dropped, senders woken)
+ *   inline/label chan_clear_interpreter   Chan::clear_interpreter (interpreter
+ *            / Chan_clear_interpreter     finalization, through the registry)
+ *   inline state_check_ledger             State::check_ledger (Rust: after every
+ *                                         step; here at the end of a run)
+ *   queue_remove, init_ledger             VecDeque::remove; ghost set-up
+ *   proctypes Sender, Receiver, Closer    threads of the wrappers
  *
  * One channel. Every channel operation runs under the channel's mutex, so
  * each is one atomic step here. A blocking send enqueues its item and waits
@@ -74,9 +107,9 @@ inline queue_remove(at, j) {
     j = 0
 }
 
-/* Enqueue, or refuse with Closed (the payload is handed back). `ok` says
- * which. */
-inline enqueue(item, interp, res) {
+/* Chan::enqueue: queue, or refuse with Closed (the payload is handed
+ * back). `res` says which. */
+inline chan_enqueue(item, interp, res) {
     if
     :: chan_state == open ->
         assert(ledger[item] == unsent);
@@ -91,20 +124,30 @@ inline enqueue(item, interp, res) {
     fi
 }
 
-/* Channel::send_nowait */
-inline channel_send_nowait(item, interp) {
+/* Chan::after_removal: a closing channel that an item's leaving drained
+ * is closed now (in the caller's atomic step). */
+inline chan_after_removal() {
+    if
+    :: chan_state == closing && qlen == 0 -> chan_state = closed
+    :: else -> skip
+    fi
+}
+
+/* SendChannel::send_nowait: Chan::send with SendWait::No, i.e. the lock
+ * and Chan::enqueue. */
+inline sendchannel_send_nowait(item, interp) {
     atomic {
-        enqueue(item, interp, send_outcome[item]);
+        chan_enqueue(item, interp, send_outcome[item]);
         printf("XI|%d|%d|channel.send_nowait|item %d: %e|state=%e queued=%d\n", _pid, interp, item, send_outcome[item],
                chan_state, qlen)
     }
 }
 
-/* Channel::send (blocking; `may_time_out`: send with a timeout). Returns
- * through send_outcome[item]. */
-inline channel_send(item, interp, may_time_out, k, j) {
+/* Chan::send_and_wait (SendChannel::send; `may_time_out`: with a
+ * timeout). Returns through send_outcome[item]. */
+inline chan_send_and_wait(item, interp, may_time_out, k, j) {
     atomic {
-        enqueue(item, interp, send_outcome[item]);
+        chan_enqueue(item, interp, send_outcome[item]);
         printf("XI|%d|%d|channel.send|item %d: %e, waiting until it is received|state=%e queued=%d\n", _pid, interp, item,
                send_outcome[item], chan_state, qlen);
         blocked[item] = (send_outcome[item] == ok)
@@ -119,8 +162,8 @@ inline channel_send(item, interp, may_time_out, k, j) {
                       send_outcome[item], chan_state, qlen)
            }
         :: may_time_out && !done[item] ->
-Channel_send_timeout:
-            atomic {                             /* the timeout fires: withdraw unless taken */
+State_withdraw:
+            atomic {                             /* the deadline passed: withdraw unless settled */
                 blocked[item] = false;
                 if
                 :: done[item] ->
@@ -144,10 +187,7 @@ Channel_send_timeout:
                      * when a recv drains it (found by SPIN: without this the
                      * receiver waits for ever on a closing, empty channel) */
 #ifndef MUTANT_WITHDRAW_KEEPS_CLOSING
-                    if
-                    :: chan_state == closing && qlen == 0 -> chan_state = closed
-                    :: else -> skip
-                    fi;
+                    chan_after_removal();
 #endif
                     printf("XI|%d|%d|channel.withdraw|item %d: timeout, withdrawn|state=%e queued=%d\n", _pid,
                            interp, item, chan_state, qlen)
@@ -159,44 +199,48 @@ Channel_send_timeout:
     fi
 }
 
-/* Channel::recv: blocks until an item or close (`got` = item + 1, or 0 for
- * Closed). An unbound item arrives as the UNBOUND marker (policy replace)
- * or as an ItemInterpreterDestroyed error (policy error_on_recv). */
-inline channel_recv(interp, got, j) {
+/* Chan::take, once the matter is decided (an item, or closed): `got` =
+ * item + 1, or 0 for Closed. An unbound item arrives as the UNBOUND marker
+ * (policy replace) or as an ItemInterpreterDestroyed error (policy
+ * error_on_recv). */
+inline chan_take(interp, got, j) {
+    if
+    :: qlen > 0 ->
+        got = queue[0] + 1;
+        queue_remove(0, j);
+        printf("XI|%d|%d|channel.recv|takes item %d (%e; its sender was told %e)|state=%e queued=%d\n", _pid, interp,
+               got - 1, ledger[got - 1], send_outcome[got - 1], chan_state, qlen);
+        /* delivered exactly once, and never after its sender saw Timeout */
+        assert(ledger[got - 1] == queued || ledger[got - 1] == unbound);
+        assert(send_outcome[got - 1] != timed_out);
+        if
+        :: ledger[got - 1] == queued -> ledger[got - 1] = received
+        :: ledger[got - 1] == unbound && policy[got - 1] == replace -> ledger[got - 1] = recv_marker
+        :: ledger[got - 1] == unbound && policy[got - 1] == error_on_recv -> ledger[got - 1] = recv_error
+        fi;
+        done[got - 1] = true;                /* wakes its blocked sender (notify under the mutex) */
+        chan_after_removal();
+        printf("XI|%d|%d|channel.recv|item %d: %e|state=%e queued=%d\n", _pid, interp, got - 1, ledger[got - 1],
+               chan_state, qlen)
+    :: else ->
+        got = 0;
+        printf("XI|%d|%d|channel.recv|closed|state=%e queued=%d\n", _pid, interp, chan_state, qlen)
+    fi
+}
+
+/* Chan::recv (RecvChannel::recv with no timeout): blocks until an item or
+ * close, then takes. */
+inline chan_recv(interp, got, j) {
     atomic {
         qlen > 0 || chan_state == closed ->
-        if
-        :: qlen > 0 ->
-            got = queue[0] + 1;
-            queue_remove(0, j);
-            printf("XI|%d|%d|channel.recv|takes item %d (%e; its sender was told %e)|state=%e queued=%d\n", _pid, interp,
-                   got - 1, ledger[got - 1], send_outcome[got - 1], chan_state, qlen);
-            /* delivered exactly once, and never after its sender saw Timeout */
-            assert(ledger[got - 1] == queued || ledger[got - 1] == unbound);
-            assert(send_outcome[got - 1] != timed_out);
-            if
-            :: ledger[got - 1] == queued -> ledger[got - 1] = received
-            :: ledger[got - 1] == unbound && policy[got - 1] == replace -> ledger[got - 1] = recv_marker
-            :: ledger[got - 1] == unbound && policy[got - 1] == error_on_recv -> ledger[got - 1] = recv_error
-            fi;
-            done[got - 1] = true;                /* wakes its blocked sender (notify under the mutex) */
-            if
-            :: chan_state == closing && qlen == 0 -> chan_state = closed
-            :: else -> skip
-            fi;
-            printf("XI|%d|%d|channel.recv|item %d: %e|state=%e queued=%d\n", _pid, interp, got - 1, ledger[got - 1],
-                   chan_state, qlen)
-        :: else ->
-            got = 0;
-            printf("XI|%d|%d|channel.recv|closed|state=%e queued=%d\n", _pid, interp, chan_state, qlen)
-        fi
+        chan_take(interp, got, j)
     }
 }
 
-/* interpreter_destroyed(interp) (inline channels_interpreter_destroyed): each item it sent that is still queued
- * follows its unbound policy. (Its threads are gone, so none of them is
- * blocked in send.) */
-inline channels_interpreter_destroyed(interp, k, j) {
+/* Chan::clear_interpreter(interp): each item the destroyed interpreter
+ * sent that is still queued follows its unbound policy. (Its threads are
+ * gone, so none of them is blocked in send.) */
+inline chan_clear_interpreter(interp, k, j) {
     atomic {
         k = 0;
         do
@@ -219,10 +263,27 @@ inline channels_interpreter_destroyed(interp, k, j) {
     }
 }
 
-/* Channel::close(send=true, recv=false): empty -> closed; non-empty ->
- * closing (new sends fail, closed once drained). `force`: items dropped and
- * accounted for, their blocked senders woken with Closed. */
-inline channel_close(interp, force, res, j) {
+/* State::close_now, forced: every queued item dropped and accounted for,
+ * its blocked sender woken with Closed (Rust counts a waiting sender's item
+ * `returned`, handed back with Closed; the spec counts it `dropped`). */
+inline state_close_now(j) {
+    do
+    :: qlen > 0 ->
+        ledger[queue[0]] = dropped;
+        send_outcome[queue[0]] = refused_closed;
+#ifndef BUG_FORCE_CLOSE_NO_WAKE
+        done[queue[0]] = true;                   /* wake its sender with Closed */
+#endif
+        queue_remove(0, j)
+    :: else -> break
+    od;
+    chan_state = closed
+}
+
+/* Chan::close(send_only = true, force) (SendChannel::close): empty ->
+ * closed; non-empty -> closing (new sends fail, closed once drained).
+ * `force`: State::close_now. */
+inline chan_close(interp, force, res, j) {
     atomic {
         if
         :: chan_state == closed ->
@@ -234,26 +295,17 @@ inline channel_close(interp, force, res, j) {
             fi;
             res = ok
         :: chan_state != closed && qlen > 0 && force ->
-            do
-            :: qlen > 0 ->
-                ledger[queue[0]] = dropped;
-                send_outcome[queue[0]] = refused_closed;
-#ifndef BUG_FORCE_CLOSE_NO_WAKE
-                done[queue[0]] = true;           /* wake its sender with Closed */
-#endif
-                queue_remove(0, j)
-            :: else -> break
-            od;
-            chan_state = closed;
+            state_close_now(j);
             res = ok
         fi;
         printf("XI|%d|%d|channel.close|close(force=%d): %e|state=%e queued=%d\n", _pid, interp, force, res, chan_state, qlen)
     }
 }
 
-/* The ledger at the end: every item sent is accounted for, and the queue
- * holds exactly the items the ledger says are queued. */
-inline check_ledger(k, j) {
+/* State::check_ledger's recount, at the end of a run: every item sent is
+ * accounted for, and the queue holds exactly the items the ledger says are
+ * queued. */
+inline state_check_ledger(k, j) {
     k = 0;
     j = 0;
     do
@@ -278,8 +330,8 @@ proctype Sender(byte interp; byte item; bool may_time_out) {
     byte k;
     byte j;
     printf("XI-NAME|%d|sender-%d\n", _pid, item);
-Channel_send:
-    channel_send(item, interp, may_time_out, k, j)
+Chan_send_and_wait:
+    chan_send_and_wait(item, interp, may_time_out, k, j)
 }
 
 /* A thread of interpreter `interp` that receives until the channel is
@@ -291,8 +343,8 @@ proctype Receiver(byte interp; byte max) {
     printf("XI-NAME|%d|receiver\n", _pid);
     do
     :: n < max ->
-Channel_recv:
-        channel_recv(interp, got, j);
+Chan_recv:
+        chan_recv(interp, got, j);
         if
         :: got == 0 -> break
         :: else -> n++
@@ -306,6 +358,6 @@ proctype Closer(byte interp; bool force) {
     mtype res;
     byte j;
     printf("XI-NAME|%d|closer\n", _pid);
-Channel_close:
-    channel_close(interp, force, res, j)
+Chan_close:
+    chan_close(interp, force, res, j)
 }

@@ -5,7 +5,7 @@
  * a timeout; a receiver (interpreter 0) takes at most one item; a closer
  * force-closes the channel: the items left are dropped and accounted for,
  * and their senders are woken with Closed.
- * Rust: src/channel/ (being written). Page: docs/proofs.md.
+ * Spec: channel.pml. Rust: src/channel/core.rs. Page: docs/proofs.md.
  */
 #include "channel.pml"
 
@@ -21,7 +21,7 @@ init {
     }
 end_all_done:
     (_nr_pr == 1);                  /* every other thread has returned */
-    check_ledger(k, j)
+    state_check_ledger(k, j)
 }
 
 ltl woken { [] ((blocked[0] -> <> !blocked[0]) && (blocked[1] -> <> !blocked[1])) }

@@ -5,7 +5,7 @@
  * (interpreter 2) sends item 1 and waits without one; a receiver
  * (interpreter 0) receives until the channel is closed; a closer closes
  * it, unforced (closing, then closed once drained).
- * Rust: src/channel/ (being written). Page: docs/proofs.md.
+ * Spec: channel.pml. Rust: src/channel/core.rs. Page: docs/proofs.md.
  */
 #include "channel.pml"
 
@@ -21,7 +21,7 @@ init {
     }
 end_all_done:
     (_nr_pr == 1);                  /* every other thread has returned */
-    check_ledger(k, j)
+    state_check_ledger(k, j)
 }
 
 /* A blocked sender is eventually woken (delivered, closed or timed out). */

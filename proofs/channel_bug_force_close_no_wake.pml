@@ -3,7 +3,8 @@
  * (invalid end state): a forced close drops the queued item but does not
  * wake its blocked sender, which waits for ever. One sender without a
  * timeout, one closer (forced).
- * Spec: channel.pml. Page: docs/proofs.md.
+ * Spec: channel.pml. Rust: the known bug channels::bug_force_close_does_not_wake
+ * (models/channels/naive.rs). Page: docs/proofs.md.
  */
 #define BUG_FORCE_CLOSE_NO_WAKE
 #include "channel.pml"

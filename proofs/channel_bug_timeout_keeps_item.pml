@@ -3,7 +3,8 @@
  * (assertion): the send times out but the item is not withdrawn; the
  * receiver then gets an item whose sender was told Timeout (the caller may
  * send it again: delivered twice). One sender with a timeout, one receiver.
- * Spec: channel.pml. Page: docs/proofs.md.
+ * Spec: channel.pml. Rust: the known bug channels::bug_timeout_without_withdrawal
+ * (models/channels/naive.rs). Page: docs/proofs.md.
  */
 #define BUG_TIMEOUT_KEEPS_ITEM
 #include "channel.pml"

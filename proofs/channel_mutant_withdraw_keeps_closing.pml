@@ -7,7 +7,7 @@
  * (interpreter 2) sends item 1 and waits without one; a receiver
  * (interpreter 0) receives until the channel is closed; a closer closes
  * it, unforced (closing, then closed once drained).
- * Rust: src/channel/ (being written). Page: docs/proofs.md.
+ * Spec: channel.pml. Rust: src/channel/core.rs. Page: docs/proofs.md.
  */
 #define MUTANT_WITHDRAW_KEEPS_CLOSING
 #include "channel.pml"
@@ -24,6 +24,6 @@ init {
     }
 end_all_done:
     (_nr_pr == 1);                  /* every other thread has returned */
-    check_ledger(k, j)
+    state_check_ledger(k, j)
 }
 

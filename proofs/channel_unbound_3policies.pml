@@ -6,16 +6,16 @@
  * destroyed while a receiver (interpreter 0) takes items; then the channel
  * is closed. Every item is received, received as the UNBOUND marker,
  * received as an error, or removed: accounted for.
- * Rust: src/channel/ (being written). Page: docs/proofs.md.
+ * Spec: channel.pml. Rust: src/channel/core.rs. Page: docs/proofs.md.
  */
 #include "channel.pml"
 
 proctype NowaitSender() {
     printf("XI-NAME|%d|sender-i2\n", _pid);
-Channel_send_nowait:
-    channel_send_nowait(0, 2);
-    channel_send_nowait(1, 2);
-    channel_send_nowait(2, 2)
+SendChannel_send_nowait:
+    sendchannel_send_nowait(0, 2);
+    sendchannel_send_nowait(1, 2);
+    sendchannel_send_nowait(2, 2)
 }
 
 proctype Destroyer() {
@@ -25,10 +25,10 @@ proctype Destroyer() {
     printf("XI-NAME|%d|main\n", _pid);
     /* interpreter 2's threads are gone before it is destroyed */
     (ledger[2] != unsent);
-interpreter_destroyed:
-    channels_interpreter_destroyed(2, k, j);
-Channel_close:
-    channel_close(0, false, res, j)
+Chan_clear_interpreter:
+    chan_clear_interpreter(2, k, j);
+Chan_close:
+    chan_close(0, false, res, j)
 }
 
 init {
@@ -45,5 +45,5 @@ init {
     }
 end_all_done:
     (_nr_pr == 1);                  /* every other thread has returned */
-    check_ledger(k, j)
+    state_check_ledger(k, j)
 }

@@ -3,11 +3,48 @@
  * PyThreadState_Ensure / EnsureFromView / Release (PEP 788), attach and
  * detach (PEP 684 per-interpreter GILs).
  *
- * Rust:  src/thread_state.rs, src/gil.rs (being written: ThreadStates::ensure,
- *        ThreadStates::release, attach, detach; names provisional, see the
- *        name map in docs/proofs.md). The guard protocol comes from
- *        lifecycle.pml (src/interp/lifecycle.rs), #included below.
- * Docs:  docs/proofs.md.
+ * Rust:  src/thread_state.rs (ensure, ensure_from_view, Token::release and
+ *        the private ensure_slot, finish, attach, detach), src/gil.rs
+ *        (Gil::acquire / release, which attach and detach call). The guard
+ *        protocol comes from lifecycle.pml (src/interp/lifecycle.rs),
+ *        #included below.
+ * Docs:  docs/proofs.md (bounds, simplifications, results, name map);
+ *        docs/invariants.md (TS-1, TS-2, TS-5, LC-7, LEG-3 cite these proofs).
+ *
+ * Names follow lifecycle.pml: an inline is named after the Rust function
+ * whose body it models, in lower case, with its module or type
+ * (thread_state_finish for thread_state::finish); a label at a call site
+ * names the Rust function called there, `::` written `_`
+ * (thread_state_ensure: for thread_state::ensure, Token_release: for
+ * Token::release). Where the Rust call goes through a thin public function
+ * to a private one, the label names the public function and the inline the
+ * private one; Promela allows no label with an inline's name anyway.
+ *
+ *   Promela                              Rust (src/thread_state.rs unless said)
+ *   label thread_state_ensure            thread_state::ensure (also ensure_owned)
+ *   label thread_state_ensure_from_view  thread_state::ensure_from_view (a guard
+ *                                        from the view, then ensure; the token
+ *                                        holds the guard until its release)
+ *   inline thread_state_ensure_slot      ensure_slot: the three cases of ensure
+ *   label Token_release                  Token::release (and Drop for Token),
+ *                                        through release_serial
+ *   inline thread_state_finish           finish: count - 1, detach, delete an
+ *                                        owned state at zero, restore the
+ *                                        previous one
+ *   inline thread_state_attach           attach: Gil::acquire (src/gil.rs); the
+ *                                        refusal when the interpreter is
+ *                                        finalizing stands for the guard
+ *                                        refusal that precedes every attach in
+ *                                        Rust (GuardError). The pending calls
+ *                                        Rust runs there are xi.pml's subject.
+ *   inline thread_state_detach           detach: Gil::release
+ *   label Attached_allow_threads         Attached::allow_threads
+ *   label Guard_close                    Guard::close (src/guard.rs)
+ *   labels Lifecycle_acquire,            Lifecycle::acquire / release, reached
+ *          Lifecycle_release             through Guard / OwnedGuard (lifecycle.pml)
+ *   proctype Thread                      a user thread nesting ensures
+ *   proctype Daemon                      a daemon thread (PEP 788's warning)
+ *   ts_invariant                         ghost: no Rust function
  *
  * Interpreter 0 is the main interpreter (never finalized here); interpreter
  * 1 is a subinterpreter with the lifecycle of lifecycle.pml (LC_INTERP 1),
@@ -79,11 +116,13 @@ byte view_tokens = 0;       /* ghost: EnsureFromView tokens not yet released */
 #define TOK_GUARD 1         /* a guard on SUB, then ensure(guard); the guard closed after release */
 #define TOK_VIEW  2         /* EnsureFromView(SUB): the implicit guard released by release */
 
-/* attach: take interpreter i's GIL, in one step once it is free. `ok`
- * false: refused at once (xinterp's typed error) because the interpreter is
- * finalizing or gone; with ATTACH_HANGS_WHEN_FINALIZING the thread blocks
- * for ever instead, as CPython's take_gil does. */
-inline attach(t, i, ok) {
+/* thread_state::attach: take interpreter i's GIL (Gil::acquire), in one
+ * step once it is free. `ok` false: refused at once (xinterp's typed
+ * error, which Rust returns from the guard every attach takes first)
+ * because the interpreter is finalizing or gone; with
+ * ATTACH_HANGS_WHEN_FINALIZING the thread blocks for ever instead, as
+ * CPython's take_gil does. */
+inline thread_state_attach(t, i, ok) {
     atomic {
         assert(attached[t] == NONE);        /* never two GILs at once */
         if
@@ -106,8 +145,9 @@ inline attach(t, i, ok) {
     }
 }
 
-/* detach: release the GIL (inside the caller's atomic step). */
-inline detach(t) {
+/* thread_state::detach: release the GIL (Gil::release), inside the
+ * caller's atomic step. */
+inline thread_state_detach(t) {
     assert(attached[t] != NONE && gil[attached[t]] == t + 1);
     printf("XI|%d|%d|gil.detach|ok|gil=free\n", _pid, attached[t]);
     gil[attached[t]] = 0;
@@ -115,11 +155,12 @@ inline detach(t) {
 }
 
 /*
- * ThreadStates::ensure(i) -> token (prev); `ok` false if attaching failed.
+ * thread_state::ensure_slot(i), the body of thread_state::ensure ->
+ * token (prev); `ok` false if attaching failed.
  * The bookkeeping is thread-local, so each part is one atomic step; the
  * only waits are for a GIL (and, before this, for a guard).
  */
-inline threadstates_ensure(t, i, prev, ok) {
+inline thread_state_ensure_slot(t, i, prev, ok) {
     atomic {
         prev = attached[t];
         ok = true;
@@ -128,13 +169,13 @@ inline threadstates_ensure(t, i, prev, ok) {
             ts_count[TS(t, i)]++;
             printf("XI|%d|%d|threadstate.ensure|(1) already attached: reused|exists?=%d owned?=%d count=%d\n", _pid, i,
                    ts_exists[TS(t, i)], ts_owned[TS(t, i)], ts_count[TS(t, i)])
-        :: prev != i && prev != NONE -> detach(t)
+        :: prev != i && prev != NONE -> thread_state_detach(t)
         :: prev == NONE -> skip
         fi
     };
     if
     :: prev != i ->
-        attach(t, i, ok);
+        thread_state_attach(t, i, ok);
         atomic {
             if
             :: ok && ts_exists[TS(t, i)] ->
@@ -152,16 +193,17 @@ inline threadstates_ensure(t, i, prev, ok) {
         };
         /* a failed ensure leaves the thread where it was */
         if
-        :: !ok && prev != NONE -> attach(t, prev, ok); assert(ok); ok = false
+        :: !ok && prev != NONE -> thread_state_attach(t, prev, ok); assert(ok); ok = false
         :: else -> skip
         fi
     :: else -> skip
     fi
 }
 
-/* ThreadStates::release(token): `ok` false for a release at zero (an
- * error: nothing changes). */
-inline threadstates_release(t, i, prev, ok) {
+/* thread_state::finish(token), the body of Token::release: `ok` false for
+ * a release at zero (an error: nothing changes; in Rust a token is
+ * consumed by its release, so this cannot be called). */
+inline thread_state_finish(t, i, prev, ok) {
     atomic {
         if
         :: !ts_exists[TS(t, i)] || ts_count[TS(t, i)] == 0 ->
@@ -175,7 +217,7 @@ inline threadstates_release(t, i, prev, ok) {
             printf("XI|%d|%d|threadstate.release|ok|exists?=%d owned?=%d count=%d\n", _pid, i, ts_exists[TS(t, i)],
                    ts_owned[TS(t, i)], ts_count[TS(t, i)]);
             if
-            :: prev != i -> detach(t)
+            :: prev != i -> thread_state_detach(t)
             :: else -> skip
             fi;
             if
@@ -193,7 +235,7 @@ inline threadstates_release(t, i, prev, ok) {
     };
 #ifndef MUTANT_NO_RESTORE
     if
-    :: ok && prev != i && prev != NONE -> attach(t, prev, ok); assert(ok)   /* restoring main cannot fail here */
+    :: ok && prev != i && prev != NONE -> thread_state_attach(t, prev, ok); assert(ok)   /* restoring main cannot fail here */
     :: else -> skip
     fi
 #endif
@@ -229,7 +271,7 @@ proctype Thread(byte t; byte start) {
     if
     :: start == MAIN ->
         atomic { ts_exists[TS(t, MAIN)] = 1; ts_count[TS(t, MAIN)] = 0 };
-        attach(t, MAIN, ok)
+        thread_state_attach(t, MAIN, ok)
     :: else -> skip
     fi;
     orig_exists_main = ts_exists[TS(t, MAIN)];
@@ -240,27 +282,28 @@ proctype Thread(byte t; byte start) {
         ops++;
         if
         :: true ->                          /* ensure(main) */
-ThreadStates_ensure:
-            threadstates_ensure(t, MAIN, prev, ok);
+thread_state_ensure:
+            thread_state_ensure_slot(t, MAIN, prev, ok);
             assert(ok);
             tok_prev[depth] = prev; tok_target[depth] = MAIN; tok_kind[depth] = TOK_MAIN; depth++
         :: true ->                          /* a guard on sub, then ensure(guard) */
 Lifecycle_acquire:
             lifecycle_acquire(g, cur);
             if
-            :: g ->
-                threadstates_ensure(t, SUB, prev, ok);
+            :: g ->                         /* thread_state::ensure(&guard): a label names one
+                                             * call site per proctype, the one above */
+                thread_state_ensure_slot(t, SUB, prev, ok);
                 assert(ok);                 /* the guard keeps sub running */
                 tok_prev[depth] = prev; tok_target[depth] = SUB; tok_kind[depth] = TOK_GUARD; depth++
             :: else -> skip
             fi
         :: true ->                          /* EnsureFromView(sub) */
-ThreadStates_ensure_from_view:
+thread_state_ensure_from_view:
             lifecycle_acquire(g, cur);
             if
             :: g ->
                 view_tokens++;
-                threadstates_ensure(t, SUB, prev, ok);
+                thread_state_ensure_slot(t, SUB, prev, ok);
                 assert(ok);
                 tok_prev[depth] = prev; tok_target[depth] = SUB; tok_kind[depth] = TOK_VIEW; depth++
             :: else ->
@@ -271,8 +314,8 @@ ThreadStates_ensure_from_view:
         prev = 0; cur = 0; ok = false; g = false      /* dead values: do not let them split states */
     :: depth > 0 ->
         depth--;
-ThreadStates_release:
-        threadstates_release(t, tok_target[depth], tok_prev[depth], ok);
+Token_release:
+        thread_state_finish(t, tok_target[depth], tok_prev[depth], ok);
         assert(ok);
         if
         :: tok_kind[depth] == TOK_GUARD || tok_kind[depth] == TOK_VIEW ->
@@ -294,11 +337,11 @@ Lifecycle_release:
     assert(ts_exists[TS(t, MAIN)] == orig_exists_main && ts_count[TS(t, MAIN)] == orig_count_main);
     assert(ts_exists[TS(t, SUB)] == orig_exists_sub && !ts_owned[TS(t, SUB)] && ts_count[TS(t, SUB)] == 0);
     /* a release with no ensure left is an error that changes nothing */
-    threadstates_release(t, SUB, start, ok);
+    thread_state_finish(t, SUB, start, ok);
     assert(!ok && attached[t] == start);
     printf("XI|%d|-|thread.exit|back to its original thread state|\n", _pid);
     if
-    :: start == MAIN -> detach(t)
+    :: start == MAIN -> thread_state_detach(t)
     :: else -> skip
     fi
 }
@@ -316,32 +359,38 @@ proctype Daemon(byte t) {
     bool ok;
     bool g;
     printf("XI-NAME|%d|daemon\n", _pid);
-Lifecycle_acquire:
+#ifdef DAEMON_FROM_VIEW
+thread_state_ensure_from_view:              /* its guard, then ensure_slot below */
+#else
+Lifecycle_acquire:                          /* a guard, then thread_state::ensure(&guard) */
+#endif
     lifecycle_acquire(g, cur);
     if
     :: !g -> goto daemon_exit
     :: else -> skip
     fi;
-ThreadStates_ensure:
-    threadstates_ensure(t, SUB, prev, ok);
+#ifndef DAEMON_FROM_VIEW
+thread_state_ensure:
+#endif
+    thread_state_ensure_slot(t, SUB, prev, ok);
 #ifndef DAEMON_FROM_VIEW
 Guard_close:
     lifecycle_release(cur);                 /* the guard is closed: nothing holds finalization off */
 #endif
-allow_threads:
-    atomic { detach(t) };
+Attached_allow_threads:
+    atomic { thread_state_detach(t) };
     printf("XI|%d|%d|thread.run|blocking call, GIL released|\n", _pid, SUB);
-    attach(t, SUB, ok);
+    thread_state_attach(t, SUB, ok);
     if
     :: !ok ->
         printf("XI|%d|%d|thread.exit|attach refused: the thread exits|\n", _pid, SUB);
         goto daemon_exit
     :: else -> skip
     fi;
-ThreadStates_release:
-    threadstates_release(t, SUB, prev, ok);
+Token_release:
+    thread_state_finish(t, SUB, prev, ok);
 #ifdef DAEMON_FROM_VIEW
-Lifecycle_release:
+Lifecycle_release:                          /* the token's implicit guard, dropped last */
     lifecycle_release(cur);
 #endif
 daemon_exit:

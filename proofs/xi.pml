@@ -2,23 +2,65 @@
  * xi.pml -- cross-interpreter data and the refcount hand-off: XiData,
  * pending calls, XiView (the cross-interpreter view).
  *
- * Rust:  src/xi/ (later work; provisional names XiData_release,
- *        PendingCalls_push, PendingCalls_run, XiView_open, XiView_close,
- *        listed in the name map in docs/proofs.md).
- * Docs:  docs/proofs.md.
+ * Rust:  src/xi/ (data.rs: Attached::share, XiData::into_view,
+ *        XiData::release; pending.rs: Pending::push, run, on_attach;
+ *        view.rs: XiView::close; heap.rs: the refcounts; mod.rs:
+ *        xi::teardown), src/gil.rs. Its //! essay, src/xi/mod.rs, points
+ *        back here.
+ * Docs:  docs/proofs.md (bounds, simplifications, results, name map);
+ *        docs/xi.md (the protocol in prose); docs/invariants.md (XI-1 to
+ *        XI-4 cite these proofs).
+ *
+ * Names follow lifecycle.pml: an inline is named after the Rust function
+ * it stands for, in lower case with its type or module (pending_push for
+ * Pending::push, pending_run for pending::run); a label at a call site
+ * names the Rust function called there, `::` written `_` (XiData_release:).
+ *
+ *   Promela                             Rust (src/xi/ unless said)
+ *   inline gil_acquire, gil_release     Gil::acquire / Gil::release (src/gil.rs)
+ *   inline table_incref, table_decref   Table::incref / Table::decref (heap.rs):
+ *                                       the plain arithmetic every checked
+ *                                       path (Attached::incref / decref,
+ *                                       Heap::decref) ends in; the decref
+ *                                       that reaches zero frees
+ *   label Attached_share                Attached::share (data.rs): incref, the
+ *                                       XiData holds a strong reference
+ *   label XiData_into_view              XiData::into_view (data.rs), which
+ *                                       takes a guard on the owner and calls
+ *                                       XiView::open (view.rs); the incref
+ *                                       before it is the share of the data
+ *                                       the view is made from
+ *   inline/label xidata_release         XiData::release (data.rs), from
+ *              / XiData_release         another interpreter: a pending call
+ *   inline pending_push                 Pending::push (pending.rs); its "owner
+ *                                       gone" branch stands for the guard
+ *                                       refusal in XiData::release before it
+ *   inline pending_run                  pending::run (pending.rs)
+ *   label pending_on_attach             pending::on_attach, which
+ *                                       thread_state::attach calls: a thread
+ *                                       of the owner took its GIL again
+ *   label XiView_close                  XiView::close (view.rs)
+ *   label Interpreter_finalize          Interpreter::finalize (src/interp/
+ *                                       finalize.rs): guards, then teardown
+ *   label xi_teardown                   xi::teardown (mod.rs): drains the
+ *                                       pending calls (pending::drain_and_close)
+ *   proctypes Owner, Receiver,          threads of interpreter 1, of
+ *             OwnerFinalizer            interpreter 2, and 1's finalization
+ *   check_freed, ALIVE                  ghost: no Rust function
  *
  * Interpreter 1 (A) owns one object; interpreter 2 (B) receives references
  * to it. The refcount is a plain counter: incref and decref are a read and
  * a write, two steps, safe only under the owner's GIL (which serializes
  * every thread of A). Each GIL is a byte (0 free, else pid + 1).
  *
- *   XiData_release: in the owner, decref directly; elsewhere push a pending
- *     call on the owner (a bounded ring; full is an error the caller sees
- *     and retries) which a thread of the owner runs when it next holds the
- *     GIL. If the owner is gone the push fails and the reference leaks
- *     (CPython's behaviour).
- *   XiView_open: takes a guard on the owner (refused once it finalizes);
- *   XiView_close: detaches from B, attaches to A, decrefs, detaches,
+ *   XiData::release: in the owner, decref directly; elsewhere push a
+ *     pending call on the owner (a bounded ring; full is an error the
+ *     caller sees and retries) which a thread of the owner runs when it
+ *     next holds the GIL. If the owner is gone the push fails and the
+ *     reference leaks (CPython's behaviour; Rust counts it).
+ *   XiData::into_view: takes a guard on the owner (refused once it
+ *     finalizes);
+ *   XiView::close: detaches from B, attaches to A, decrefs, detaches,
  *     re-attaches to B, drops the guard. The owner does not finalize while
  *     a guard is held (the guard protocol itself is lifecycle.pml's; here
  *     it is a counter the finalizer waits on).
@@ -47,14 +89,14 @@ bool owner_done = false;            /* the owner thread has exited */
 byte xidata_out = 0;                /* XiData references made and not yet released */
 bool handed = false;                /* the references were handed to B */
 
-inline take_gil(i) {
+inline gil_acquire(i) {
     atomic {
         gil[i] == 0 -> gil[i] = _pid + 1;
         printf("XI|%d|%d|gil.attach|ok|\n", _pid, i)
     }
 }
 
-inline drop_gil(i) {
+inline gil_release(i) {
     atomic {
         assert(gil[i] == _pid + 1);
         gil[i] = 0;
@@ -65,10 +107,11 @@ inline drop_gil(i) {
 /* A touch of the object: never after it is freed. */
 #define ALIVE assert(created && !freed)
 
-/* Py_INCREF / Py_DECREF as a read and a write: the caller must hold the
- * GIL of interpreter `under`; the assertion says whether that is the
- * owner's (XI-2). `tmp` is the caller's scratch. */
-inline incref(under, tmp) {
+/* Table::incref / Table::decref (Py_INCREF / Py_DECREF) as a read and a
+ * write: the caller must hold the GIL of interpreter `under`; the
+ * assertions say whether that was enough (XI-1, XI-3). `tmp` is the
+ * caller's scratch. */
+inline table_incref(under, tmp) {
     atomic { ALIVE; tmp = rc; printf("XI|%d|%d|refcount.load|for an incref|refcount=%d\n", _pid, under, rc) };
     atomic {
         rc = tmp + 1;
@@ -76,7 +119,7 @@ inline incref(under, tmp) {
     }
 }
 
-inline decref(under, tmp) {
+inline table_decref(under, tmp) {
     atomic { ALIVE; tmp = rc; printf("XI|%d|%d|refcount.load|for a decref|refcount=%d\n", _pid, under, rc) };
     atomic {
         rc = tmp - 1;
@@ -92,9 +135,9 @@ inline decref(under, tmp) {
     }
 }
 
-/* PendingCalls_push(A, decref): `pushed` false if the ring is full (the
+/* Pending::push(A, decref): `pushed` false if the ring is full (the
  * caller retries) or the owner is gone (the reference leaks). */
-inline pending_calls_push(pushed) {
+inline pending_push(pushed) {
     atomic {
         if
         :: owner_gone ->
@@ -112,25 +155,25 @@ inline pending_calls_push(pushed) {
     }
 }
 
-/* PendingCalls_run: by a thread of A holding A's GIL. */
-inline pending_calls_run(tmp) {
+/* pending::run: by a thread of A holding A's GIL. */
+inline pending_run(tmp) {
     assert(gil[A] == _pid + 1);
     do
     :: ring > 0 ->
         atomic { ring--; printf("XI|%d|%d|pendingcalls.run|runs a decref|ring=%d\n", _pid, A, ring) };
-        decref(A, tmp)
+        table_decref(A, tmp)
     :: else -> break
     od
 }
 
-/* XiData_release, from a thread attached to B. */
+/* XiData::release, from a thread attached to B. */
 inline xidata_release(tmp, pushed) {
 #ifdef BUG_DECREF_UNDER_OWN_GIL
-    decref(B, tmp);                            /* the bug: under B's GIL, racing A's threads */
+    table_decref(B, tmp);                      /* the bug: under B's GIL, racing A's threads */
 #else
     pushed = false;
     do
-    :: !pushed -> pending_calls_push(pushed)
+    :: !pushed -> pending_push(pushed)
     :: else -> break
     od;
 #endif
@@ -145,15 +188,15 @@ inline xidata_release(tmp, pushed) {
 proctype Owner(bool with_view; bool touch_later) {
     byte tmp;
     printf("XI-NAME|%d|owner\n", _pid);
-    take_gil(A);
+    gil_acquire(A);
     atomic { rc = 1; created = true; printf("XI|%d|%d|object.create|ok|refcount=1\n", _pid, A) };
-XiData_new:
-    incref(A, tmp);
+Attached_share:
+    table_incref(A, tmp);
     xidata_out++;
     if
     :: with_view ->
-XiView_new:
-        incref(A, tmp);
+XiData_into_view:
+        table_incref(A, tmp);
         atomic {
             xidata_out++;
 #ifndef MUTANT_VIEW_WITHOUT_GUARD
@@ -165,22 +208,22 @@ XiView_new:
     :: else -> skip
     fi;
     handed = true;
-    drop_gil(A);
-    take_gil(A);
+    gil_release(A);
+    gil_acquire(A);
     if
     :: touch_later ->
-        incref(A, tmp);                        /* a temporary reference */
+        table_incref(A, tmp);                  /* a temporary reference */
         atomic { ALIVE; printf("XI|%d|%d|object.use|ok|refcount=%d\n", _pid, A, rc) };
-        decref(A, tmp)
+        table_decref(A, tmp)
     :: else -> skip
     fi;
     atomic { ALIVE; printf("XI|%d|%d|object.use|ok|refcount=%d\n", _pid, A, rc) };
-    decref(A, tmp);                            /* its own reference */
-    drop_gil(A);
-PendingCalls_run:
-    take_gil(A);
-    pending_calls_run(tmp);
-    drop_gil(A);
+    table_decref(A, tmp);                      /* its own reference */
+    gil_release(A);
+pending_on_attach:
+    gil_acquire(A);
+    pending_run(tmp);
+    gil_release(A);
     owner_done = true
 }
 
@@ -191,17 +234,17 @@ proctype Receiver() {
     bool pushed;
     printf("XI-NAME|%d|receiver\n", _pid);
     handed;                                    /* the references arrived */
-    take_gil(B);
+    gil_acquire(B);
 XiData_release:
     xidata_release(tmp, pushed);
     if
     :: open_views > 0 ->
 XiView_close:
-        drop_gil(B);
-        take_gil(A);
-        decref(A, tmp);
-        drop_gil(A);
-        take_gil(B);
+        gil_release(B);
+        gil_acquire(A);
+        table_decref(A, tmp);
+        gil_release(A);
+        gil_acquire(B);
         atomic {
 #ifndef MUTANT_VIEW_WITHOUT_GUARD
             guards--;
@@ -212,7 +255,7 @@ XiView_close:
         }
     :: else -> skip
     fi;
-    drop_gil(B)
+    gil_release(B)
 }
 
 /* The owner's finalization: joins its thread, waits for every guard, then
@@ -221,15 +264,17 @@ XiView_close:
 proctype OwnerFinalizer() {
     byte tmp;
     printf("XI-NAME|%d|finalizer\n", _pid);
+Interpreter_finalize:
     atomic {
         guards == 0 && owner_done ->
         owner_gone = true;
         printf("XI|%d|%d|finalize.begin|ok: no guard is held|views=%d\n", _pid, A, open_views);
         assert(open_views == 0)                /* never finalizes with an open view */
     };
-    take_gil(A);
-    pending_calls_run(tmp);
-    drop_gil(A)
+xi_teardown:
+    gil_acquire(A);
+    pending_run(tmp);
+    gil_release(A)
 }
 
 /* At the end of a run: the object was freed, and no reference leaked. */

@@ -3,7 +3,8 @@
  * (assertion): the owner drops its reference under its GIL while the
  * receiver drops its XiData reference under its own GIL; both read 2,
  * both write 1, and the object is never freed (a leak).
- * Spec: xi.pml. Page: docs/proofs.md.
+ * Spec: xi.pml. Rust: the known bug xi::bug_send_incref_receiver_decref_leak
+ * (models/xi/naive.rs). Page: docs/proofs.md.
  */
 #define BUG_DECREF_UNDER_OWN_GIL
 #include "xi.pml"

@@ -4,7 +4,8 @@
  * read-and-write interleaves with the owner's incref of a temporary
  * reference, an update is lost, the count reaches zero while the owner
  * still holds a reference, and the owner touches a freed object.
- * Spec: xi.pml. Page: docs/proofs.md.
+ * Spec: xi.pml. Rust: the known bug xi::bug_receiver_decref_use_after_free
+ * (models/xi/naive.rs). Page: docs/proofs.md.
  */
 #define BUG_DECREF_UNDER_OWN_GIL
 #include "xi.pml"

@@ -6,7 +6,7 @@
  * a temporary reference, drops its own, and exits; the receiver releases
  * the XiData through a pending call while the view keeps the owner alive,
  * then closes the view; the owner is finalized meanwhile.
- * Rust: src/xi/ (later). Page: docs/proofs.md.
+ * Spec: xi.pml. Rust: src/xi/. Page: docs/proofs.md.
  */
 #include "xi.pml"
 

@@ -47,14 +47,29 @@
 //!
 //! - *Attach vs finalization.* An attachment is guard-backed: the guard is
 //!   taken before the GIL, so a finalizer either refused the guard (and the
-//!   attach fails with [`AttachError`]) or waits for it. Teardown runs with
+//!   attach fails with [`GuardError`]) or waits for it. Teardown runs with
 //!   the interpreter's GIL held by the finalizer.
 //! - *Switching interpreters that share a GIL.* Case 3 releases the current
 //!   GIL before taking the new one, so switching between two interpreters
 //!   that share the main GIL cannot self-deadlock.
 //!
 //! Page: `docs/lifecycle.md#thread-states`. Scenarios:
-//! `models/lifecycle/thread_states.rs`. SPIN spec: `proofs/thread_state.pml`.
+//! `models/lifecycle/thread_states.rs`. Invariants: TS-1 to TS-5 in
+//! `docs/invariants.md`.
+//!
+//! SPIN spec: `proofs/thread_state.pml`, whose inlines and labels are named
+//! after these functions (its header has the table): label
+//! `thread_state_ensure` for [`ensure`], `thread_state_ensure_from_view`
+//! for [`ensure_from_view`], `Token_release` for [`Token::release`],
+//! `Attached_allow_threads` for [`Attached::allow_threads`]; inlines
+//! `thread_state_ensure_slot`, `thread_state_finish`,
+//! `thread_state_attach` and `thread_state_detach` for the private
+//! `ensure_slot`, `finish`, `attach` and `detach`. Proofs
+//! (`cargo xtask proofs --filter thread_state`):
+//! `thread_state_2threads_2ops`, `thread_state_1thread_3ops`,
+//! `thread_state_daemon_from_view`, and the must-fail
+//! `thread_state_daemon_guard_closed` (CPython's daemon hang) and
+//! `thread_state_mutant_{no_restore,keep_owned}_1thread_3ops`.
 use crate::guard::{Guard, GuardError, OwnedGuard};
 use crate::interp::{Core, Interpreter, InterpreterId, InterpreterState};
 use crate::sync::Arc;

@@ -15,7 +15,9 @@
 //!   the channel is open;
 //! - CH-5: FIFO per sender;
 //! - CH-6: an item whose sender was destroyed follows its unbound policy;
-//! - CH-7: a channel in `Closing` refuses sends and closes once drained.
+//! - CH-7: a channel in `Closing` refuses sends and closes once drained;
+//! - CH-8: a put blocked on a full bounded queue is woken when a get frees
+//!   a slot (a putter never woken is a deadlock the checkers report).
 //!
 //! Every thread attaches to its own interpreter (own GIL) through a guard,
 //! as an embedding would; the channel operations release that GIL while

@@ -1,14 +1,15 @@
 //! The two guard policies against a continuous guard taker
 //! (`GuardPolicy`, `Lifecycle::acquire`): CPython's lets new guards in
 //! while the finalizer waits, so the finalizer can be overtaken again and
-//! again; the drain policy admits no guard once finalization is requested.
+//! again; the drain policy admits no guard once the finalizer drains (from
+//! its guard wait on).
 //! Whether the CPython policy can starve the finalizer forever is a
 //! liveness question: the SPIN proofs answer it (`docs/proofs.md`); these
 //! scenarios show the interleaving that starvation repeats, and that the
 //! drain policy never has it.
 //!
 //! Invariants (`docs/invariants.md`): LC-1, LC-2, LC-3 under both; LC-5
-//! under the drain policy (no guard granted after `finalize.request`; the
+//! under the drain policy (no guard granted once the finalizer drains; the
 //! finalizer is never overtaken).
 //!
 //! Both read the admitted guards' words from the trace: a `guard.acquire`

@@ -1,7 +1,9 @@
 //! The one implementation both faces share: a FIFO of items under one
 //! facade `Mutex`, three `Condvar`s, association records and the ledger.
 //! See the [module essay](super) for the state table, the races and the
-//! orderings.
+//! orderings. SPIN spec: `proofs/channel.pml`, whose inlines are named
+//! after the functions here (`Chan::take` is `chan_take`, `State::close_now`
+//! is `state_close_now`; the table is in its header).
 use super::assoc::{Associations, End};
 use super::errors::{CloseError, RecvError, ReleaseError, SendError};
 use super::ledger::Ledger;

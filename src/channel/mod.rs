@@ -109,6 +109,18 @@
 //!
 //! Page: `docs/channels.md`. Scenarios: `models/channels/`. Invariants:
 //! CH-1 to CH-7 in `docs/invariants.md`. Reference model: `crate::spec::channel`.
+//!
+//! SPIN spec: `proofs/channel.pml`, whose inlines and labels are named after
+//! the functions of `core.rs` (its header has the table): `chan_enqueue`
+//! for `Chan::enqueue`, `chan_send_and_wait` / `Chan_send_and_wait` for
+//! `Chan::send_and_wait` (label `State_withdraw` at its timeout),
+//! `chan_after_removal`, `chan_recv` and `chan_take`, `chan_close` and
+//! `state_close_now`, `chan_clear_interpreter`, `state_check_ledger`, and
+//! `sendchannel_send_nowait` for [`SendChannel::send_nowait`]. Proofs
+//! (`cargo xtask proofs --filter channel`): `channel_2senders_timeout_close`,
+//! `channel_2senders_force_close`, `channel_unbound_3policies`, and the
+//! must-fail `channel_mutant_withdraw_keeps_closing`,
+//! `channel_bug_timeout_keeps_item` and `channel_bug_force_close_no_wake`.
 mod assoc;
 mod core;
 mod ends;

@@ -36,6 +36,19 @@
 //!
 //! Page: `docs/xi.md`. Scenarios: `models/xi/`. Reference model:
 //! [`crate::spec::xi`].
+//!
+//! SPIN spec: `proofs/xi.pml`, whose inlines and labels are named after the
+//! functions here (its header has the table): labels `Attached_share`
+//! ([`Attached::share`]), `XiData_into_view` ([`XiData::into_view`]),
+//! `XiData_release` ([`XiData::release`]), `XiView_close`
+//! ([`XiView::close`]), `pending_on_attach` (`pending::on_attach`) and
+//! `xi_teardown` (`xi::teardown`); inlines `table_incref` / `table_decref`
+//! (the heap's `Table::incref` / `decref`), `pending_push`
+//! (`Pending::push`) and `pending_run` (`pending::run`). Proofs
+//! (`cargo xtask proofs --filter xi_`): `xi_view_and_pending_call`
+//! (safety, and `freed_eventually`: XI-3's liveness), and the must-fail
+//! `xi_mutant_view_without_guard`, `xi_bug_receiver_decref`,
+//! `xi_bug_concurrent_decref_leak` and `xi_bug_pending_call_after_owner_gone`.
 use crate::interp::Core;
 use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::trace_event;

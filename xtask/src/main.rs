@@ -15,6 +15,8 @@
 //! would be the heaviest dependency of the workspace.
 
 mod backend;
+#[cfg(test)]
+mod catalogue;
 mod ci;
 mod mutants;
 mod process;

@@ -189,6 +189,13 @@ const MUTATIONS: &[Mutation] = &[
 
 const CHECKERS: [Backend; 2] = [Backend::Loom, Backend::Shuttle];
 
+/// Every mutation's id: what `docs/invariants.md` must cite
+/// (`crate::catalogue`).
+#[cfg(test)]
+pub fn ids() -> Vec<&'static str> {
+    MUTATIONS.iter().map(|m| m.id).collect()
+}
+
 pub fn run(root: &Path) -> Result<(), String> {
     run_filtered(root, None)
 }

@@ -31,6 +31,13 @@ use std::time::Instant;
 use table::Row;
 use xinterp::trace::render;
 
+/// Every proof's id (`<spec stem>.<property>`), in catalog order: what
+/// `docs/invariants.md` must cite (`crate::catalogue`).
+#[cfg(test)]
+pub fn ids() -> Vec<String> {
+    PROOFS.iter().map(Proof::id).collect()
+}
+
 #[derive(Debug, Default)]
 pub struct Options {
     /// Only the proofs whose id contains this.
