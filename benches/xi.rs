@@ -9,10 +9,15 @@
 //!   owner's GIL and back included);
 //! - the release of an XiData by pending call, per message (queue + run),
 //!   vs a direct release in the owner;
-//! - an object sent to another interpreter and released in its owner (the
-//!   XiData handed over through a facade `Mutex` slot, since channels have
-//!   not landed on this branch) vs an `Arc` sent through the same slot and
-//!   through a `crossbeam-channel`.
+//! - an object sent to another interpreter and released in its owner, the
+//!   XiData handed over through a facade `Mutex` slot, vs an `Arc` sent
+//!   through the same slot and through a `crossbeam-channel`;
+//! - an object sent through an xinterp channel (`send_object_nowait` in its
+//!   owner, `recv_object` in another interpreter: the receiver's copy is
+//!   built and dropped there, the data released in the owner by pending
+//!   call) vs an `Arc<[u8]>` of the same size sent through a
+//!   `crossbeam-channel` and dropped on the other side (and, since
+//!   `recv_object` copies, one copied into a `Vec` there too).
 // The peers are std's, parking_lot's and crossbeam's own types.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 // criterion_group! generates undocumented items.
@@ -22,6 +27,7 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use xinterp::channel::{self, UnboundPolicy};
 use xinterp::sync::{Condvar, Mutex};
 use xinterp::xi::XiData;
 use xinterp::{Config, Runtime};
@@ -185,7 +191,7 @@ fn pending(c: &mut Criterion) {
 }
 
 /// A one-slot-per-message hand-over: the facade's `Mutex` and `Condvar`
-/// around a queue (what is used until channels land).
+/// around a queue.
 struct Slot<T> {
     queue: Mutex<VecDeque<Option<T>>>,
     ready: Condvar,
@@ -308,9 +314,95 @@ fn send_and_release(c: &mut Criterion) {
     group.finish();
 }
 
+/// The payload of the channel group: the same bytes on both sides.
+const PAYLOAD: usize = 64;
+
+fn object_through_channel(c: &mut Criterion) {
+    let runtime = Runtime::new();
+    // Room for the releases queued between two of the owner's attaches (it
+    // lets go of its GIL every 64 sends); a full ring would still be
+    // correct (the receiver switches to the owner), only slower.
+    let owner = runtime.create_with(Config::isolated().with_pending_calls(1 << 12)).unwrap();
+    let receiver = runtime.create().unwrap();
+    let mut group = c.benchmark_group("object through a channel, released in its owner");
+    group.bench_function("xinterp send_object_nowait + recv_object (copy, drop, release by pending call)", |b| {
+        b.iter_custom(|n| {
+            let (rx, tx) = owner.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+            let og = owner.guard_owned().unwrap();
+            let rg = receiver.guard_owned().unwrap();
+            let start = Instant::now();
+            let consumer = std::thread::spawn(move || {
+                rg.with_gil(|py| {
+                    for _ in 0..n {
+                        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+                        py.decref(black_box(copy)).unwrap();
+                    }
+                })
+            });
+            og.with_gil(|py| {
+                let obj = py.new_bytes(vec![7_u8; PAYLOAD]).unwrap();
+                for i in 0..n {
+                    tx.send_object_nowait(py, obj).unwrap();
+                    if i % 64 == 63 {
+                        // Let go of the GIL now and then, as an eval loop
+                        // does: re-attaching runs the queued releases.
+                        py.allow_threads(|| ());
+                    }
+                }
+                py.decref(obj).unwrap();
+            });
+            consumer.join().unwrap();
+            // The last releases run at this attach; every object is freed.
+            let live = og.with_gil(|py| py.heap_stats().unwrap().live);
+            let elapsed = start.elapsed();
+            assert_eq!(live, 0, "every object released in its owner");
+            elapsed
+        })
+    });
+    group.bench_function("Arc<[u8]> via crossbeam-channel, dropped by the receiver", |b| {
+        b.iter_custom(|n| {
+            let (tx, rx) = crossbeam_channel::unbounded::<Arc<[u8]>>();
+            let start = Instant::now();
+            let consumer = std::thread::spawn(move || {
+                for bytes in rx {
+                    drop(black_box(bytes));
+                }
+            });
+            let bytes: Arc<[u8]> = Arc::from(vec![7_u8; PAYLOAD]);
+            for _ in 0..n {
+                tx.send(Arc::clone(&bytes)).unwrap();
+            }
+            drop(tx);
+            consumer.join().unwrap();
+            start.elapsed()
+        })
+    });
+    group.bench_function("Arc<[u8]> via crossbeam-channel, copied into a Vec by the receiver", |b| {
+        b.iter_custom(|n| {
+            let (tx, rx) = crossbeam_channel::unbounded::<Arc<[u8]>>();
+            let start = Instant::now();
+            let consumer = std::thread::spawn(move || {
+                for bytes in rx {
+                    let copy = bytes.to_vec();
+                    drop(bytes);
+                    drop(black_box(copy));
+                }
+            });
+            let bytes: Arc<[u8]> = Arc::from(vec![7_u8; PAYLOAD]);
+            for _ in 0..n {
+                tx.send(Arc::clone(&bytes)).unwrap();
+            }
+            drop(tx);
+            consumer.join().unwrap();
+            start.elapsed()
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = refcounts, views, pending, send_and_release
+    targets = refcounts, views, pending, send_and_release, object_through_channel
 }
 criterion_main!(benches);

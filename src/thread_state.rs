@@ -710,6 +710,12 @@ pub(crate) enum HeapAccess {
     Elsewhere,
 }
 
+/// Whether a heap session is open on the calling thread (xi): switching
+/// interpreters would release its GIL, which panics (XI-2).
+pub(crate) fn heap_pinned() -> bool {
+    with_thread(|t| t.heap_pinned)
+}
+
 /// Opens or closes a heap session on the calling thread (xi): while open,
 /// detaching panics instead of releasing the GIL.
 pub(crate) fn set_heap_pinned(pinned: bool) {

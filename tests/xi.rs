@@ -334,3 +334,314 @@ fn a_release_inside_an_owner_heap_session_is_queued() {
     });
     assert_eq!(live(&a), 0);
 }
+
+// ------------------------------------------------------------------------
+// Channels of objects (`src/channel/objects.rs`): CPython's `channel_send`
+// and `channel_recv`, and what interpreter destruction does to the objects
+// queued in a channel.
+
+use xinterp::channel::{
+    self, Ledger, Queue, Received, RecvError, RecvObjectError, SendError, SendObjectError, UnboundPolicy,
+};
+
+fn ledger_balanced(ledger: Ledger) -> Ledger {
+    assert!(ledger.is_balanced(), "CH-1: {ledger}");
+    ledger
+}
+
+#[test]
+fn an_object_crosses_a_channel_and_its_data_is_released_in_its_owner() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = b.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    let obj = a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"spam").unwrap();
+        tx.send_object_nowait(py, obj).unwrap();
+        assert_eq!(py.refcnt(obj), Ok(2), "ours and the queued data's");
+        assert_eq!(py.decref(obj), Ok(1));
+        obj
+    });
+    let copy = b.guard().unwrap().with_gil(|py| {
+        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+        assert!(matches!(py.value(copy), Ok(Value::Bytes(ref bytes)) if &bytes[..] == b"spam"));
+        assert_eq!(copy.owner(), b.id(), "the receiver's own object");
+        copy
+    });
+    assert_eq!(a.pending_calls(), 1, "the data's release is queued on a");
+    a.guard().unwrap().with_gil(|py| assert_eq!(py.is_alive(obj), Ok(false), "attaching to a ran it: freed"));
+    assert_eq!(live(&a), 0);
+    assert_eq!(a.pending_calls(), 0);
+    b.guard().unwrap().with_gil(|py| assert_eq!(py.decref(copy), Ok(0)));
+    assert_eq!(live(&b), 0);
+    assert_eq!(runtime.xi_stats(), XiStats { pending_ran: 1, ..XiStats::default() });
+    let ledger = ledger_balanced(rx.ledger());
+    assert_eq!((ledger.offered, ledger.received), (1, 1));
+}
+
+#[test]
+fn a_blocking_send_object_returns_once_a_receiver_built_its_copy() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    let bg = b.guard_owned().unwrap();
+    let receiver = xinterp::sync::thread::spawn(move || {
+        bg.with_gil(|py| {
+            let copy = rx.recv_object(py, Some(Duration::from_secs(30))).unwrap().into_item().unwrap();
+            let value = py.value(copy).unwrap();
+            py.decref(copy).unwrap();
+            (value, py.heap_stats().unwrap().live, rx.ledger())
+        })
+    });
+    a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"wait").unwrap();
+        tx.send_object(py, obj, Some(Duration::from_secs(30))).unwrap();
+        py.decref(obj).unwrap();
+    });
+    let (value, live_b, ledger) = receiver.join().unwrap();
+    assert!(matches!(value, Value::Bytes(ref bytes) if &bytes[..] == b"wait"));
+    assert_eq!(live_b, 0);
+    assert_eq!(live(&a), 0, "the release ran at an attach of a (after the send, or now)");
+    assert_eq!(runtime.xi_stats(), XiStats { pending_ran: 1, ..XiStats::default() });
+    assert_eq!(ledger_balanced(ledger).received, 1);
+}
+
+#[test]
+fn a_refused_send_hands_the_object_back_and_releases_the_data_directly() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"back").unwrap();
+        // Timed out: withdrawn, then released in the sender.
+        let err = tx.send_object(py, obj, Some(Duration::from_millis(10))).unwrap_err();
+        assert_eq!(err, SendObjectError::Send(SendError::Timeout(obj)));
+        assert_eq!(err.obj(), obj);
+        assert_eq!(py.refcnt(obj), Ok(1), "the data's reference was released directly");
+        // Closed: refused at once.
+        rx.close(false).unwrap();
+        match tx.send_object_nowait(py, obj) {
+            Err(SendObjectError::Send(SendError::Closed(back))) => assert_eq!(back, obj),
+            other => panic!("expected Closed with the object back, got {other:?}"),
+        }
+        assert_eq!(py.refcnt(obj), Ok(1));
+        py.decref(obj).unwrap();
+    });
+    // Not the attached interpreter's object: not shared, not offered.
+    let (rx2, tx2) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    let foreign = b.guard().unwrap().with_gil(|py| py.new_int(1)).unwrap();
+    let err = a.guard().unwrap().with_gil(|py| tx2.send_object_nowait(py, foreign)).unwrap_err();
+    assert_eq!(
+        err,
+        SendObjectError::Share { error: XiError::WrongInterpreter { owner: b.id(), attached: a.id() }, obj: foreign }
+    );
+    assert!(err.to_string().contains("could not be shared"), "{err}");
+    assert_eq!(rx2.ledger().offered, 0);
+    b.guard().unwrap().with_gil(|py| py.decref(foreign)).unwrap();
+    assert_eq!((live(&a), live(&b)), (0, 0));
+    assert_eq!(runtime.xi_stats(), XiStats::default(), "every release was direct: nothing queued, nothing lost");
+    let ledger = ledger_balanced(rx.ledger());
+    assert_eq!((ledger.offered, ledger.withdrawn, ledger.refused), (2, 1, 1));
+}
+
+#[test]
+fn a_receive_inside_a_heap_session_is_refused_before_taking_the_item() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_int(5).unwrap();
+        tx.send_object_nowait(py, obj).unwrap();
+        py.decref(obj).unwrap();
+    });
+    b.guard().unwrap().with_gil(|py| {
+        let refused = py.with_heap(|_| rx.try_recv_object(py)).unwrap();
+        assert_eq!(refused, Err(RecvObjectError::Refused(XiError::HeapBusy(b.id()))));
+        assert_eq!(rx.len(), 1, "nothing was taken");
+        let default = py.new_int(-1).unwrap();
+        let copy = rx.recv_object_nowait(py, default).unwrap().into_item().unwrap();
+        assert_ne!(copy, default);
+        assert_eq!(py.value(copy), Ok(Value::Int(5)), "an int crosses by value");
+        py.decref(copy).unwrap();
+        // Empty now: the default comes back as passed.
+        assert_eq!(rx.recv_object_nowait(py, default), Ok(Received::Item(default)));
+        assert_eq!(rx.try_recv_object(py), Err(RecvObjectError::Recv(RecvError::Empty)));
+        py.decref(default).unwrap();
+        assert_eq!(py.heap_stats().unwrap().live, 0);
+    });
+    assert_eq!(runtime.xi_stats(), XiStats::default(), "an int's data holds no reference: nothing to release");
+}
+
+#[test]
+fn a_full_ring_on_receive_is_released_by_switching_to_the_owner() {
+    let runtime = Runtime::new();
+    let a = runtime.create_with(Config::isolated().with_pending_calls(1)).unwrap();
+    let b = runtime.create().unwrap();
+    let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"full").unwrap();
+        tx.send_object_nowait(py, obj).unwrap();
+        py.decref(obj).unwrap();
+    });
+    // Fill a's ring (capacity 1) with another release, from b.
+    let filler = shared(&a, b"filler");
+    b.guard().unwrap().with_gil(|py| {
+        assert_eq!(filler.release().unwrap(), Released::Pending);
+        assert_eq!(a.pending_calls(), 1, "a's ring is full");
+        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+        assert!(py.check().is_ok(), "switched back to b");
+        assert_eq!(a.pending_calls(), 0, "the switch attached to a, which ran the queued call");
+        assert_eq!(py.decref(copy), Ok(0));
+    });
+    assert_eq!(live(&a), 0, "both of a's objects were freed without a lost reference");
+    let stats = runtime.xi_stats();
+    assert_eq!(stats, XiStats { pending_full: 1, switched_releases: 1, pending_ran: 1, ..XiStats::default() });
+}
+
+#[test]
+fn queues_carry_objects_too() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let queue = a.guard().unwrap().with_gil(|py| Queue::<XiData>::create(py, 1, UnboundPolicy::Remove));
+    a.guard().unwrap().with_gil(|py| {
+        let (x, y) = (py.new_bytes(*b"x").unwrap(), py.new_bytes(*b"y").unwrap());
+        queue.put_object_nowait(py, x).unwrap();
+        assert_eq!(queue.put_object_nowait(py, y), Err(SendObjectError::Send(SendError::Full(y))));
+        assert_eq!(py.refcnt(y), Ok(1), "the refused data was released directly");
+        let late = queue.put_object(py, y, Some(Duration::from_millis(10))).unwrap_err();
+        assert_eq!(late.obj(), y);
+        py.decref(x).unwrap();
+        py.decref(y).unwrap();
+    });
+    b.guard().unwrap().with_gil(|py| {
+        let copy = queue.get_object(py, None).unwrap().into_item().unwrap();
+        assert!(matches!(py.value(copy), Ok(Value::Bytes(ref bytes)) if &bytes[..] == b"x"));
+        py.decref(copy).unwrap();
+        assert_eq!(queue.get_object_nowait(py), Err(RecvObjectError::Recv(RecvError::Empty)));
+    });
+    assert_eq!((live(&a), live(&b)), (0, 0));
+    assert_eq!(runtime.xi_stats(), XiStats { pending_ran: 1, ..XiStats::default() });
+    let ledger = ledger_balanced(queue.ledger());
+    assert_eq!((ledger.offered, ledger.refused, ledger.received), (3, 2, 1));
+}
+
+/// An object queued in a channel by its owner, which is then destroyed:
+/// finalization's step 5 drops the payload under the owner's GIL, before
+/// the heap's teardown, so the object is freed (not reported as a leak)
+/// and the receiver sees the policy.
+fn owner_destroyed_with_its_object_queued(policy: UnboundPolicy) {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = b.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, policy));
+    a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"orphan").unwrap();
+        tx.send_object_nowait(py, obj).unwrap();
+        py.decref(obj).unwrap();
+        assert_eq!(py.heap_stats().unwrap().live, 1, "alive: the queued data holds it");
+    });
+    a.destroy().unwrap();
+    let got = b.guard().unwrap().with_gil(|py| rx.try_recv_object(py));
+    match policy {
+        UnboundPolicy::Replace => assert_eq!(got, Ok(Received::Unbound(a.id()))),
+        UnboundPolicy::Error => {
+            assert_eq!(got, Err(RecvObjectError::Recv(RecvError::ItemInterpreterDestroyed(a.id()))))
+        }
+        UnboundPolicy::Remove => assert_eq!(got, Err(RecvObjectError::Recv(RecvError::Empty))),
+    }
+    assert_eq!(live(&b), 0, "{policy:?}: nothing was built in the receiver");
+    // Released directly in the owner at its destruction: no pending call,
+    // nothing left at teardown, nothing released after the owner was gone.
+    assert_eq!(runtime.xi_stats(), XiStats::default(), "{policy:?}");
+    let ledger = ledger_balanced(rx.ledger());
+    assert_eq!((ledger.offered, ledger.unbound, ledger.queued), (1, 1, 0), "{policy:?}");
+    let markers = u64::from(policy != UnboundPolicy::Remove);
+    assert_eq!((ledger.markers_made, ledger.markers_received), (markers, markers), "{policy:?}");
+}
+
+#[test]
+fn an_unbound_object_is_freed_in_its_owner_replace() {
+    owner_destroyed_with_its_object_queued(UnboundPolicy::Replace);
+}
+
+#[test]
+fn an_unbound_object_is_freed_in_its_owner_error() {
+    owner_destroyed_with_its_object_queued(UnboundPolicy::Error);
+}
+
+#[test]
+fn an_unbound_object_is_freed_in_its_owner_remove() {
+    owner_destroyed_with_its_object_queued(UnboundPolicy::Remove);
+}
+
+/// The generic face lets an interpreter send data it does not own (here b
+/// forwards a's data). The item is charged to its sender: when b is
+/// destroyed, its payload follows the policy and is released like any
+/// drop outside the owner, by a pending call on a, which is alive.
+#[test]
+fn an_unbound_item_owned_by_another_interpreter_is_released_by_pending_call() {
+    for policy in [UnboundPolicy::Replace, UnboundPolicy::Error, UnboundPolicy::Remove] {
+        let runtime = Runtime::new();
+        let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+        let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, policy));
+        let data = shared(&a, b"forwarded");
+        b.guard().unwrap().with_gil(|py| tx.send_nowait(py, data)).unwrap();
+        b.destroy().unwrap();
+        assert_eq!(a.pending_calls(), 1, "{policy:?}: b's finalizer queued the release on a");
+        assert_eq!(live(&a), 0, "{policy:?}: ran at this attach");
+        assert_eq!(runtime.xi_stats(), XiStats { pending_ran: 1, ..XiStats::default() }, "{policy:?}");
+        let got = a.guard().unwrap().with_gil(|py| rx.try_recv(py).map(|r| r.is_unbound()));
+        let expected = match policy {
+            UnboundPolicy::Replace => Ok(true),
+            UnboundPolicy::Error => Err(RecvError::ItemInterpreterDestroyed(b.id())),
+            UnboundPolicy::Remove => Err(RecvError::Empty),
+        };
+        assert_eq!(got, expected, "{policy:?}");
+        assert_eq!(ledger_balanced(rx.ledger()).unbound, 1, "{policy:?}");
+    }
+}
+
+/// A known gap (docs/xi.md, "Left for later"): the main interpreter enters
+/// Finalizing before it finalizes the subinterpreters, so main's data left
+/// in an item a subinterpreter sent cannot be released when that
+/// subinterpreter's finalization drops it: refused and counted, not lost
+/// silently, and main's teardown reports the object.
+#[test]
+fn main_owned_data_in_a_subinterpreters_items_is_counted_when_main_finalizes() {
+    let runtime = Runtime::new();
+    let sub = runtime.create().unwrap();
+    let (rx, tx) = sub.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    let data = shared(runtime.main(), b"main's");
+    sub.guard().unwrap().with_gil(|py| tx.send_nowait(py, data)).unwrap();
+    runtime.main().finalize().unwrap();
+    let stats = runtime.xi_stats();
+    assert_eq!(
+        stats,
+        XiStats { released_after_owner_gone: 1, dropped_unreleased: 1, leaked_at_teardown: 1, ..XiStats::default() }
+    );
+    assert_eq!(ledger_balanced(rx.ledger()).unbound, 1);
+}
+
+/// A known gap (docs/xi.md, "Left for later"): data forwarded by an
+/// interpreter that does not own it is charged to the forwarder, so the
+/// owner's destruction does not clear it. A later `recv_object` still
+/// builds its copy; the release finds the owner gone and is counted, and
+/// the owner's teardown reported the object.
+#[test]
+fn forwarded_data_whose_owner_was_destroyed_is_copied_and_its_leak_counted() {
+    let runtime = Runtime::new();
+    let (a, b, c) = (runtime.create().unwrap(), runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = c.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    let data = shared(&a, b"forwarded");
+    b.guard().unwrap().with_gil(|py| tx.send_nowait(py, data)).unwrap();
+    a.destroy().unwrap();
+    assert_eq!(runtime.xi_stats().leaked_at_teardown, 1, "a's teardown found the object still referenced");
+    c.guard().unwrap().with_gil(|py| {
+        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+        assert!(matches!(py.value(copy), Ok(Value::Bytes(ref bytes)) if &bytes[..] == b"forwarded"));
+        py.decref(copy).unwrap();
+    });
+    assert_eq!(
+        runtime.xi_stats(),
+        XiStats { released_after_owner_gone: 1, leaked_at_teardown: 1, ..XiStats::default() }
+    );
+    assert_eq!(ledger_balanced(rx.ledger()).received, 1);
+}

@@ -13,12 +13,19 @@
 //!   checking the runtime's leak counters;
 //! - XI-4 an owner never finalizes with an open view: asserted at teardown
 //!   (`xi::teardown`).
+//!
+//! The two scenarios with objects in channels (`src/channel/objects.rs`)
+//! also check the channel invariants they touch: CH-1 (the ledger), CH-2
+//! (a blocking send returns `Ok` once its item was received) and CH-6 (an
+//! item whose sender was destroyed follows its unbound policy).
 
 mod naive;
 
+use xinterp::channel::{self, Received, UnboundPolicy};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
-use xinterp::xi::{Obj, Released, Value, XiError};
+use xinterp::sync::time::Deadline;
+use xinterp::xi::{Obj, Released, Value, XiData, XiError, XiStats};
 use xinterp::{Attached, Config, Interpreter, Phase, Runtime};
 
 /// XI-3 at the end of a scenario: attaching to `interp` runs its pending
@@ -281,6 +288,178 @@ fn owner_destroyed_with_data_in_flight() {
                     reach("owner_gone_reported");
                 }
                 other => panic!("unexpected release: {other:?}"),
+            }
+        });
+}
+
+/// The owner sends an object through a real channel (`send_object`, which
+/// waits until the item is received); the receiver, blocked in
+/// `recv_object` or not there yet, builds its own copy, drops it, and the
+/// data's release is queued on the owner as a pending call. The owner runs
+/// it when it re-attaches after its send, before it drops its own
+/// reference, or it drops its reference first and the call runs at the
+/// next attach (here main's, at the end). Either way both heaps end empty
+/// (XI-3), exactly one pending call ran, and the ledger balances (CH-1).
+///
+/// loom: exhaustive (3 threads: main, owner, receiver; main only sets up,
+/// joins and checks): 384,912 executions, about 74 s on the loaded 2-core
+/// machine (spec validation included). No preemption bound: the blocking
+/// send and receive each release and re-take a GIL around the channel's
+/// condvar waits, and the owner's re-attach is where the pending call may
+/// run, so every preemption point matters and the whole space fits.
+#[test]
+fn object_through_channel_dropped_on_the_other_side() {
+    Scenario::new("xi::object_through_channel_dropped_on_the_other_side")
+        .witness_on("receiver_waited", "the receiver was blocked in recv before the send", "channel.recv", "blocked")
+        .witness_on(
+            "release_queued",
+            "the receiver queued the data's release on the owner",
+            "xi.release",
+            "queued as a pending call",
+        )
+        .witness(
+            "freed_by_owner_decref",
+            "the pending call ran first (at the owner's re-attach after its send); the owner's own decref freed the object",
+        )
+        .witness("freed_by_pending_call", "the owner dropped its own reference first; the pending call freed the object")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let receiver = runtime.create().unwrap();
+            let (rx, tx) =
+                owner.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+            let og = owner.guard_owned().unwrap();
+            let sending = thread::spawn_named("owner", move || {
+                og.with_gil(|py| {
+                    let obj = py.new_bytes(*b"spam").unwrap();
+                    tx.send_object_until(py, obj, &Deadline::never()).expect("CH-2: received");
+                    py.decref(obj).unwrap()
+                })
+            });
+            let rg = receiver.guard_owned().unwrap();
+            let receiving = {
+                let rx = rx.clone();
+                thread::spawn_named("receiver", move || {
+                    rg.with_gil(|py| {
+                        let copy = rx.recv_object_until(py, &Deadline::never()).unwrap().into_item().expect("an object");
+                        assert_eq!(copy.owner(), py.interpreter_id(), "the receiver's own object");
+                        assert_eq!(bytes_of(py, copy), b"spam");
+                        assert_eq!(py.decref(copy), Ok(0), "XI-3: the copy has one reference, the receiver's");
+                    })
+                })
+            };
+            let left = sending.join().unwrap();
+            receiving.join().unwrap();
+            assert_heap_empty(&owner);
+            assert_heap_empty(&receiver);
+            assert_eq!(
+                runtime.xi_stats(),
+                XiStats { pending_ran: 1, ..XiStats::default() },
+                "XI-3: one release, by one pending call, nothing lost"
+            );
+            let ledger = rx.ledger();
+            assert_eq!(ledger.received, 1);
+            ledger.check().unwrap_or_else(|why| panic!("{why}"));
+            reach(if left == 0 { "freed_by_owner_decref" } else { "freed_by_pending_call" });
+        });
+}
+
+/// The owner sent an object through a channel (`send_object_nowait`) and
+/// dropped its own reference: the queued data holds the only one. A
+/// receiver takes what it finds while the owner is destroyed. Either the
+/// destruction came first: finalization's step 5 turned the item into an
+/// UNBOUND marker and dropped its data under the owner's GIL, before the
+/// heap's teardown, so the object was freed there, no leak and no pending
+/// call (CH-6, XI-3); or the receiver took the object first and its release
+/// was queued under a guard and run at teardown (no leak), or found the owner
+/// already finalizing: the leak is reported (`released_after_owner_gone`,
+/// `leaked_at_teardown`), never silent.
+///
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 12,936
+/// executions, about 3.5 s.
+#[test]
+fn sender_destroyed_with_object_in_channel() {
+    Scenario::new("xi::sender_destroyed_with_object_in_channel")
+        .witness("unbound_after_destroy", "the owner was destroyed first: the receiver got the UNBOUND marker")
+        .witness_when(
+            "released_directly_at_destroy",
+            "the destroyer's finalizer released the queued data directly in the owner (step 5, before the heap's teardown)",
+            |events| {
+                events.iter().any(|e| e.thread == "destroyer" && e.op == "xi.release" && e.outcome.starts_with("direct"))
+            },
+        )
+        .witness("received_before_destroy", "the receiver took the object first; its release was queued and ran at teardown")
+        .witness(
+            "owner_gone_after_receipt",
+            "the receiver took the object, then the owner began finalizing before the release: the leak is counted",
+        )
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let receiver = runtime.create().unwrap();
+            let (rx, tx) =
+                receiver.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+            owner.guard().unwrap().with_gil(|py| {
+                let obj = py.new_bytes(*b"orphan").unwrap();
+                tx.send_object_nowait(py, obj).unwrap();
+                py.decref(obj).unwrap();
+            });
+            let rg = receiver.guard_owned().unwrap();
+            let receiving = {
+                let rx = rx.clone();
+                thread::spawn_named("receiver", move || {
+                    rg.with_gil(|py| {
+                        let got = rx.try_recv_object(py);
+                        if let Ok(Received::Item(copy)) = got {
+                            assert_eq!(bytes_of(py, copy), b"orphan");
+                            assert_eq!(py.decref(copy), Ok(0));
+                        }
+                        got
+                    })
+                })
+            };
+            let destroyer = {
+                let owner = owner.clone();
+                thread::spawn_named("destroyer", move || owner.destroy())
+            };
+            let got = receiving.join().unwrap();
+            destroyer.join().unwrap().expect("nothing holds the owner");
+            assert_heap_empty(&receiver);
+            let stats = runtime.xi_stats();
+            let ledger = rx.ledger();
+            ledger.check().unwrap_or_else(|why| panic!("{why}"));
+            match got {
+                Ok(Received::Unbound(id)) => {
+                    assert_eq!(id, owner.id());
+                    assert_eq!(
+                        stats,
+                        XiStats::default(),
+                        "invariant XI-3 violated: the queued object was not freed in its owner at its destruction"
+                    );
+                    assert_eq!((ledger.unbound, ledger.markers_received), (1, 1), "CH-6");
+                    reach("unbound_after_destroy");
+                }
+                Ok(Received::Item(_)) if stats.released_after_owner_gone == 0 => {
+                    assert_eq!(ledger.received, 1);
+                    assert_eq!(
+                        stats,
+                        XiStats { pending_ran: 1, ..XiStats::default() },
+                        "invariant XI-3 violated: the release queued before the destruction did not run at teardown"
+                    );
+                    reach("received_before_destroy");
+                }
+                Ok(Received::Item(_)) => {
+                    assert_eq!(ledger.received, 1);
+                    assert_eq!(
+                        stats,
+                        XiStats { released_after_owner_gone: 1, leaked_at_teardown: 1, ..XiStats::default() },
+                        "XI-3: a release after the owner began finalizing is counted, and teardown reports the object"
+                    );
+                    reach("owner_gone_after_receipt");
+                }
+                other => panic!("invariant CH-6 violated: the receiver got {other:?}"),
             }
         });
 }

@@ -34,6 +34,17 @@ impl<T> SendError<T> {
         }
     }
 
+    /// The same failure, with the item mapped by `f` (how the object face
+    /// turns a refused [`XiData`](crate::xi::XiData) back into the caller's
+    /// object, in `objects.rs`).
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> SendError<U> {
+        match self {
+            Self::Closed(t) => SendError::Closed(f(t)),
+            Self::Full(t) => SendError::Full(f(t)),
+            Self::Timeout(t) => SendError::Timeout(f(t)),
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Self::Closed(_) => "Closed",

@@ -22,8 +22,11 @@
 //! (`thread_state::detached`), as CPython's channel code does with
 //! `Py_BEGIN_ALLOW_THREADS`.
 //!
-//! Items are any `T: Send + 'static` for now; the cross-interpreter data
-//! work will make them `XiData`. Ids come from the runtime's registry
+//! Items are any `T: Send + 'static`. Objects cross as
+//! [`XiData`](crate::xi::XiData) items: a channel or queue of `XiData` also
+//! has CPython's object-level operations (`send_object`, `recv_object`,
+//! `put_object`, `get_object`: share in the sender, build in the receiver,
+//! release in the owner), in `objects.rs`. Ids come from the runtime's registry
 //! ([`registry`](self::registry)), reached from the attached interpreter's
 //! core: unique per [`Runtime`](crate::Runtime), never reused, shared by
 //! channels and queues.
@@ -95,7 +98,10 @@
 //!   it, so no thread ever waits for a GIL while holding a channel lock.
 //! - *Payload drops.* Payloads leave the lock before they are dropped (a
 //!   payload may be an end of another channel, whose drop takes the
-//!   registry lock).
+//!   registry lock). Those of `clear_interpreter` are dropped by the
+//!   finalizer, attached to the dying interpreter, before its heap is torn
+//!   down (finalization step 5): an `XiData` that interpreter owns is
+//!   released directly in a live heap (`objects.rs`).
 //!
 //! # Orderings
 //!
@@ -126,6 +132,7 @@ mod core;
 mod ends;
 mod errors;
 mod ledger;
+mod objects;
 mod queue;
 pub(crate) mod registry;
 mod unbound;
@@ -134,6 +141,7 @@ pub use assoc::End;
 pub use ends::{create, list_all, Ends, RecvChannel, SendChannel};
 pub use errors::{CloseError, NotFound, RecvError, ReleaseError, SendError};
 pub use ledger::Ledger;
+pub use objects::{RecvObjectError, SendObjectError};
 pub use queue::Queue;
 pub use unbound::{Received, UnboundPolicy};
 

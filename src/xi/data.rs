@@ -226,6 +226,72 @@ impl XiData {
         }
     }
 
+    /// [`release`](Self::release) for a receiver that must not lose the
+    /// reference to a full ring (`recv_object`, `get_object` in
+    /// `channel/objects.rs`): if the owner's ring is full, the calling
+    /// thread takes a guard on the owner, switches to its GIL
+    /// (`thread_state::ensure_from_view`, which also runs the calls queued
+    /// there), decrefs directly, and switches back. Counted in
+    /// [`XiStats::switched_releases`](super::XiStats) (and, for the
+    /// refused push, `pending_full`). CPython's `_Py_CallInInterpreter`
+    /// ignores a failed `_PyEval_AddPendingCall` instead ("XXX Emit a
+    /// warning if this fails?"): the reference is lost.
+    ///
+    /// Not switched, and left to `Drop` (which counts a failure), when a
+    /// heap session is open on this thread: switching would release its GIL
+    /// (XI-2). The other failures are [`release`](Self::release)'s: the
+    /// owner finalizing or gone is counted where it is found.
+    #[track_caller]
+    pub(crate) fn release_or_switch(self) -> Result<Released, XiError> {
+        let location = Location::caller();
+        let Rejected { error, data } = match self.release() {
+            Ok(released) => return Ok(released),
+            Err(rejected) => rejected,
+        };
+        if !matches!(error, XiError::PendingFull(_)) || thread_state::heap_pinned() {
+            // Owner gone: the data is already consumed (counted). A heap
+            // session: `Drop` retries the push and counts a failure.
+            drop(data);
+            return Err(error);
+        }
+        data.release_switching(location)
+    }
+
+    /// The switch of [`release_or_switch`](Self::release_or_switch).
+    fn release_switching(mut self, location: &'static Location<'static>) -> Result<Released, XiError> {
+        let owner = self.owner();
+        let obj = self.obj;
+        trace_event!(
+            thread_state::current_id().map(|c| c.0),
+            "xi.release",
+            format_args!("I{}'s ring is full: switching to its GIL to release directly", owner.0),
+            format_args!("{obj:?}")
+        );
+        let token = match thread_state::ensure_from_view(&self.owner) {
+            Ok(token) => token,
+            Err(_) => {
+                // The owner began finalizing since the push was refused:
+                // as a refused guard in `release_inner`.
+                self.obj = None;
+                self.owner.core().runtime.xi_stats.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
+                trace_event!(
+                    Some(owner.0),
+                    "xi.release",
+                    "refused: the owner is finalizing or gone (the reference leaks; counted)",
+                    format_args!("{obj:?}")
+                );
+                return Err(XiError::OwnerGone(owner));
+            }
+        };
+        // Attached to the owner now: `release_inner` decrefs directly.
+        let released = self.release_inner(location);
+        drop(token);
+        if released.is_ok() {
+            self.owner.core().runtime.xi_stats.switched_releases.fetch_add(1, Ordering::Relaxed);
+        }
+        released
+    }
+
     /// The release; on success (and on owner gone) the reference is gone
     /// from `self.obj`.
     fn release_inner(&mut self, location: &'static Location<'static>) -> Result<Released, XiError> {

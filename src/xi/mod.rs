@@ -202,6 +202,7 @@ pub(crate) struct Stats {
     pub(crate) pending_full: AtomicU64,
     pub(crate) pending_ran: AtomicU64,
     pub(crate) dropped_unreleased: AtomicU64,
+    pub(crate) switched_releases: AtomicU64,
 }
 
 impl Stats {
@@ -214,6 +215,7 @@ impl Stats {
             pending_full: get(&self.pending_full),
             pending_ran: get(&self.pending_ran),
             dropped_unreleased: get(&self.dropped_unreleased),
+            switched_releases: get(&self.switched_releases),
         }
     }
 }
@@ -243,4 +245,11 @@ pub struct XiStats {
     /// XiData dropped whose implicit release failed (ring full or owner
     /// gone): leaked, and counted here as well.
     pub dropped_unreleased: u64,
+    /// Releases that found the owner's pending-call ring full and were done
+    /// directly instead, by switching to the owner's GIL and back (a
+    /// receive of an object from a channel or queue,
+    /// [`recv_object`](crate::channel::RecvChannel::recv_object) and
+    /// friends): the full ring cost a GIL switch, not a reference. Each is
+    /// also counted in `pending_full`.
+    pub switched_releases: u64,
 }

@@ -185,6 +185,23 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "        let guard = match Ok::<(), crate::GuardError>(()) {",
         killers: &["xi::owner_destroyed_with_data_in_flight"],
     },
+    // xi through channels: objects in channels and queues.
+    Mutation {
+        id: "xi-unbound-after-teardown",
+        what: "finalization tears the heap down before it clears the channels: an unbound item's XiData is released after its owner's teardown (XI-1 under the models; a leak in production)",
+        file: "src/interp/finalize.rs",
+        original: "        core.runtime.channels.clear_interpreter(core.id);\n        // xi (issue 5): run the pending calls still queued (no new one can\n        // be queued: queuing takes a guard), then free the heap, counting\n        // the objects still referenced as leaks; XI-4: no view is open.\n        crate::xi::teardown(core, token.attached());",
+        mutated: "        crate::xi::teardown(core, token.attached());\n        core.runtime.channels.clear_interpreter(core.id);",
+        killers: &["xi::sender_destroyed_with_object_in_channel"],
+    },
+    Mutation {
+        id: "recv-object-forgets-release",
+        what: "recv_object builds the receiver's copy but never releases the data (XI-3: the owner's object is never freed)",
+        file: "src/channel/objects.rs",
+        original: "    let _ = data.release_or_switch();",
+        mutated: "    std::mem::forget(data);",
+        killers: &["xi::object_through_channel_dropped_on_the_other_side"],
+    },
 ];
 
 const CHECKERS: [Backend; 2] = [Backend::Loom, Backend::Shuttle];
