@@ -174,14 +174,18 @@ impl Interpreter {
                 })
             }),
         };
-        // Release: pairs with the Acquire CAS of the next run or destroy.
-        core.activity.store(IDLE, Ordering::Release);
+        // Recorded before the store that ends the run: once `IDLE` is
+        // visible a destroy may claim the interpreter and record its whole
+        // finalization, and the trace must not show that inside the run
+        // (RUN-2's check reads the trace's order).
         trace_event!(
             core.trace_id(),
             "interp.run",
             if result.is_ok() { "finished" } else { "failed" },
             "running=false"
         );
+        // Release: pairs with the Acquire CAS of the next run or destroy.
+        core.activity.store(IDLE, Ordering::Release);
         result
     }
 
