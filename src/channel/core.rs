@@ -311,6 +311,7 @@ impl<T> Chan<T> {
         }
         let seq = st.next_seq;
         st.next_seq += 1;
+        let own_policy = unbound;
         let unbound = unbound.unwrap_or(st.unbound);
         st.items.push_back(Item { seq, sender: who, unbound, payload: Payload::Value(item), waiter });
         st.ledger.queued += 1;
@@ -318,10 +319,16 @@ impl<T> Chan<T> {
             self.not_empty.notify_one();
         }
         if !waiter {
+            // An item's own unbound policy is recorded: the trace validator
+            // needs it to know what the item becomes if its sender is
+            // destroyed.
             trace_event!(
                 Some(who.get()),
                 self.face.send_op(),
-                format_args!("ok: item #{seq} queued"),
+                match own_policy {
+                    Some(policy) => format!("ok: item #{seq} queued, unbound items {}", policy.name()),
+                    None => format!("ok: item #{seq} queued"),
+                },
                 st.describe(self.id)
             );
         }
@@ -443,6 +450,9 @@ impl<T> Chan<T> {
             trace_event!(Some(who.get()), self.face.recv_op(), "empty", st.describe(self.id));
             return Err(RecvError::Empty);
         };
+        // Recorded because this look changed the state (it associated the
+        // receiver with the recv end): the trace validator must see it.
+        trace_event!(Some(who.get()), self.face.recv_op(), "empty: waiting, GIL released", st.describe(self.id));
         drop(st);
         // Nothing yet: wait with the caller's GIL released.
         thread_state::detached(|| {

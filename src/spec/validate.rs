@@ -4,23 +4,33 @@
 //!
 //! # How
 //!
-//! 1. **Read** (`validate/parse.rs`): each event's op, outcome and state become a
-//!    model step and what it observed (`guards=N`, a GIL's holder and
-//!    waiters, a thread state's count). Ops no model covers yet (`witness`,
-//!    `violation`, a protocol without a model, such as a future `channel.*`)
-//!    are counted as *not covered* and skipped. A covered op with an
-//!    outcome the model does not know is a failure: the protocol changed and
-//!    its model must follow.
+//! 1. **Read** (`validate/parse.rs`, `channel.rs`, `xi.rs`): each event's
+//!    op, outcome and state become a model step and what it observed
+//!    (`guards=N`, a GIL's holder and waiters, a thread state's count, a
+//!    channel's items, waiting threads, status and association records, an
+//!    object's refcount, a ring's length, a heap's leaks). Ops no model
+//!    covers (`witness`, `violation`, a scenario's own records such as
+//!    `channel.ledger`, a naive known-bug model's own steps) are counted as
+//!    *not covered* and skipped. A covered op with an outcome or state the
+//!    model does not know is a failure: the protocol changed and its model
+//!    must follow.
 //! 2. **Replay** (`validate/search.rs`): the steps are applied to a fresh
-//!    [`Lifecycle`](super::lifecycle::Lifecycle) in recorded order; each
-//!    step must be allowed by the model, and the state it recorded must be
-//!    the model's. A step takes effect (an atomic RMW, a change under a
-//!    lock) slightly before it is recorded, so when the recorded order
-//!    fails, the replay searches the orders the recording permits (another
-//!    thread's next step may have taken effect first).
+//!    combined model (`validate/model.rs`: the
+//!    [`Lifecycle`](super::lifecycle::Lifecycle), one
+//!    [`ChannelSpec`](super::channel::ChannelSpec) per channel, and the xi
+//!    [`Heaps`](super::xi::Heaps)) in recorded order; each step must be
+//!    allowed by the model, and the state it recorded must be the model's.
+//!    A lifecycle step takes effect (an atomic RMW, a change under a lock)
+//!    slightly before it is recorded, so when the recorded order fails, the
+//!    replay searches the orders the recording permits (another thread's
+//!    next step may have taken effect first). Channel events are recorded
+//!    under the channel's lock, in effect order, and never move; of the xi
+//!    steps only those recorded after their effect (a push, a ring's take
+//!    and close, a view's count) may.
 //! 3. **Verdict** ([`Verdict`]): allowed (in recorded order, or reordered),
 //!    rejected at an event (the deepest any permitted order reached, the
-//!    invariant, what the model expected, the model's state before it), or
+//!    invariant, what the model expected, the model's state before it:
+//!    the lifecycle's, the event's channel's, or its owner's heap's), or
 //!    undecided (the search budget ran out; reported, not failed).
 //!
 //! # What the validator accepts that the sequential API never shows
@@ -37,6 +47,14 @@
 //! - The main interpreter's policy is not recorded: the first event only
 //!   one policy explains (a guard granted, or refused, after a request)
 //!   decides it. Subinterpreters' policies are in `interp.create`.
+//! - A blocking channel operation is several events (`blocked`, then what
+//!   became of it); the thread counts as waiting in between.
+//! - A close's flags (`send=`, `force=`) are not recorded: each recorded
+//!   outcome is produced by one set of flags, and the model must give that
+//!   outcome with them.
+//! - A run of pending calls records each call's decref and then `pending.run
+//!   -> ran N`: the N decrefs just before it, by the same thread, are read
+//!   as the run's calls (the first one also takes the whole ring).
 //!
 //! # Assumptions
 //!
@@ -45,8 +63,11 @@
 //! thread is its name: two unnamed threads share `main`'s column and
 //! would look like one thread).
 mod apply;
+mod channel;
+mod model;
 mod parse;
 mod search;
+mod xi;
 
 pub use parse::covered;
 
@@ -138,7 +159,7 @@ pub struct Prepared {
 pub fn prepare(events: &[Event]) -> Prepared {
     let mut names: Vec<&str> = Vec::new();
     let mut first_event_of_thread = Vec::new();
-    let mut parsed = Vec::with_capacity(events.len());
+    let mut parsed: Vec<Parsed> = Vec::with_capacity(events.len());
     let mut uncovered = Vec::new();
     let mut unreadable = None;
     for (i, event) in events.iter().enumerate() {
@@ -163,6 +184,7 @@ pub fn prepare(events: &[Event]) -> Prepared {
         parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp, step });
     }
     let covered = events.len() - uncovered.len();
+    mark_pending_calls(&mut parsed);
     Prepared { parsed, first_event_of_thread, covered, uncovered, unreadable }
 }
 
@@ -195,6 +217,48 @@ impl Prepared {
             }
         };
         Verdict { covered, uncovered, outcome }
+    }
+}
+
+/// A run of pending calls records each call's decref (or its failure),
+/// then `pending.run -> ran N`: the N decrefs just before it, by the same
+/// thread on the same interpreter, become the run's calls, the first of
+/// which takes the ring. If there are fewer, they stay plain decrefs and
+/// the replay rejects the `pending.run` (no run was taken).
+fn mark_pending_calls(parsed: &mut [Parsed]) {
+    use xi::XiOp;
+    for i in 0..parsed.len() {
+        let Some(Step::Xi(run)) = &parsed[i].step else { continue };
+        let XiOp::RunDone { ran } = run.op else { continue };
+        let (thread, owner) = (parsed[i].thread, run.owner);
+        let mut calls = Vec::with_capacity(ran);
+        for j in (0..i).rev() {
+            if calls.len() == ran {
+                break;
+            }
+            if parsed[j].thread != thread {
+                continue;
+            }
+            match &parsed[j].step {
+                Some(Step::Xi(c)) if c.owner == owner && matches!(c.op, XiOp::Decref | XiOp::CallFailed { .. }) => {
+                    calls.push(j);
+                }
+                _ => break,
+            }
+        }
+        if calls.len() != ran {
+            continue;
+        }
+        // `calls` runs backwards: its last element is the run's first call.
+        for (k, j) in calls.iter().enumerate() {
+            let take = (k + 1 == ran).then_some(ran);
+            if let Some(Step::Xi(c)) = &mut parsed[*j].step {
+                c.op = match c.op {
+                    XiOp::Decref => XiOp::Call { take },
+                    _ => XiOp::CallFailed { take },
+                };
+            }
+        }
     }
 }
 

@@ -22,6 +22,15 @@
 //! | [`XiSpec::into_view`] | owner gone → error, data kept; int → error, data kept; else the reference moves into a view |
 //! | [`XiSpec::close_view`] | attach to the owner, decref there (a user's extra decref may have freed it: an error, counted; the view closes anyway) |
 //! | [`XiSpec::finalize`] | open views → refused (finalization would wait); else run the ring, count live objects as leaked, gone |
+//!
+//! Traces are checked at a finer grain: [`Heaps`] (`xi/heaps.rs`) takes
+//! the same rules one protocol step at a time (an incref, a push, a run of
+//! the ring, the two halves of a view's close), so that several threads'
+//! steps can interleave, as they do in a recorded trace.
+mod heaps;
+
+pub use heaps::{CloseFailure, Heap, HeapOp, Heaps, ObjName, ObjState};
+
 use crate::xi::{Released, XiStats};
 use std::collections::VecDeque;
 

@@ -1,15 +1,25 @@
-//! One recorded step applied to the lifecycle model: the model performs
-//! the step (or says it is not allowed), then the state the event recorded
-//! is compared with the model's.
+//! One recorded step applied to the model: the model performs the step (or
+//! says it is not allowed), then the state the event recorded is compared
+//! with the model's. Lifecycle steps are applied here; channel and xi
+//! steps in `channel.rs` and `xi.rs`.
+use super::model::Model;
 use super::parse::{GilSeen, Parsed, Step, WordSeen};
 use crate::spec::lifecycle::{Activity, Disallowed, Interp, Lifecycle, Restore, ThreadModel, MAIN};
 use crate::Phase;
 
-/// Applies action `action` (0, or 1 for a refused guard's undo) of event
-/// `e` to `model`. On `Err` the model may be half-changed: the caller
-/// discards it.
-pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disallowed> {
-    let step = e.step.as_ref().expect("only covered events are applied");
+/// Applies action `action` (0, or 1 for the second action of a two-action
+/// step) of event `e` to `model`. On `Err` the model may be half-changed:
+/// the caller discards it.
+pub fn apply(model: &mut Model, e: &Parsed, action: u8) -> Result<(), Disallowed> {
+    match &e.step {
+        None => Err(Disallowed::new("TR-2", "a covered event (an uncovered one has no step to apply)")),
+        Some(Step::Channel(step)) => super::channel::apply(&mut model.channels, e, step),
+        Some(Step::Xi(step)) => super::xi::apply(model, e, step, action),
+        Some(step) => apply_lifecycle(&mut model.life, e, step, action),
+    }
+}
+
+fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -> Result<(), Disallowed> {
     let t = e.thread;
     settle_restore(model, e);
     let interp = || e.interp.ok_or_else(|| Disallowed::new("TR-2", "the event to name its interpreter"));
@@ -337,6 +347,7 @@ pub fn apply(model: &mut Lifecycle, e: &Parsed, action: u8) -> Result<(), Disall
             thread.current = slot;
             Ok(())
         }
+        Step::Channel(_) | Step::Xi(_) => Err(Disallowed::new("TR-2", "a lifecycle step")),
     }
 }
 

@@ -1,11 +1,15 @@
 //! From recorded events to model steps: each protocol event (op, outcome,
 //! state) becomes a [`Step`] with what it observed, or `None` for an op no
-//! model covers yet (a witness, a violation, a protocol without a model).
+//! model covers (a witness, a violation, a scenario's own record, a naive
+//! known-bug model's own step). Channel and queue events are read in
+//! `channel.rs`, cross-interpreter data events in `xi.rs`.
 //!
 //! The strings parsed here are the ones the protocols record
 //! (`grep -rn 'trace_event!' src/`). A covered op with an outcome or state
 //! this parser does not know is an error, not a skip: the protocol changed
 //! and its model must follow.
+use super::channel::{self, ChannelStep};
+use super::xi::{self, XiStep};
 use crate::spec::lifecycle::{EnsureCase, ThreadKey};
 use crate::trace::Event;
 use crate::{GilMode, GuardPolicy, Phase, ThreadKind};
@@ -161,17 +165,62 @@ pub enum Step {
     AllowThreadsDetach,
     /// `threadstate.attach -> allow_threads ended`.
     AllowThreadsAttach,
+    /// A channel or queue step (`channel.*`, `queue.*`).
+    Channel(Box<ChannelStep>),
+    /// A cross-interpreter data step (`heap.*`, `refcount.*`, `xi.*`,
+    /// `xiview.*`, `pending.*`).
+    Xi(Box<XiStep>),
 }
 
 impl Step {
     /// How many atomic actions the step is: a refused guard is counted, and
-    /// later uncounted, at two different instants.
+    /// later uncounted, at two different instants; a run of pending calls
+    /// takes the ring before its first call.
     pub fn actions(&self) -> u8 {
         match self {
             Self::GuardRefused(_) => 2,
+            Self::Xi(x) => x.actions(),
             _ => 1,
         }
     }
+
+    /// Whether action `action` may take effect before events recorded
+    /// ahead of it (so the search may move it earlier). Lifecycle steps
+    /// may: an atomic or a lock's change is recorded just after it. Channel
+    /// steps may not: they are recorded under the channel's lock, in effect
+    /// order; except a channel's creation, recorded just after the registry
+    /// lists it (another thread may find it by id and use it first). Xi
+    /// steps: see `xi.rs`.
+    pub fn movable(&self, action: u8) -> bool {
+        match self {
+            Self::Channel(c) => c.is_creation(),
+            Self::Xi(x) => x.movable(action),
+            _ => true,
+        }
+    }
+
+    /// Which model the step changes: steps of different models touch
+    /// disjoint state (an xi step reads only its own thread's GIL, and the
+    /// finalization its own thread runs), so they commute, and the search
+    /// only moves a step ahead of a step of the same model.
+    pub fn domain(&self) -> Domain {
+        match self {
+            Self::Channel(_) => Domain::Channels,
+            Self::Xi(_) => Domain::Xi,
+            _ => Domain::Lifecycle,
+        }
+    }
+}
+
+/// The model a step belongs to (see [`Step::domain`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// Interpreters, guards, GILs, thread states.
+    Lifecycle,
+    /// Channels and queues.
+    Channels,
+    /// Heaps, rings, views.
+    Xi,
 }
 
 /// An event ready for replay.
@@ -187,6 +236,10 @@ pub struct Parsed {
 
 /// Whether some model covers `op` (its events are checked, not skipped).
 pub fn covered(op: &str) -> bool {
+    channel::covers(op) || xi::covers(op) || lifecycle_covers(op)
+}
+
+fn lifecycle_covers(op: &str) -> bool {
     matches!(
         op,
         "guard.acquire"
@@ -222,6 +275,12 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
     let outcome = event.outcome.as_str();
     let state = event.state.as_str();
     let unknown = || format!("outcome `{outcome}` of `{}` is not one the lifecycle model knows", event.op);
+    if channel::covers(&event.op) {
+        return Ok(Some(Step::Channel(Box::new(channel::parse(&event.op, outcome, state)?))));
+    }
+    if xi::covers(&event.op) {
+        return Ok(Some(Step::Xi(Box::new(xi::parse(&event.op, event.interp, outcome, state)?))));
+    }
     let step = match &*event.op {
         "guard.acquire" if outcome == "ok" => Step::GuardGranted(word(state)?),
         "guard.acquire" if outcome.starts_with("refused:") => Step::GuardRefused(word(state)?),
@@ -285,7 +344,7 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
         }
         "threadstate.detach" => Step::AllowThreadsDetach,
         "threadstate.attach" => Step::AllowThreadsAttach,
-        op if covered(op) => return Err(unknown()),
+        op if lifecycle_covers(op) => return Err(unknown()),
         _ => return Ok(None),
     };
     Ok(Some(step))

@@ -13,14 +13,22 @@
 //! order it finds is one the threads could have run; if none exists, the
 //! trace shows something the protocol does not allow.
 //!
+//! Not every step is recorded after its effect: a channel's events are
+//! recorded under its lock, in the same critical section as the change, so
+//! they are in effect order and never move; of the xi steps only some may
+//! ([`Step::movable`]). Steps of different models (lifecycle, channels,
+//! xi) touch disjoint state and commute, so a step is only moved ahead of
+//! a step of its own model ([`Step::domain`]).
+//!
 //! Most traces replay in recorded order (the greedy pass, no copying); most
 //! of the others with one pending step moved before each refused event
 //! (the repair pass, no backtracking); the full search runs only when both
 //! fail, with a budget on the steps it tries. Every order any pass accepts
 //! is one the recording permits.
 use super::apply::apply;
+use super::model::Model;
 use super::parse::{Parsed, Step};
-use crate::spec::lifecycle::{Disallowed, Lifecycle};
+use crate::spec::lifecycle::Disallowed;
 
 /// The steps the search may try before giving up (an undecided trace is
 /// reported, not failed).
@@ -54,7 +62,7 @@ struct Search<'a> {
     budget: usize,
     /// The deepest refusal: the event, why, and the model before it
     /// (`None`: the recorded order's, rebuilt only if it is reported).
-    deepest: (usize, Disallowed, Option<Lifecycle>),
+    deepest: (usize, Disallowed, Option<Model>),
 }
 
 /// Replays `events` on a fresh model: in recorded order if it can, with
@@ -73,11 +81,11 @@ pub fn replay(events: &[Parsed]) -> Replayed {
     };
     search.deepest = (at, why, None);
     let mut progress = vec![0_u8; events.len()];
-    match search.dfs(0, &Lifecycle::for_traces(), &mut progress) {
+    match search.dfs(0, &Model::for_traces(), &mut progress) {
         Some(true) => Replayed::Reordered,
         Some(false) => {
             let (at, why, model) = search.deepest;
-            let state = model.map_or_else(|| state_before(events, at), |m| m.describe());
+            let state = model.map_or_else(|| state_before(events, at), |m| m.describe_for(&events[at]));
             Replayed::Rejected { at, why, state }
         }
         None => Replayed::Undecided,
@@ -90,20 +98,20 @@ fn actions(e: &Parsed) -> u8 {
 
 /// Applies the remaining actions of event `p` to `model`; on failure the
 /// model may be half-changed.
-fn finish_event(model: &mut Lifecycle, events: &[Parsed], p: usize, from: u8) -> bool {
+fn finish_event(model: &mut Model, events: &[Parsed], p: usize, from: u8) -> bool {
     (from..actions(&events[p])).all(|a| apply(model, &events[p], a).is_ok())
 }
 
 /// The model's state before event `p` in recorded order (which replays up
 /// to `p`), rebuilt: the failed step may have half-changed the greedy one.
 fn state_before(events: &[Parsed], p: usize) -> String {
-    let mut model = Lifecycle::for_traces();
+    let mut model = Model::for_traces();
     for e in &events[..p] {
         for a in 0..actions(e) {
             let _ = apply(&mut model, e, a);
         }
     }
-    model.describe()
+    model.describe_for(&events[p])
 }
 
 impl Search<'_> {
@@ -113,7 +121,7 @@ impl Search<'_> {
     /// backtracking. `Ok(repaired)`, or the first event no repair saves.
     fn in_order_with_repairs(&mut self) -> Result<bool, (usize, Disallowed)> {
         let events = self.events;
-        let mut model = Lifecycle::for_traces();
+        let mut model = Model::for_traces();
         // Every action taken, in order: the model is rebuilt from it when a
         // refused event half-changed it.
         let mut log: Vec<(usize, u8)> = Vec::with_capacity(events.len() + 8);
@@ -133,7 +141,7 @@ impl Search<'_> {
                 }
             }
             if let Some(why) = refused {
-                model = Lifecycle::for_traces();
+                model = Model::for_traces();
                 for (i, a) in &log {
                     let _ = apply(&mut model, &events[*i], *a);
                 }
@@ -161,7 +169,7 @@ impl Search<'_> {
         Some(())
     }
 
-    fn note(&mut self, at: usize, why: Disallowed, model: &Lifecycle) {
+    fn note(&mut self, at: usize, why: Disallowed, model: &Model) {
         // At the same depth, the search's own state beats the recorded
         // order's rebuilt one.
         if at > self.deepest.0 || (at == self.deepest.0 && self.deepest.2.is_none()) {
@@ -172,7 +180,7 @@ impl Search<'_> {
     /// Whether the events from `p` on can be replayed on `model` (with
     /// `progress` actions of each event already applied); `None` when the
     /// budget ran out.
-    fn dfs(&mut self, mut p: usize, model: &Lifecycle, progress: &mut Vec<u8>) -> Option<bool> {
+    fn dfs(&mut self, mut p: usize, model: &Model, progress: &mut Vec<u8>) -> Option<bool> {
         let events = self.events;
         while p < events.len() && progress[p] == actions(&events[p]) {
             p += 1;
@@ -215,17 +223,22 @@ impl Search<'_> {
     }
 
     /// The next event of each other thread after `p`, if it is a covered
-    /// step not yet fully applied: the steps that may have taken effect
-    /// before event `p` was recorded.
+    /// step not yet fully applied whose next action may take effect before
+    /// it is recorded ([`Step::movable`]), of the same model as `p` (steps
+    /// of different models commute: [`Step::domain`]): the steps that may
+    /// have taken effect before event `p` was recorded.
     fn pending(&self, p: usize, progress: &[u8]) -> Vec<usize> {
         let thread = self.events[p].thread.0 as usize;
+        let domain = self.events[p].step.as_ref().map(Step::domain);
         self.by_thread
             .iter()
             .enumerate()
             .filter(|(u, _)| *u != thread)
             .filter_map(|(_, indices)| {
                 let next = indices[indices.partition_point(|i| *i <= p)..].first().copied()?;
-                (progress[next] < actions(&self.events[next])).then_some(next)
+                let e = &self.events[next];
+                let movable = e.step.as_ref().is_some_and(|s| s.movable(progress[next]) && Some(s.domain()) == domain);
+                (progress[next] < actions(e) && movable).then_some(next)
             })
             .collect()
     }

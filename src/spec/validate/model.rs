@@ -1,0 +1,35 @@
+//! What a trace is replayed on: the lifecycle model, one channel model per
+//! channel, and the xi model, side by side in one value the search can
+//! copy.
+use super::channel::Channels;
+use super::parse::{Parsed, Step};
+use crate::spec::lifecycle::Lifecycle;
+use crate::spec::xi::Heaps;
+
+/// The combined model of a trace.
+#[derive(Clone, Debug)]
+pub struct Model {
+    /// Interpreters, guards, finalization, GILs, thread states.
+    pub life: Lifecycle,
+    /// Channels and queues, by id.
+    pub channels: Channels,
+    /// Heaps, rings and views, by owner.
+    pub xi: Heaps,
+}
+
+impl Model {
+    /// A fresh model for a trace.
+    pub fn for_traces() -> Self {
+        Self { life: Lifecycle::for_traces(), channels: Channels::default(), xi: Heaps::default() }
+    }
+
+    /// The part of the state an event is about, for a rejection: its
+    /// channel, its owner's heap, or the lifecycle.
+    pub fn describe_for(&self, e: &Parsed) -> String {
+        match &e.step {
+            Some(Step::Channel(c)) => self.channels.describe(Some(c.seen.id)),
+            Some(Step::Xi(x)) => self.xi.describe(x.owner),
+            _ => self.life.describe(),
+        }
+    }
+}
