@@ -15,8 +15,8 @@
 //! | model | protocol |
 //! |---|---|
 //! | [`lifecycle`] | interpreters, guards, views, finalization (PEP 788), GILs and thread states (PEP 684) |
-//! | [`channel`] | one channel or queue: FIFO, associations, close/release/force, unbound items, the ledger (proptest only) |
-//! | [`xi`] | heaps, refcounts, XiData, pending-call rings, XiView (proptest only) |
+//! | [`channel`] | one channel or queue: FIFO, associations, close/release/force, blocked senders, unbound items, the ledger |
+//! | [`xi`] | heaps, refcounts, XiData, pending-call rings, XiView; [`xi::Heaps`] takes the same rules one step at a time, for traces |
 //!
 //! Page: `docs/spec.md`.
 
