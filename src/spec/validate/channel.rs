@@ -498,11 +498,11 @@ fn rule(rule: &'static str, expected: impl Into<String>) -> Disallowed {
 }
 
 /// Which invariant a refusal (or its absence) is about.
-fn refusal_rule(r: Option<Refusal>) -> &'static str {
+fn refusal_rule(r: Refusal) -> &'static str {
     match r {
-        Some(Refusal::Closed | Refusal::Closing) => "CH-7",
-        Some(Refusal::Released) => "CH-4",
-        Some(Refusal::Full) | None => "CH-8",
+        Refusal::Closed | Refusal::Closing => "CH-7",
+        Refusal::Released => "CH-4",
+        Refusal::Full => "CH-8",
     }
 }
 
@@ -537,7 +537,7 @@ pub fn apply(channels: &mut Channels, e: &Parsed, step: &ChannelStep) -> Result<
     let id = step.seen.id;
     if let ChannelOp::Created { queue, maxsize, policy } = step.op {
         if channels.map.contains_key(&id) {
-            return Err(rule("CH-8", format!("a fresh channel id: C{id} exists")));
+            return Err(rule("TR-3", format!("a fresh channel id: C{id} exists")));
         }
         let spec = ChannelSpec::new(!queue, maxsize, policy);
         channels.map.insert(
@@ -545,7 +545,7 @@ pub fn apply(channels: &mut Channels, e: &Parsed, step: &ChannelStep) -> Result<
             Chan { spec, senders: BTreeMap::new(), receivers: BTreeSet::new(), putters: BTreeSet::new(), drain: None },
         );
         if step.seen.items != 0 || step.seen.status.is_some() {
-            return Err(rule("CH-8", format!("C{id} empty and open when created")));
+            return Err(rule("TR-3", format!("C{id} empty and open when created")));
         }
         return Ok(());
     }
@@ -586,9 +586,9 @@ pub fn apply(channels: &mut Channels, e: &Parsed, step: &ChannelStep) -> Result<
             chan.putters.remove(&t);
             match spec.enqueue(who()?, None, false) {
                 Err(got) if got == r => {}
-                Err(got) => return Err(rule(refusal_rule(Some(got)), refusal_text(got))),
+                Err(got) => return Err(rule(refusal_rule(got), refusal_text(got))),
                 Ok(seq) => {
-                    return Err(rule(refusal_rule(Some(r)), format!("the send admitted (as item #{seq})")));
+                    return Err(rule(refusal_rule(r), format!("the send admitted (as item #{seq})")));
                 }
             }
         }
@@ -779,8 +779,8 @@ pub fn apply(channels: &mut Channels, e: &Parsed, step: &ChannelStep) -> Result<
 fn check_admitted(admitted: Result<u64, Refusal>, seq: u64) -> Result<(), Disallowed> {
     match admitted {
         Ok(s) if s == seq => Ok(()),
-        Ok(s) => Err(rule("CH-8", format!("the item numbered #{s}"))),
-        Err(r) => Err(rule(refusal_rule(Some(r)), refusal_text(r))),
+        Ok(s) => Err(rule("TR-3", format!("the item numbered #{s}"))),
+        Err(r) => Err(rule(refusal_rule(r), refusal_text(r))),
     }
 }
 
@@ -806,7 +806,7 @@ fn check_seen(chan: &Chan, t: ThreadKey, seen: &ChannelSeen) -> Result<(), Disal
         ends,
     };
     if model != *seen {
-        return Err(rule("CH-8", format!("the state {}", render(&model))));
+        return Err(rule("TR-3", format!("the state {}", render(&model))));
     }
     Ok(())
 }

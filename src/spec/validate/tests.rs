@@ -485,7 +485,7 @@ fn a_timeout_that_does_not_withdraw_is_rejected() {
         ev("sender", I1, "channel.send", "timed out: item #1 withdrawn", "C1 items=1 send=[1] recv=[]"),
     ]);
     let r = rejected(&left_queued);
-    assert_eq!((r.rule, r.event.seq), ("CH-8", 3), "{r}");
+    assert_eq!((r.rule, r.event.seq), ("TR-3", 3), "{r}");
     assert_eq!(r.expected, "the state C1 items=0 send=[1] recv=[]", "{r}");
     // Withdrawn, then delivered anyway: the receive finds nothing.
     let delivered = trace(vec![
@@ -594,20 +594,20 @@ fn recorded_channel_states_must_be_the_models() {
         ev("sender", I1, "channel.send", "ok: item #1 queued", "C1 items=1 senders-waiting=1 send=[1] recv=[]"),
     ]);
     let r = rejected(&ghost);
-    assert_eq!((r.rule, r.expected.as_str()), ("CH-8", "the state C1 items=1 send=[1] recv=[]"), "{r}");
+    assert_eq!((r.rule, r.expected.as_str()), ("TR-3", "the state C1 items=1 send=[1] recv=[]"), "{r}");
     // Wrong association records.
     let records = trace(vec![
         chan_create(),
         ev("sender", I1, "channel.send", "ok: item #1 queued", "C1 items=1 send=[2] recv=[]"),
     ]);
-    assert_eq!(rejected(&records).rule, "CH-8");
+    assert_eq!(rejected(&records).rule, "TR-3");
     // Items numbered out of order.
     let numbering = trace(vec![
         chan_create(),
         ev("sender", I1, "channel.send", "ok: item #2 queued", "C1 items=1 send=[1] recv=[]"),
     ]);
     let r = rejected(&numbering);
-    assert_eq!((r.rule, r.expected.as_str()), ("CH-8", "the item numbered #1"), "{r}");
+    assert_eq!((r.rule, r.expected.as_str()), ("TR-3", "the item numbered #1"), "{r}");
     // An event on a channel never created, and an outcome the model does not know.
     let stranger = trace(vec![ev("sender", I1, "channel.send", "ok: item #1 queued", "C7 items=1 send=[1] recv=[]")]);
     assert_eq!(rejected(&stranger).rule, "TR-2");
@@ -1119,4 +1119,51 @@ fn the_known_bugs_golden_traces_are_not_allowed() {
         seen += 1;
     }
     assert_eq!(seen, 12, "three channel and three xi known bugs, under loom and shuttle");
+}
+
+/// Objects through a channel (`send_object` / `recv_object`): the channel
+/// carries XiData, and a receive that finds the owner's ring full releases
+/// the data by switching to the owner's GIL. The production trace is
+/// allowed, every event covered.
+#[test]
+fn production_object_channel_traces_are_allowed() {
+    use crate::channel::{self, UnboundPolicy};
+    use crate::xi::{Released, XiData};
+    if !crate::trace::ENABLED {
+        return;
+    }
+    let session = crate::trace::session::Session::new();
+    {
+        let _entered = crate::trace::session::adopt(Some(session.clone()));
+        let runtime = crate::Runtime::new();
+        let a = runtime.create_with(crate::Config::isolated().with_pending_calls(1)).unwrap();
+        let b = runtime.create().unwrap();
+        let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+        let filler = a.guard().unwrap().with_gil(|py| {
+            let obj = py.new_bytes(*b"full").unwrap();
+            tx.send_object_nowait(py, obj).unwrap();
+            py.decref(obj).unwrap();
+            let other = py.new_bytes(*b"filler").unwrap();
+            let data = py.share(other).unwrap();
+            py.decref(other).unwrap();
+            data
+        });
+        b.guard().unwrap().with_gil(|py| {
+            assert_eq!(filler.release().unwrap(), Released::Pending);
+            let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+            py.decref(copy).unwrap();
+        });
+        assert_eq!(runtime.xi_stats().switched_releases, 1, "the receive switched to a's GIL");
+        drop((rx, tx));
+        runtime.finalize().unwrap();
+    }
+    let events = session.trace().events;
+    let verdict = validate(&events);
+    assert!(
+        matches!(verdict.outcome, Outcome::Allowed { .. }),
+        "{verdict:?}\n{}",
+        crate::trace::render::text(&session.trace())
+    );
+    assert!(verdict.uncovered.is_empty(), "{:?}", verdict.uncovered);
+    assert!(events.iter().any(|e| e.outcome.contains("switching to its GIL to release directly")));
 }

@@ -63,6 +63,10 @@ pub enum XiOp {
     ReleaseQueued,
     /// `xi.release -> refused: I<n>'s pending-call ring is full ...`.
     ReleaseFull,
+    /// `xi.release -> I<n>'s ring is full: switching to its GIL to release
+    /// directly` (a receive of an object: the handed-back data is released
+    /// in the owner after a switch).
+    ReleaseSwitching,
     /// `xiview.open -> ok`.
     ViewOpen,
     /// `xiview.open -> refused`.
@@ -180,7 +184,18 @@ pub fn parse(op: &str, interp: Option<u64>, outcome: &str, state: &str) -> Resul
     let bad = || format!("not an xi state: `{state}` (of `{op} -> {outcome}`)");
     let mut step = XiStep { op: XiOp::Alloc, obj: None, owner: None, refcnt: None, views: None, ring: None };
     let mut teardown = (None, None, None);
-    for (k, part) in state.split_ascii_whitespace().enumerate() {
+    // `Some(obj#0@I1)`: a data's object as its `Debug` shows it (the
+    // switching release and its refusal record it so).
+    if let Some(inner) = state.strip_prefix("Some(").and_then(|s| s.strip_suffix(')')) {
+        let (name, owner) = inner.split_once('@').ok_or_else(bad)?;
+        step.obj = Some(obj_name(name).ok_or_else(bad)?);
+        match interp_prefix(owner) {
+            Some((n, "")) => step.owner = Some(n),
+            _ => return Err(bad()),
+        }
+    }
+    let words = if step.obj.is_some() && step.owner.is_some() { "" } else { state };
+    for (k, part) in words.split_ascii_whitespace().enumerate() {
         if k == 0 && part.starts_with("obj#") {
             step.obj = Some(obj_name(part).ok_or_else(bad)?);
         } else if let Some(n) = part.strip_prefix("refcnt=") {
@@ -233,6 +248,14 @@ pub fn parse(op: &str, interp: Option<u64>, outcome: &str, state: &str) -> Resul
         ("xi.release", o) if obj && o.starts_with("queued as a pending call on I") => {
             match o.strip_prefix("queued as a pending call on ").and_then(interp_prefix) {
                 Some((n, "")) if Some(n) == step.owner => XiOp::ReleaseQueued,
+                _ => return Err(unknown()),
+            }
+        }
+        ("xi.release", o) if obj && o.ends_with("'s ring is full: switching to its GIL to release directly") => {
+            match interp_prefix(o) {
+                Some((n, "'s ring is full: switching to its GIL to release directly")) if Some(n) == step.owner => {
+                    XiOp::ReleaseSwitching
+                }
                 _ => return Err(unknown()),
             }
         }
@@ -382,6 +405,7 @@ pub fn apply(model: &mut Model, e: &Parsed, step: &XiStep, action: u8) -> Result
         XiOp::ReleaseOwnerGone => heaps.release_owner_gone(owner, obj()?),
         XiOp::ReleaseQueued => heaps.release_queued(t, owner, obj()?),
         XiOp::ReleaseFull => heaps.release_full(owner, obj()?),
+        XiOp::ReleaseSwitching => heaps.release_switching(owner, obj()?),
         XiOp::ViewOpen => heaps.open_view(owner, obj()?, step.views.unwrap_or_default()),
         XiOp::ViewRefused => heaps.view_refused(owner, obj()?),
         XiOp::ViewClosing => heaps.begin_close(t, owner, obj()?),
@@ -442,6 +466,29 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.op, XiOp::ViewClosed { failure: Some(CloseFailure::RingFull) });
+        let w = parse(
+            "xi.release",
+            Some(2),
+            "I1's ring is full: switching to its GIL to release directly",
+            "Some(obj#4.1@I1)",
+        )
+        .unwrap();
+        assert_eq!((w.op, w.obj, w.owner), (XiOp::ReleaseSwitching, obj_name("obj#4.1"), Some(1)));
+        let g = parse(
+            "xi.release",
+            Some(1),
+            "refused: the owner is finalizing or gone (the reference leaks; counted)",
+            "Some(obj#0@I1)",
+        )
+        .unwrap();
+        assert_eq!((g.op, g.owner), (XiOp::ReleaseOwnerGone, Some(1)));
+        assert!(parse(
+            "xi.release",
+            Some(1),
+            "I1's ring is full: switching to its GIL to release directly",
+            "Some(obj#0)"
+        )
+        .is_err());
         assert!(parse("refcount.decref", Some(1), "read", "obj#0 refcnt=2 owner=I1").is_err());
         assert!(parse("heap.alloc", Some(1), "ok", "obj#0 refcnt=2 owner=I1").is_err());
         assert!(parse("xi.share", None, "ok: by value, no reference", "obj#x").is_err());

@@ -14,7 +14,7 @@
 //! | [`alloc`](Heaps::alloc) | a fresh object (names are never reused) in a heap not torn down, refcnt 1 |
 //! | [`incref`](Heaps::incref) / [`decref`](Heaps::decref) | a live object (XI-1); refcnt ± 1; freed at 0 |
 //! | [`share`](Heaps::share) | the data holds one of the object's references (its incref) |
-//! | [`release_direct`](Heaps::release_direct), [`release_owner_gone`](Heaps::release_owner_gone) | a data's reference goes (decref'd in the owner, or leaked and counted) |
+//! | [`release_direct`](Heaps::release_direct), [`release_owner_gone`](Heaps::release_owner_gone) | a data's reference goes (decref'd in the owner, or leaked and counted); [`release_full`](Heaps::release_full), [`release_switching`](Heaps::release_switching): it stays, handed back by a full ring |
 //! | [`push`](Heaps::push) | a data's (or a closing view's) reference moves onto the owner's ring; never onto a closed ring, never beyond its capacity |
 //! | [`take`](Heaps::take), [`call`](Heaps::call), [`run_done`](Heaps::run_done) | one thread at a time takes the whole ring and runs it: each call decrefs the next queued object, in order, once |
 //! | [`open_view`](Heaps::open_view) / [`begin_close`](Heaps::begin_close) / [`end_close`](Heaps::end_close) | a data's reference moves into a view; a close releases it in the owner before the view stops counting |
@@ -374,6 +374,16 @@ impl Heaps {
             Some(c) if heap.ring.len() >= c => Ok(()),
             _ => Err(xi("XI-3", format!("a push onto I{owner}'s ring: it is not full"))),
         }
+    }
+
+    /// `xi.release -> ... switching to its GIL to release directly`: the
+    /// data the full ring handed back is still alive; its direct release
+    /// follows, in the owner.
+    pub fn release_switching(&mut self, owner: u64, obj: ObjName) -> Result<(), Disallowed> {
+        if self.object(owner, obj).is_none_or(|o| o.datas == 0) {
+            return Err(xi("XI-3", format!("a live data holding a reference to {obj} of I{owner} (to release)")));
+        }
+        Ok(())
     }
 
     /// `pending.push -> ok`: a reference to `obj` moves onto `owner`'s ring
