@@ -29,7 +29,7 @@
 //! waits for every guard and enters Finalizing with none counted, after
 //! which teardown and done follow, by the one thread whose request won
 //! (LC-2, LC-3); a GIL has one holder (GIL-1); ensure follows PEP 788's
-//! three cases (TS-2) and release undoes the innermost token (TS-3).
+//! three cases (TS-1) and release undoes the innermost token (TS-2).
 //!
 //! # What it abstracts away
 //!
@@ -316,7 +316,7 @@ impl Lifecycle {
     }
 
     /// An attachment is backed by a guard, and once finalization has begun
-    /// only the finalizer attaches (LC-5). The finalizer attaches without a
+    /// only the finalizer attaches (LC-2). The finalizer attaches without a
     /// guard (at-exit callbacks, teardown); a release restoring its previous
     /// thread state counts an unrecorded guard of its own.
     fn check_attach_allowed(&self, t: ThreadKey, interp: &Interp) -> Result<(), Disallowed> {
@@ -330,10 +330,10 @@ impl Lifecycle {
         if ok {
             Ok(())
         } else if interp.phase == Phase::Running {
-            Err(Disallowed::new("LC-5", format!("no attach to interpreter {} without a guard held on it", interp.id)))
+            Err(Disallowed::new("LC-2", format!("no attach to interpreter {} without a guard held on it", interp.id)))
         } else {
             Err(Disallowed::new(
-                "LC-5",
+                "LC-2",
                 format!(
                     "no attach to interpreter {} by anyone but its finalizer once it is {}",
                     interp.id, interp.phase
@@ -342,14 +342,14 @@ impl Lifecycle {
         }
     }
 
-    /// Thread `t` takes `interp`'s GIL (GIL-1: it was free; TS-1: `t`
-    /// held none; LC-5).
+    /// Thread `t` takes `interp`'s GIL (GIL-1: it was free; TS-6: `t`
+    /// held none; LC-2).
     pub fn gil_acquire(&mut self, t: ThreadKey, interp: u64) -> Result<(), Disallowed> {
         let i = self.existing(interp)?;
         let owner = i.gil;
         self.check_attach_allowed(t, i)?;
         if let Some(held) = self.threads.get(&t).and_then(|th| th.holding) {
-            return Err(Disallowed::new("TS-1", format!("a thread attached to interpreter {held} to detach first")));
+            return Err(Disallowed::new("TS-6", format!("a thread attached to interpreter {held} to detach first")));
         }
         let gil = self.gils.get_mut(&owner).expect("every interpreter's GIL exists");
         if let Some(holder) = gil.holder {
@@ -372,7 +372,7 @@ impl Lifecycle {
     pub fn gil_block(&mut self, t: ThreadKey, interp: u64) -> Result<(), Disallowed> {
         let owner = self.existing(interp)?.gil;
         if let Some(held) = self.threads.get(&t).and_then(|th| th.holding) {
-            return Err(Disallowed::new("TS-1", format!("a thread attached to interpreter {held} to detach first")));
+            return Err(Disallowed::new("TS-6", format!("a thread attached to interpreter {held} to detach first")));
         }
         let gil = self.gils.get_mut(&owner).expect("every interpreter's GIL exists");
         match gil.holder {
@@ -398,7 +398,7 @@ impl Lifecycle {
             return Err(Disallowed::new("GIL-1", format!("GIL I{owner} released by its holder ({who})")));
         }
         if self.threads.get(&t).and_then(|th| th.holding) != Some(interp) {
-            return Err(Disallowed::new("TS-1", format!("the thread to be attached to interpreter {interp}")));
+            return Err(Disallowed::new("TS-6", format!("the thread to be attached to interpreter {interp}")));
         }
         gil.holder = None;
         self.thread_mut(t).holding = None;

@@ -310,7 +310,7 @@ impl Interp {
             ThreadKind::Daemon => &mut self.daemon,
         };
         if *count == 0 {
-            return Err(Disallowed::new("LC-6", format!("a {kind:?} thread running to finish")));
+            return Err(Disallowed::new("LC-7", format!("a {kind:?} thread running to finish")));
         }
         *count -= 1;
         Ok(())
@@ -319,7 +319,7 @@ impl Interp {
     /// Whether a thread of `kind` may start now; counts it if so.
     pub fn start_thread(&mut self, kind: ThreadKind) -> Result<(), Disallowed> {
         if self.threads_closed || self.phase != Phase::Running {
-            return Err(Disallowed::new("LC-6", "a refusal: finalization closed the door to new threads"));
+            return Err(Disallowed::new("LC-7", "a refusal: finalization closed the door to new threads"));
         }
         match kind {
             ThreadKind::NonDaemon => self.non_daemon += 1,

@@ -194,7 +194,7 @@ impl ThreadModel {
     pub fn ensure(&mut self, interp: u64, case: EnsureCase) -> Result<Ensured, Disallowed> {
         let expected = self.ensure_case(interp);
         if case != expected {
-            return Err(Disallowed::new("TS-2", format!("ensure case {expected:?} (PEP 788's order), not {case:?}")));
+            return Err(Disallowed::new("TS-1", format!("ensure case {expected:?} (PEP 788's order), not {case:?}")));
         }
         let previous = self.current;
         let (slot, token_previous, detached) = match case {
@@ -240,7 +240,7 @@ impl ThreadModel {
     /// GIL, `current`) is the caller's.
     pub fn release_innermost(&mut self) -> Result<Released, Disallowed> {
         let Some(entry) = self.tokens.pop() else {
-            return Err(Disallowed::new("TS-3", "an outstanding token to release: there is none"));
+            return Err(Disallowed::new("TS-2", "an outstanding token to release: there is none"));
         };
         let slot = self.slots[entry.slot].as_mut().expect("a token's thread state exists until released");
         slot.count -= 1;

@@ -80,12 +80,12 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             if it.non_daemon != 0 {
                 return Err(Disallowed::new(
-                    "LC-6",
+                    "LC-7",
                     format!("a wait for the {} non-daemon thread(s) running", it.non_daemon),
                 ));
             }
             if let Some(d) = daemons.filter(|d| *d != it.daemon) {
-                return Err(Disallowed::new("LC-6", format!("{} daemon thread(s) running, not {d}", it.daemon)));
+                return Err(Disallowed::new("LC-7", format!("{} daemon thread(s) running, not {d}", it.daemon)));
             }
             it.threads_closed = true;
             Ok(())
@@ -97,7 +97,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             if *running == 0 || *running != it.non_daemon {
                 let running_now = it.non_daemon;
                 return Err(Disallowed::new(
-                    "LC-6",
+                    "LC-7",
                     format!("{running_now} non-daemon thread(s) running, not {running}"),
                 ));
             }
@@ -252,7 +252,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
         Step::SpawnRefused => {
             let it = model.existing(interp()?)?;
             if !it.threads_closed && !it.requested && it.phase == Phase::Running {
-                return Err(Disallowed::new("LC-6", "the thread to start: no finalization closed the door"));
+                return Err(Disallowed::new("LC-7", "the thread to start: no finalization closed the door"));
             }
             Ok(())
         }
@@ -282,13 +282,13 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             let thread = model.thread_mut(t);
             if thread.holding != Some(i) {
                 return Err(Disallowed::new(
-                    "TS-2",
+                    "TS-1",
                     format!("the thread attached to interpreter {i} (its GIL taken) when ensure returns"),
                 ));
             }
             let ensured = thread.ensure(i, *case)?;
             if ensured.count != *count {
-                return Err(Disallowed::new("TS-2", format!("count={} after the ensure", ensured.count)));
+                return Err(Disallowed::new("TS-1", format!("count={} after the ensure", ensured.count)));
             }
             Ok(())
         }
@@ -299,20 +299,20 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
                 Some(innermost) if innermost == i => {}
                 Some(innermost) => {
                     return Err(Disallowed::new(
-                        "TS-3",
+                        "TS-2",
                         format!("the innermost token (on interpreter {innermost}) released first"),
                     ));
                 }
-                None => return Err(Disallowed::new("TS-3", "an outstanding token to release")),
+                None => return Err(Disallowed::new("TS-2", "an outstanding token to release")),
             }
             let released = thread.release_innermost()?;
             if released.count != *count || released.deleted != *deleted {
                 let what = if released.deleted { "deleted" } else { "kept" };
-                return Err(Disallowed::new("TS-3", format!("count={} and the thread state {what}", released.count)));
+                return Err(Disallowed::new("TS-2", format!("count={} and the thread state {what}", released.count)));
             }
             if released.detached && thread.holding == Some(i) {
                 return Err(Disallowed::new(
-                    "TS-3",
+                    "TS-2",
                     format!("the thread detached from interpreter {i} (its GIL released) first"),
                 ));
             }
@@ -326,7 +326,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             let thread = model.thread_mut(t);
             if thread.holding.is_some() || thread.current_interp() != Some(i) {
                 return Err(Disallowed::new(
-                    "TS-1",
+                    "TS-6",
                     format!("an attached thread of interpreter {i} releasing its GIL first"),
                 ));
             }
@@ -340,7 +340,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             let slot = thread.allowing.pop();
             if thread.holding != Some(i) || slot.and_then(|s| thread.slot_interp(s)) != Some(i) {
                 return Err(Disallowed::new(
-                    "TS-1",
+                    "TS-6",
                     format!("the end of an allow_threads on interpreter {i}, its GIL taken back"),
                 ));
             }
@@ -395,13 +395,13 @@ fn check_word(model: &Lifecycle, interp: u64, seen: &WordSeen) -> Result<(), Dis
     } else {
         String::new()
     };
-    Err(Disallowed::new("LC-7", format!("the word {word}{slack}")))
+    Err(Disallowed::new("TR-3", format!("the word {word}{slack}")))
 }
 
 /// The recorded running-thread counts against the model's.
 fn check_thread_counts(it: &Interp, non_daemon: usize, daemon: usize) -> Result<(), Disallowed> {
     if (non_daemon, daemon) != (it.non_daemon, it.daemon) {
-        return Err(Disallowed::new("LC-6", format!("non-daemon={} daemon={}", it.non_daemon, it.daemon)));
+        return Err(Disallowed::new("LC-7", format!("non-daemon={} daemon={}", it.non_daemon, it.daemon)));
     }
     Ok(())
 }

@@ -137,14 +137,14 @@ fn two_gil_holders_are_rejected_as_gil_1() {
 }
 
 #[test]
-fn a_wrong_guard_count_is_rejected_as_lc_7() {
+fn a_wrong_guard_count_is_rejected_as_tr_3() {
     let events = trace(vec![
         create("CPython"),
         ev("a", I1, "guard.acquire", "ok", "phase=running guards=1"),
         ev("a", I1, "guard.acquire", "ok", "phase=running guards=3"),
     ]);
     let r = rejected(&events);
-    assert_eq!((r.rule, r.event.seq), ("LC-7", 3), "{r}");
+    assert_eq!((r.rule, r.event.seq), ("TR-3", 3), "{r}");
     assert!(r.expected.contains("the word phase=running guards=2"), "{r}");
 }
 
@@ -228,7 +228,7 @@ fn a_step_recorded_late_is_allowed_in_a_permitted_order() {
         ev("b", I1, "guard.acquire", "ok", "phase=running guards=2"),
     ]);
     let r = rejected(&forbidden);
-    assert_eq!((r.rule, r.event.seq), ("LC-7", 4), "{r}");
+    assert_eq!((r.rule, r.event.seq), ("TR-3", 4), "{r}");
 }
 
 /// A refused guard's transient count shows in another thread's word.
@@ -262,15 +262,15 @@ fn thread_state_counts_and_order_are_checked() {
     let mut reuse_wrong_count = base.clone();
     reuse_wrong_count.push(ev("a", I1, "threadstate.ensure", "reused the attached thread state", "count=1"));
     let r = rejected(&trace(reuse_wrong_count));
-    assert_eq!((r.rule, r.expected.as_str()), ("TS-2", "count=2 after the ensure"), "{r}");
+    assert_eq!((r.rule, r.expected.as_str()), ("TS-1", "count=2 after the ensure"), "{r}");
     let mut created_again = base.clone();
     created_again.push(ev("a", I1, "threadstate.ensure", "created a thread state (owned by ensure)", "count=1"));
-    assert_eq!(rejected(&trace(created_again)).rule, "TS-2");
+    assert_eq!(rejected(&trace(created_again)).rule, "TS-1");
     let mut kept_at_zero = base;
     kept_at_zero.push(ev("a", I1, "gil.release", "ok", "gil(I1)=free"));
     kept_at_zero.push(ev("a", I1, "threadstate.release", "ok", "count=0"));
     let r = rejected(&trace(kept_at_zero));
-    assert_eq!((r.rule, r.expected.as_str()), ("TS-3", "count=0 and the thread state deleted"), "{r}");
+    assert_eq!((r.rule, r.expected.as_str()), ("TS-2", "count=0 and the thread state deleted"), "{r}");
 }
 
 #[test]
@@ -294,7 +294,7 @@ fn a_gil_released_by_another_thread_and_a_second_run_are_rejected() {
 #[test]
 fn an_attach_without_a_guard_is_rejected_as_lc_5() {
     let events = trace(vec![create("CPython"), ev("a", I1, "gil.acquire", "ok", "gil(I1)=held")]);
-    assert_eq!(rejected(&events).rule, "LC-5");
+    assert_eq!(rejected(&events).rule, "LC-2");
 }
 
 #[test]
