@@ -395,21 +395,57 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let config: StressConfig = scenario.stress.resolved();
+    let stall = stall_limit();
     let body = Arc::new(body);
     let session = session::inherit();
-    for _ in 0..config.iterations {
+    for iteration in 1..=config.iterations {
         let body = Arc::clone(&body);
         let session = session.clone();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
         // Each iteration's root runs on a fresh thread named `main`, as the
         // model checkers name it, so traces read the same on every backend.
         let root = std::thread::Builder::new()
             .name("main".to_owned())
             .spawn(move || {
+                // Dropped when the body returns or unwinds: either way the
+                // watchdog below stops waiting.
+                let _signal = Signal(done);
                 let _entered = session::adopt(session);
                 body();
             })
             .expect("failed to spawn the scenario's root thread");
+        // The watchdog. OS threads that deadlock for real (a known bug such
+        // as a lost wake-up, or a regression) would hang the test run for
+        // ever; an iteration that makes no progress for `stall` is reported
+        // as a deadlock instead, and its blocked threads are left behind
+        // (the test process exits without them).
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(stall) {
+            return Err(Box::new(format!(
+                "deadlock: stress iteration {iteration} did not finish within {} s (the stress watchdog; its threads are left blocked)",
+                stall.as_secs()
+            )));
+        }
         root.join()?;
     }
     Ok(())
+}
+
+/// Tells the stress watchdog that an iteration's root has finished.
+#[cfg(not(any(loom, shuttle)))]
+struct Signal(std::sync::mpsc::Sender<()>);
+
+#[cfg(not(any(loom, shuttle)))]
+impl Drop for Signal {
+    fn drop(&mut self) {
+        let _ = self.0.send(());
+    }
+}
+
+/// How long one stress iteration may take before the watchdog calls it a
+/// deadlock: 60 s (an iteration takes milliseconds even on a loaded
+/// machine), or `XINTERP_STRESS_STALL_SECS`.
+#[cfg(not(any(loom, shuttle)))]
+fn stall_limit() -> std::time::Duration {
+    let secs = std::env::var("XINTERP_STRESS_STALL_SECS").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(60);
+    std::time::Duration::from_secs(secs.max(1))
 }
