@@ -269,19 +269,9 @@ impl XiData {
         );
         let token = match thread_state::ensure_from_view(&self.owner) {
             Ok(token) => token,
-            Err(_) => {
-                // The owner began finalizing since the push was refused:
-                // as a refused guard in `release_inner`.
-                self.obj = None;
-                self.owner.core().runtime.xi_stats.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
-                trace_event!(
-                    Some(owner.0),
-                    "xi.release",
-                    "refused: the owner is finalizing or gone (the reference leaks; counted)",
-                    format_args!("{obj:?}")
-                );
-                return Err(XiError::OwnerGone(owner));
-            }
+            // The owner began finalizing since the push was refused: as a
+            // refused guard in `release_inner`.
+            Err(_) => return Err(self.leak_owner_gone()),
         };
         // Attached to the owner now: `release_inner` decrefs directly.
         let released = self.release_inner(location);
@@ -290,6 +280,23 @@ impl XiData {
             self.owner.core().runtime.xi_stats.switched_releases.fetch_add(1, Ordering::Relaxed);
         }
         released
+    }
+
+    /// The owner refused the guard a release needs (finalizing or gone):
+    /// nothing can release the reference any more. It leaks, counted in
+    /// `released_after_owner_gone`, and leaves `self.obj`.
+    fn leak_owner_gone(&mut self) -> XiError {
+        let owner = self.owner();
+        if let Some(obj) = self.obj.take() {
+            self.owner.core().runtime.xi_stats.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
+            trace_event!(
+                Some(owner.0),
+                "xi.release",
+                "refused: the owner is finalizing or gone (the reference leaks; counted)",
+                format_args!("{obj} owner=I{}", owner.0)
+            );
+        }
+        XiError::OwnerGone(owner)
     }
 
     /// The release; on success (and on owner gone) the reference is gone
@@ -322,17 +329,7 @@ impl XiData {
         // drain) before the call is queued.
         let guard = match OwnedGuard::acquire(core, location) {
             Ok(guard) => guard,
-            Err(_) => {
-                self.obj = None;
-                core.runtime.xi_stats.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
-                trace_event!(
-                    Some(owner.0),
-                    "xi.release",
-                    "refused: the owner is finalizing or gone (the reference leaks; counted)",
-                    format_args!("{obj} owner=I{}", owner.0)
-                );
-                return Err(XiError::OwnerGone(owner));
-            }
+            Err(_) => return Err(self.leak_owner_gone()),
         };
         let pushed = core.xi.pending.push(core, Call::Decref(obj));
         drop(guard);
