@@ -6,7 +6,7 @@
 //! in a child process under loom; shuttle reports deadlocks in-process.
 use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc, Condvar, Mutex};
-use xinterp::trace::record;
+use xinterp::trace::custom as record;
 
 /// Known bug: a lost wake-up. The waiter checks "ready" once, outside the
 /// lock that the notifier sets it under, then sleeps; if the notifier runs

@@ -481,7 +481,7 @@ fn protocol_events_follow_the_trace_feature() {
     let _entered = xinterp::trace::session::adopt(Some(session.clone()));
     let runtime = Runtime::new();
     drop(runtime.main().guard().unwrap());
-    let ops: Vec<String> = session.trace().events.iter().map(|e| e.op.to_string()).collect();
+    let ops: Vec<String> = session.trace().events.iter().map(|e| e.op().to_owned()).collect();
     if xinterp::trace::ENABLED {
         assert_eq!(ops, ["guard.acquire", "guard.release"]);
     } else {

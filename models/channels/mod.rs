@@ -38,7 +38,7 @@ fn on<R>(interp: &Interpreter, f: impl FnOnce(Attached<'_>) -> R) -> R {
 
 /// CH-1, with the ledger shown in the trace.
 fn assert_ledger(ledger: Ledger) {
-    xinterp::trace::record(
+    xinterp::trace::custom(
         None,
         "channel.ledger",
         if ledger.is_balanced() { "balanced" } else { "UNBALANCED" },

@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use xinterp::sync::time::Deadline;
 use xinterp::sync::{thread, Arc, Condvar, Mutex};
-use xinterp::trace::record;
+use xinterp::trace::custom as record;
 
 const SENDER: Option<u64> = Some(1);
 const RECEIVER: Option<u64> = Some(2);

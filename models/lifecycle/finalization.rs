@@ -93,7 +93,9 @@ fn main_finalization_with_native_threads() {
 
 /// A `finalize.wait` on the subinterpreter (id 1).
 fn waited_on_sub(events: &[Event]) -> bool {
-    events.iter().any(|e| e.op == "finalize.wait" && e.outcome.starts_with("blocked") && e.interp == Some(1))
+    events
+        .iter()
+        .any(|e| e.op() == "finalize.wait" && e.outcome().to_string().starts_with("blocked") && e.interp() == Some(1))
 }
 
 /// A subinterpreter that allows daemon threads starts a non-daemon
@@ -153,6 +155,9 @@ fn daemon_and_non_daemon_threads() {
 /// state in the event is the word its own RMW produced).
 fn worker_after_request(events: &[Event]) -> bool {
     events.iter().any(|e| {
-        e.thread == "worker" && e.op == "guard.acquire" && e.outcome == "ok" && e.state.contains("finalize-requested")
+        e.thread == "worker"
+            && e.op() == "guard.acquire"
+            && e.outcome().to_string() == "ok"
+            && e.state().to_string().contains("finalize-requested")
     })
 }

@@ -20,7 +20,7 @@
 use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::{thread, Arc, Condvar, Mutex};
-use xinterp::trace::record;
+use xinterp::trace::custom as record;
 
 /// A legacy interpreter: its GIL, the finalizing flag `Py_IsFinalizing()`
 /// reads, a PEP 788 guard word (bit 0: finalizing; the rest: guards), and

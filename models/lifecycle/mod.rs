@@ -96,5 +96,5 @@ pub(crate) fn in_order(events: &[Event], steps: &[&dyn Fn(&Event) -> bool]) -> b
 
 /// `e` is the step `op` whose outcome starts with `outcome`.
 pub(crate) fn is(e: &Event, op: &str, outcome: &str) -> bool {
-    e.op == op && e.outcome.starts_with(outcome)
+    e.op() == op && e.outcome().to_string().starts_with(outcome)
 }

@@ -10,7 +10,7 @@
 use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::{thread, Arc, Mutex};
-use xinterp::trace::record;
+use xinterp::trace::custom as record;
 
 const RUNNING: usize = 0;
 const FINALIZING: usize = 1;

@@ -29,14 +29,14 @@ const TAKES: usize = 2;
 /// A guard admitted from a word with `REQUESTED` set: granted after the
 /// finalizer claimed the interpreter.
 fn granted_after_request(e: &Event) -> bool {
-    is(e, "guard.acquire", "ok") && e.state.contains("finalize-requested")
+    is(e, "guard.acquire", "ok") && e.state().to_string().contains("finalize-requested")
 }
 
 /// A guard admitted from a word whose finalizer was draining: the word an
 /// admitted acquire records is its own increment on the word it saw, so
 /// `draining` there means it was admitted after the drain began.
 fn granted_while_draining(e: &Event) -> bool {
-    is(e, "guard.acquire", "ok") && e.state.contains("draining")
+    is(e, "guard.acquire", "ok") && e.state().to_string().contains("draining")
 }
 
 /// The finalizer went to sleep, a guard was granted after its request, and

@@ -114,13 +114,14 @@ fn ensure_nesting_across_two_interpreters() {
 /// The rival's GIL acquisition of A lies between main's switch to B and
 /// main's restore of A.
 fn rival_between_switches(events: &[Event]) -> bool {
-    let switched = events.iter().position(|e| e.thread == "main" && is(e, "gil.release", "ok") && e.interp == Some(1));
+    let switched =
+        events.iter().position(|e| e.thread == "main" && is(e, "gil.release", "ok") && e.interp() == Some(1));
     let Some(switched) = switched else { return false };
     let rest = &events[switched..];
     let Some(rival) = rest.iter().position(|e| e.thread == "rival" && is(e, "gil.acquire", "ok")) else {
         return false;
     };
-    rest[rival..].iter().any(|e| e.thread == "main" && is(e, "gil.acquire", "ok") && e.interp == Some(1))
+    rest[rival..].iter().any(|e| e.thread == "main" && is(e, "gil.acquire", "ok") && e.interp() == Some(1))
 }
 
 /// Restoring the previous thread state while its interpreter finalizes.
@@ -181,11 +182,11 @@ fn restore_previous_vs_finalizer() {
             assert_eq!(current_id(), None, "invariant TS-2 violated: the thread must end detached");
             assert_eq!(finalizer.join().unwrap(), Ok(()));
             let events = events();
-            let began = events.iter().position(|e| is(e, "finalize.begin", "ok") && e.interp == Some(b.id().get()));
+            let began = events.iter().position(|e| is(e, "finalize.begin", "ok") && e.interp() == Some(b.id().get()));
             if let Some(began) = began {
                 let late = events[began..]
                     .iter()
-                    .find(|e| e.thread == "main" && is(e, "gil.acquire", "ok") && e.interp == Some(b.id().get()));
+                    .find(|e| e.thread == "main" && is(e, "gil.acquire", "ok") && e.interp() == Some(b.id().get()));
                 assert!(
                     late.is_none(),
                     "invariant TS-2 violated: main attached to B after it began finalizing: {late:?}"

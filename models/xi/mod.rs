@@ -386,7 +386,7 @@ fn sender_destroyed_with_object_in_channel() {
             "released_directly_at_destroy",
             "the destroyer's finalizer released the queued data directly in the owner (step 5, before the heap's teardown)",
             |events| {
-                events.iter().any(|e| e.thread == "destroyer" && e.op == "xi.release" && e.outcome.starts_with("direct"))
+                events.iter().any(|e| e.thread == "destroyer" && e.op() == "xi.release" && e.outcome().to_string().starts_with("direct"))
             },
         )
         .witness("received_before_destroy", "the receiver took the object first; its release was queued and ran at teardown")

@@ -18,7 +18,7 @@
 //! | [`pending_after_owner_gone`] | the release checks "owner alive", then queues its decref without a guard | XI-3: the owner tore down (and drained) in between; the call sits on a ring nobody will run |
 use xinterp::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use xinterp::sync::{thread, Arc, Mutex};
-use xinterp::trace::record;
+use xinterp::trace::custom as record;
 
 const I1: Option<u64> = Some(1);
 const I2: Option<u64> = Some(2);

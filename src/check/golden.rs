@@ -1,7 +1,6 @@
 //! Counterexamples and their committed golden traces.
 use crate::trace::render;
-use crate::trace::{Event, Trace};
-use std::borrow::Cow;
+use crate::trace::{Event, EventKind, Trace};
 use std::path::PathBuf;
 
 /// A failing execution found by a checker.
@@ -117,14 +116,14 @@ impl Counterexample {
         }
         out.push_str(&format!("execution\t{}\nreproducible\t{}\n", self.execution, self.reproducible));
         for e in &self.trace.events {
-            let interp = e.interp.map_or_else(String::new, |i| i.to_string());
+            let interp = e.interp().map_or_else(String::new, |i| i.to_string());
             out.push_str(&format!(
                 "event\t{}\t{}\t{interp}\t{}\t{}\t{}\n",
                 e.seq,
                 escape(&e.thread),
-                escape(&e.op),
-                escape(&e.outcome),
-                escape(&e.state)
+                escape(e.op()),
+                escape(&e.outcome().to_string()),
+                escape(&e.state().to_string())
             ));
         }
         out
@@ -160,10 +159,12 @@ impl Counterexample {
                 ["event", seq, thread, interp, op, outcome, state] => cex.trace.events.push(Event {
                     seq: seq.parse().map_err(|_| bad())?,
                     thread: unescape(thread),
-                    interp: if interp.is_empty() { None } else { Some(interp.parse().map_err(|_| bad())?) },
-                    op: Cow::Owned(unescape(op)),
-                    outcome: unescape(outcome),
-                    state: unescape(state),
+                    kind: EventKind::from_columns(
+                        if interp.is_empty() { None } else { Some(interp.parse().map_err(|_| bad())?) },
+                        &unescape(op),
+                        unescape(outcome),
+                        unescape(state),
+                    ),
                 }),
                 _ => return Err(bad()),
             }
@@ -210,18 +211,13 @@ mod tests {
                     Event {
                         seq: 1,
                         thread: "sender".into(),
-                        interp: Some(3),
-                        op: Cow::Borrowed("channel.send"),
-                        outcome: "blocked\tuntil taken".into(),
-                        state: "items=1".into(),
+                        kind: crate::trace::Custom::new(Some(3), "channel.send", "blocked\tuntil taken", "items=1")
+                            .into(),
                     },
                     Event {
                         seq: 2,
                         thread: "(checker)".into(),
-                        interp: None,
-                        op: Cow::Borrowed("violation"),
-                        outcome: "deadlock".into(),
-                        state: String::new(),
+                        kind: EventKind::Violation("deadlock\n  left: 1\n right: 2".into()),
                     },
                 ],
             },

@@ -53,23 +53,62 @@ pub use config::{LoomBounds, ShuttleConfig, ShuttleScheduler, StressConfig};
 pub use golden::Counterexample;
 pub use report::{Outcome, Report, SpecCheck, ValidationSummary, WitnessCount};
 
-use crate::trace::{self, Event};
+use crate::trace::{self, Event, EventKind};
+use std::sync::Arc;
+
+/// Whether `value`'s text starts with `prefix`, without rendering it whole.
+fn starts_with(value: impl std::fmt::Display, prefix: &str) -> bool {
+    struct Prefix<'a> {
+        rest: &'a str,
+        ok: bool,
+    }
+    impl std::fmt::Write for Prefix<'_> {
+        fn write_str(&mut self, s: &str) -> std::fmt::Result {
+            let n = s.len().min(self.rest.len());
+            if s.as_bytes()[..n] != self.rest.as_bytes()[..n] {
+                self.ok = false;
+                return Err(std::fmt::Error);
+            }
+            self.rest = &self.rest[n..];
+            if self.rest.is_empty() {
+                return Err(std::fmt::Error); // matched: stop rendering
+            }
+            Ok(())
+        }
+    }
+    let mut p = Prefix { rest: prefix, ok: true };
+    if prefix.is_empty() {
+        return true;
+    }
+    let _ = std::fmt::write(&mut p, format_args!("{value}"));
+    p.ok && p.rest.is_empty()
+}
 
 /// Marks the named witness as reached in the current execution (it records a
 /// `witness` event, so the trace shows where).
 pub fn reach(witness: &'static str) {
-    trace::record(None, trace::WITNESS_OP, witness, "");
+    trace::record(EventKind::Witness(witness.into()));
 }
 
 /// How a witness is recognised in an execution's events.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 enum Matcher {
     /// A [`reach`] call with this name.
     Reach,
-    /// A protocol step with this op whose outcome starts with this prefix.
-    Step { op: &'static str, outcome: &'static str },
+    /// Some event for which the predicate holds.
+    Event(Arc<dyn Fn(&EventKind) -> bool + Send + Sync>),
     /// A condition over the execution's events, in order.
     When(fn(&[Event]) -> bool),
+}
+
+impl std::fmt::Debug for Matcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Reach => "Reach",
+            Self::Event(_) => "Event(..)",
+            Self::When(_) => "When(..)",
+        })
+    }
 }
 
 /// A named interleaving a scenario must reach.
@@ -85,8 +124,8 @@ pub struct Witness {
 impl Witness {
     fn matches(&self, events: &[Event]) -> bool {
         match self.matcher {
-            Matcher::Reach => events.iter().any(|e| e.is_witness() && e.outcome == self.name),
-            Matcher::Step { op, outcome } => events.iter().any(|e| e.op == op && e.outcome.starts_with(outcome)),
+            Matcher::Reach => events.iter().any(|e| e.witness() == Some(self.name)),
+            Matcher::Event(ref predicate) => events.iter().any(|e| predicate(&e.kind)),
             Matcher::When(predicate) => predicate(events),
         }
     }
@@ -118,18 +157,43 @@ impl Scenario {
         self
     }
 
-    /// Declares a witness reached when a protocol step `op` records an
-    /// outcome starting with `outcome` (needs tracing: always on under loom
-    /// and shuttle, the `trace` feature in production).
-    pub fn witness_on(
+    /// Declares a witness reached when some recorded event satisfies
+    /// `predicate`, a pattern over the typed event (needs tracing: always
+    /// on under loom and shuttle, the `trace` feature in production):
+    ///
+    /// ```
+    /// use xinterp::check::Scenario;
+    /// use xinterp::trace::EventKind;
+    ///
+    /// let scenario = Scenario::new("docs::witness_event").witness_event(
+    ///     "witnessed",
+    ///     "the scenario marked a witness",
+    ///     |e| matches!(e, EventKind::Witness(_)),
+    /// );
+    /// # drop(scenario);
+    /// ```
+    pub fn witness_event(
         mut self,
+        name: &'static str,
+        description: &'static str,
+        predicate: impl Fn(&EventKind) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.witnesses.push(Witness { name, description, matcher: Matcher::Event(Arc::new(predicate)) });
+        self
+    }
+
+    /// Declares a witness reached when a protocol step named `op` records
+    /// an outcome whose text starts with `outcome`: the short form of
+    /// [`witness_event`](Self::witness_event), matching the rendered
+    /// columns a trace shows (`"finalize.wait"`, `"blocked"`).
+    pub fn witness_on(
+        self,
         name: &'static str,
         description: &'static str,
         op: &'static str,
         outcome: &'static str,
     ) -> Self {
-        self.witnesses.push(Witness { name, description, matcher: Matcher::Step { op, outcome } });
-        self
+        self.witness_event(name, description, move |e| e.op() == op && starts_with(e.outcome(), outcome))
     }
 
     /// Declares a witness reached when `predicate` holds over the events of
@@ -238,18 +302,11 @@ mod tests {
     use super::*;
 
     fn event(op: &'static str, outcome: &str) -> Event {
-        Event {
-            seq: 0,
-            thread: "main".to_owned(),
-            interp: Some(1),
-            op: op.into(),
-            outcome: outcome.to_owned(),
-            state: String::new(),
-        }
+        Event { seq: 0, thread: "main".to_owned(), kind: trace::Custom::new(Some(1), op, outcome, "").into() }
     }
 
     fn waited_twice(events: &[Event]) -> bool {
-        events.iter().filter(|e| e.op == "finalize.wait").count() >= 2
+        events.iter().filter(|e| e.op() == "finalize.wait").count() >= 2
     }
 
     #[test]
@@ -273,8 +330,19 @@ mod tests {
         let scenario = Scenario::new("check::tests::steps")
             .witness_on("waited", "the finalizer slept", "finalize.wait", "blocked")
             .witness("used", "a holder used the state");
-        let events = [event("finalize.wait", "blocked until no guard is held"), event(trace::WITNESS_OP, "used")];
+        let used = Event { seq: 0, thread: "main".to_owned(), kind: EventKind::Witness("used".into()) };
+        let events = [event("finalize.wait", "blocked until no guard is held"), used];
         assert!(scenario.witnesses.iter().all(|w| w.matches(&events)));
         assert!(scenario.witnesses.iter().all(|w| !w.matches(&[event("finalize.wait", "timed out")])));
+        assert!(!scenario.witnesses[0].matches(&[event("finalize.wai", "blocked")]), "the op matches whole");
+        assert!(!scenario.witnesses[0].matches(&[event("finalize.wait", "block")]), "a shorter outcome is no match");
+    }
+
+    #[test]
+    fn prefixes_are_matched_on_the_rendered_text() {
+        assert!(starts_with(format_args!("{}{}", "bl", "ocked: x"), "blocked"));
+        assert!(starts_with("anything", ""));
+        assert!(!starts_with("blo", "blocked"));
+        assert!(!starts_with("blOcked", "blocked"));
     }
 }

@@ -270,10 +270,7 @@ fn with_violation_row(mut trace: Trace, message: &str) -> Trace {
         trace.events.push(crate::trace::Event {
             seq: trace.events.len() as u64 + 1,
             thread: "(checker)".to_owned(),
-            interp: None,
-            op: session::VIOLATION_OP.into(),
-            outcome: message.lines().next().unwrap_or("").to_owned(),
-            state: String::new(),
+            kind: crate::trace::EventKind::Violation(message.to_owned()),
         });
     }
     trace

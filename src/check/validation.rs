@@ -121,7 +121,11 @@ pub(super) fn verdict_on_counterexample(events: &[Event]) -> String {
         Outcome::Undecided => "undecided: the reordering search ran out of budget".to_owned(),
         Outcome::Rejected(r) => format!(
             "the reference model rejects event #{} ({} -> {}): [{}] expected {}",
-            r.event.seq, r.event.op, r.event.outcome, r.rule, r.expected
+            r.event.seq,
+            r.event.op(),
+            r.event.outcome(),
+            r.rule,
+            r.expected
         ),
     }
 }

@@ -179,9 +179,9 @@ pub fn prepare(events: &[Event]) -> Prepared {
             }
         };
         if step.is_none() && unreadable.as_ref().is_none_or(|(p, _)| *p != i) {
-            uncovered.push(event.op.clone());
+            uncovered.push(Cow::Owned(event.op().to_owned()));
         }
-        parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp, step });
+        parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp(), step });
     }
     let covered = events.len() - uncovered.len();
     mark_pending_calls(&mut parsed);

@@ -17,59 +17,14 @@
 //! Mermaid sequence diagram and Chrome trace-event JSON (Perfetto).
 #![allow(clippy::disallowed_types)]
 
+pub mod event;
 pub mod render;
 pub mod session;
 
+pub use event::{Custom, Event, EventKind, Step, VIOLATION_OP, WITNESS_OP};
+
 use std::borrow::Cow;
 use std::fmt;
-
-/// One protocol step, as it appears in a trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
-    /// Position in the execution, from 1.
-    pub seq: u64,
-    /// The thread that took the step: its name, or `main` for an unnamed
-    /// thread (the scenario's root is unnamed; name the threads you spawn
-    /// with `sync::thread::spawn_named`, or their steps share main's column).
-    pub thread: String,
-    /// The interpreter acted on, if any.
-    pub interp: Option<u64>,
-    /// The operation, `protocol.step` (`guard.acquire`, `finalize.wait`).
-    pub op: Cow<'static, str>,
-    /// What came of it (`ok`, `refused: finalizing`, `blocked`).
-    pub outcome: String,
-    /// The relevant state after the step (`phase=running guards=1`).
-    pub state: String,
-}
-
-impl Event {
-    /// Whether this event marks a witness declared by a scenario.
-    pub fn is_witness(&self) -> bool {
-        self.op == WITNESS_OP
-    }
-
-    /// Whether this event marks the failing step of the execution.
-    pub fn is_violation(&self) -> bool {
-        self.op == session::VIOLATION_OP
-    }
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{} [{}]", self.seq, self.thread)?;
-        if let Some(id) = self.interp {
-            write!(f, " interp {id}")?;
-        }
-        write!(f, " {} -> {}", self.op, self.outcome)?;
-        if !self.state.is_empty() {
-            write!(f, " ({})", self.state)?;
-        }
-        Ok(())
-    }
-}
-
-/// The op of the event that [`crate::check::reach`] records.
-pub const WITNESS_OP: &str = "witness";
 
 /// A recorded execution: its events, in the order they happened.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -94,28 +49,41 @@ impl Trace {
 
 /// Records one event in the calling thread's session, if it has one.
 ///
-/// Public so that scenarios and downstream models can add their own steps to a
-/// trace; the protocols in this crate use [`trace_event!`](crate::trace_event),
-/// which compiles away in production builds without the `trace` feature.
-pub fn record(
+/// Public so that scenarios and downstream models can add their own steps to
+/// a trace (usually [`custom`]); the protocols in this crate use
+/// [`trace_event!`](crate::trace_event), which compiles away in production
+/// builds without the `trace` feature.
+pub fn record(kind: impl Into<EventKind>) {
+    session::with_current(|s| s.push(kind.into()));
+}
+
+/// Records a scenario's own step ([`Custom`]): free-form text, shown in the
+/// trace, never replayed on a reference model.
+pub fn custom(
     interp: Option<u64>,
     op: impl Into<Cow<'static, str>>,
     outcome: impl fmt::Display,
     state: impl fmt::Display,
 ) {
-    session::with_current(|s| s.push(interp, op.into(), outcome.to_string(), state.to_string()));
+    if session::active() {
+        record(Custom::new(interp, op, outcome, state));
+    }
 }
 
-/// Records a protocol step: `trace_event!(interp_id, "op", outcome, state)`.
+/// Records a protocol step: `trace_event!(kind)`, where `kind` is an
+/// [`EventKind`] (or converts into one).
 ///
-/// `outcome` and `state` are any `Display` values and are only evaluated
-/// when tracing is compiled in (`--cfg loom`, `--cfg shuttle`, or the `trace`
-/// feature) and the calling thread is in a session.
+/// `kind` is only evaluated when tracing is compiled in (`--cfg loom`,
+/// `--cfg shuttle`, or the `trace` feature) and the calling thread is in a
+/// session; otherwise the macro expands to nothing that runs.
 #[macro_export]
 #[doc(hidden)]
 macro_rules! trace_event {
+    ($kind:expr $(,)?) => {
+        $crate::__trace_event_impl!($kind)
+    };
     ($interp:expr, $op:expr, $outcome:expr, $state:expr $(,)?) => {
-        $crate::__trace_event_impl!($interp, $op, $outcome, $state)
+        $crate::__trace_event_impl!($crate::trace::Custom::new($interp, $op, $outcome, $state))
     };
 }
 
@@ -123,9 +91,9 @@ macro_rules! trace_event {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __trace_event_impl {
-    ($interp:expr, $op:expr, $outcome:expr, $state:expr) => {
+    ($kind:expr) => {
         if $crate::trace::session::active() {
-            $crate::trace::record($interp, $op, $outcome, $state)
+            $crate::trace::record($kind)
         }
     };
 }
@@ -134,11 +102,11 @@ macro_rules! __trace_event_impl {
 #[macro_export]
 #[doc(hidden)]
 macro_rules! __trace_event_impl {
-    ($interp:expr, $op:expr, $outcome:expr, $state:expr) => {{
+    ($kind:expr) => {{
         // Compiled out: nothing is evaluated. The closure keeps the
-        // arguments type-checked without running them.
+        // argument type-checked without running it.
         let _ = || {
-            let _ = (&$interp, &$op, &$outcome, &$state);
+            let _ = $kind;
         };
     }};
 }

@@ -4,7 +4,7 @@
 //! - [`json_lines`]: one JSON object per event, for tools;
 //! - [`mermaid`]: a sequence diagram (GitHub renders it);
 //! - [`chrome`]: Chrome trace-event JSON (open in Perfetto or `chrome://tracing`).
-use super::{Event, Trace};
+use super::{Event, EventKind, Trace};
 use std::fmt::Write as _;
 
 /// The formats `cargo xtask trace --format` understands.
@@ -46,15 +46,18 @@ pub fn render(trace: &Trace, format: Format) -> String {
 const MIN_COLUMN: usize = 18;
 const MAX_COLUMN: usize = 34;
 
+/// The text cell of a step: `I1 guard.acquire -> ok`, `* witness`, or
+/// `!! ` and the first line of the failure (the whole message is printed
+/// with the report).
 fn step(e: &Event) -> String {
-    if e.is_witness() {
-        return format!("* {}", e.outcome);
+    match &e.kind {
+        EventKind::Witness(name) => format!("* {name}"),
+        EventKind::Violation(message) => format!("!! {}", message.lines().next().unwrap_or("")),
+        _ => {
+            let interp = e.interp().map(|i| format!("I{i} ")).unwrap_or_default();
+            format!("{interp}{} -> {}", e.op(), e.outcome())
+        }
     }
-    if e.is_violation() {
-        return format!("!! {}", e.outcome);
-    }
-    let interp = e.interp.map(|i| format!("I{i} ")).unwrap_or_default();
-    format!("{interp}{} -> {}", e.op, e.outcome)
 }
 
 /// Wraps `s` into lines of at most `width` characters, breaking at spaces.
@@ -108,10 +111,11 @@ pub fn text(trace: &Trace) -> String {
     for e in &trace.events {
         let column = threads.iter().position(|t| *t == e.thread).expect("thread listed");
         let cells = wrap(&step(e), width);
-        let state = match (e.interp, e.state.is_empty()) {
+        let state = e.state().to_string();
+        let state = match (e.interp(), state.is_empty()) {
             (_, true) => String::new(),
-            (Some(i), false) => format!("I{i} {}", e.state),
-            (None, false) => e.state.clone(),
+            (Some(i), false) => format!("I{i} {state}"),
+            (None, false) => state,
         };
         for (row, cell) in cells.iter().enumerate() {
             if row == 0 {
@@ -166,18 +170,18 @@ pub fn json_lines(trace: &Trace) -> String {
     for e in &trace.events {
         let _ = write!(out, "{{\"seq\":{},\"thread\":", e.seq);
         json_string(&mut out, &e.thread);
-        match e.interp {
+        match e.interp() {
             Some(i) => {
                 let _ = write!(out, ",\"interp\":{i}");
             }
             None => out.push_str(",\"interp\":null"),
         }
         out.push_str(",\"op\":");
-        json_string(&mut out, &e.op);
+        json_string(&mut out, e.op());
         out.push_str(",\"outcome\":");
-        json_string(&mut out, &e.outcome);
+        json_string(&mut out, &e.outcome().to_string());
         out.push_str(",\"state\":");
-        json_string(&mut out, &e.state);
+        json_string(&mut out, &e.state().to_string());
         out.push_str("}\n");
     }
     out
@@ -200,7 +204,7 @@ pub fn mermaid(trace: &Trace) -> String {
     for t in trace.threads() {
         let _ = writeln!(out, "    participant {} as {}", mermaid_id(t), mermaid_text(t));
     }
-    let mut interps: Vec<u64> = trace.events.iter().filter_map(|e| e.interp).collect();
+    let mut interps: Vec<u64> = trace.events.iter().filter_map(Event::interp).collect();
     interps.sort_unstable();
     interps.dedup();
     for i in &interps {
@@ -208,26 +212,22 @@ pub fn mermaid(trace: &Trace) -> String {
     }
     for e in &trace.events {
         let t = mermaid_id(&e.thread);
-        match e.interp {
+        let (op, outcome, state) = (e.op(), e.outcome().to_string(), e.state().to_string());
+        match e.interp() {
             _ if e.is_witness() => {
-                let _ = writeln!(out, "    Note over {t}: {}. witness: {}", e.seq, mermaid_text(&e.outcome));
+                let _ = writeln!(out, "    Note over {t}: {}. witness: {}", e.seq, mermaid_text(&outcome));
             }
             _ if e.is_violation() => {
-                let _ = writeln!(out, "    Note over {t}: {}. VIOLATION: {}", e.seq, mermaid_text(&e.outcome));
+                let _ = writeln!(out, "    Note over {t}: {}. VIOLATION: {}", e.seq, mermaid_text(&outcome));
             }
             Some(i) => {
-                let _ = writeln!(out, "    {t}->>I{i}: {}. {}", e.seq, mermaid_text(&e.op));
-                let reply = if e.state.is_empty() { e.outcome.clone() } else { format!("{} [{}]", e.outcome, e.state) };
+                let _ = writeln!(out, "    {t}->>I{i}: {}. {}", e.seq, mermaid_text(op));
+                let reply = if state.is_empty() { outcome } else { format!("{outcome} [{state}]") };
                 let _ = writeln!(out, "    I{i}-->>{t}: {}", mermaid_text(&reply));
             }
             None => {
-                let _ = writeln!(
-                    out,
-                    "    Note over {t}: {}. {} -> {}",
-                    e.seq,
-                    mermaid_text(&e.op),
-                    mermaid_text(&e.outcome)
-                );
+                let _ =
+                    writeln!(out, "    Note over {t}: {}. {} -> {}", e.seq, mermaid_text(op), mermaid_text(&outcome));
             }
         }
     }
@@ -244,7 +244,7 @@ pub fn chrome(trace: &Trace) -> String {
     let mut pairs: Vec<(u64, usize)> = trace
         .events
         .iter()
-        .map(|e| (e.interp.unwrap_or(0), threads.iter().position(|t| *t == e.thread).unwrap_or(0)))
+        .map(|e| (e.interp().unwrap_or(0), threads.iter().position(|t| *t == e.thread).unwrap_or(0)))
         .collect();
     pairs.sort_unstable();
     pairs.dedup();
@@ -264,16 +264,16 @@ pub fn chrome(trace: &Trace) -> String {
     for (k, e) in trace.events.iter().enumerate() {
         let tid = threads.iter().position(|t| *t == e.thread).unwrap_or(0);
         out.push_str("{\"name\":");
-        json_string(&mut out, &e.op);
+        json_string(&mut out, e.op());
         let _ = write!(
             out,
             ",\"ph\":\"i\",\"s\":\"t\",\"ts\":{},\"pid\":{},\"tid\":{tid},\"args\":{{\"outcome\":",
             e.seq,
-            e.interp.unwrap_or(0)
+            e.interp().unwrap_or(0)
         );
-        json_string(&mut out, &e.outcome);
+        json_string(&mut out, &e.outcome().to_string());
         out.push_str(",\"state\":");
-        json_string(&mut out, &e.state);
+        json_string(&mut out, &e.state().to_string());
         out.push_str("}}");
         out.push_str(if k + 1 == trace.events.len() { "\n" } else { ",\n" });
     }
@@ -289,10 +289,7 @@ mod tests {
         let ev = |seq, thread: &str, interp, op: &'static str, outcome: &str, state: &str| Event {
             seq,
             thread: thread.into(),
-            interp,
-            op: op.into(),
-            outcome: outcome.into(),
-            state: state.into(),
+            kind: EventKind::from_columns(interp, op, outcome.into(), state.into()),
         };
         Trace {
             events: vec![

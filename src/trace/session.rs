@@ -4,8 +4,7 @@
 //! every model thread is a coroutine on the test's OS thread, so they all see
 //! the session the harness entered; in production the facade's `spawn` hands
 //! the parent's session to the child ([`inherit`] / [`adopt`]).
-use super::{Event, Trace};
-use std::borrow::Cow;
+use super::{Event, EventKind, Trace};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -56,14 +55,14 @@ impl Session {
         inner.violation_shown = false;
     }
 
-    pub(crate) fn push(&self, interp: Option<u64>, op: Cow<'static, str>, outcome: String, state: String) {
+    pub(crate) fn push(&self, kind: EventKind) {
         let thread = crate::sync::thread::current_name().unwrap_or_else(|| "main".to_owned());
         let mut inner = self.inner();
         if inner.failure.is_some() {
             return;
         }
         let seq = inner.events.len() as u64 + 1;
-        inner.events.push(Event { seq, thread, interp, op, outcome, state });
+        inner.events.push(Event { seq, thread, kind });
     }
 
     /// Records the first failure of this execution and stops recording.
@@ -86,14 +85,7 @@ impl Session {
         inner.violation_shown = true;
         let first = inner.failure.clone().unwrap_or_else(|| message.to_owned());
         let seq = inner.events.len() as u64 + 1;
-        inner.events.push(Event {
-            seq,
-            thread,
-            interp: None,
-            op: Cow::Borrowed(VIOLATION_OP),
-            outcome: first.lines().next().unwrap_or("").to_owned(),
-            state: String::new(),
-        });
+        inner.events.push(Event { seq, thread, kind: EventKind::Violation(first) });
     }
 
     /// The first failure of this execution, if any.
@@ -112,8 +104,7 @@ impl Session {
     }
 }
 
-/// The op of the event that shows where an execution failed.
-pub const VIOLATION_OP: &str = "violation";
+pub use super::event::VIOLATION_OP;
 
 /// The message a panic carried.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

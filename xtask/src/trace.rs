@@ -8,11 +8,10 @@ use crate::process;
 use crate::report::RunReport;
 use crate::verify::stem;
 use serde_json::Value;
-use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 use xinterp::trace::render::{render, Format};
-use xinterp::trace::{Event, Trace};
+use xinterp::trace::{Event, EventKind, Trace};
 
 const LOG_TAIL: usize = 60;
 
@@ -163,10 +162,7 @@ fn parse_event(line: &str) -> Result<Event, String> {
     Ok(Event {
         seq: v.get("seq").and_then(Value::as_u64).ok_or("no integer `seq`")?,
         thread: text("thread")?,
-        interp,
-        op: Cow::Owned(text("op")?),
-        outcome: text("outcome")?,
-        state: text("state")?,
+        kind: EventKind::from_columns(interp, &text("op")?, text("outcome")?, text("state")?),
     })
 }
 
@@ -180,11 +176,11 @@ mod tests {
             r#"{"seq":1,"thread":"holder","interp":1,"op":"guard.acquire","outcome":"ok","state":"phase=running guards=1"}"#,
         )
         .expect("valid event");
-        assert_eq!((e.seq, e.interp, &*e.op), (1, Some(1), "guard.acquire"));
+        assert_eq!((e.seq, e.interp(), e.op()), (1, Some(1), "guard.acquire"));
         let e = parse_event(r#"{"seq":2,"thread":"main","interp":null,"op":"witness","outcome":"w","state":""}"#)
             .expect("valid event");
         assert!(e.is_witness());
-        assert_eq!(e.interp, None);
+        assert_eq!(e.interp(), None);
         assert!(parse_event(r#"{"seq":2}"#).is_err());
     }
 }

@@ -11,7 +11,7 @@
 use super::channel::{self, ChannelStep};
 use super::xi::{self, XiStep};
 use crate::spec::lifecycle::{EnsureCase, ThreadKey};
-use crate::trace::Event;
+use crate::trace::{Custom, Event, EventKind};
 use crate::{GilMode, GuardPolicy, Phase, ThreadKind};
 
 /// A lifecycle word as an event recorded it; absent fields are not checked
@@ -272,6 +272,21 @@ fn lifecycle_covers(op: &str) -> bool {
 
 /// The step a covered event records, or why it cannot be read.
 pub fn step(event: &Event) -> Result<Option<Step>, String> {
+    match &event.kind {
+        EventKind::Custom(c) => legacy(c),
+        EventKind::Guard(e) => match *e {},
+        EventKind::Finalize(e) => match *e {},
+        EventKind::Interp(e) => match *e {},
+        EventKind::Gil(e) => match *e {},
+        EventKind::ThreadState(e) => match *e {},
+        EventKind::Channel(e) => match *e {},
+        EventKind::Xi(e) => match *e {},
+        EventKind::Observation(_) | EventKind::Witness(_) | EventKind::Violation(_) => Ok(None),
+    }
+}
+
+/// A step still recorded as text (being replaced by typed events).
+fn legacy(event: &Custom) -> Result<Option<Step>, String> {
     let outcome = event.outcome.as_str();
     let state = event.state.as_str();
     let unknown = || format!("outcome `{outcome}` of `{}` is not one the lifecycle model knows", event.op);

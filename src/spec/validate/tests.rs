@@ -1,15 +1,17 @@
 //! The validator on hand-made traces: a correct one passes, and each broken
 //! one is rejected at the right event with the right invariant.
 use super::*;
+use crate::trace::{Custom, EventKind};
 
 fn ev(thread: &str, interp: Option<u64>, op: &'static str, outcome: &str, state: &str) -> Event {
-    Event {
-        seq: 0,
-        thread: thread.to_owned(),
-        interp,
-        op: Cow::Borrowed(op),
-        outcome: outcome.to_owned(),
-        state: state.to_owned(),
+    Event { seq: 0, thread: thread.to_owned(), kind: Custom::new(interp, op, outcome, state).into() }
+}
+
+/// The text of an event built by `ev`, to break it.
+fn text(e: &mut Event) -> &mut Custom {
+    match &mut e.kind {
+        crate::trace::EventKind::Custom(c) => c,
+        other => panic!("not a text event: {other:?}"),
     }
 }
 
@@ -81,8 +83,8 @@ fn a_correct_trace_is_allowed_in_recorded_order() {
 fn a_guard_granted_after_finalizing_is_rejected_as_lc_1() {
     let mut events = guard_vs_finalizer();
     let last = events.last_mut().unwrap();
-    last.outcome = "ok".to_owned();
-    last.state = "phase=finalized guards=1".to_owned();
+    text(last).outcome = "ok".to_owned();
+    text(last).state = "phase=finalized guards=1".to_owned();
     let r = rejected(&events);
     assert_eq!((r.rule, r.event.seq), ("LC-1", 20), "{r}");
     assert!(r.expected.contains("the interpreter is finalized"), "{r}");
@@ -736,14 +738,17 @@ fn a_correct_xi_trace_is_allowed_and_covered() {
 
 /// The index of the first event with this op and outcome prefix.
 fn find(events: &[Event], op: &str, outcome: &str) -> usize {
-    events.iter().position(|e| e.op == op && e.outcome.starts_with(outcome)).expect("the event is in the trace")
+    events
+        .iter()
+        .position(|e| e.op() == op && e.outcome().to_string().starts_with(outcome))
+        .expect("the event is in the trace")
 }
 
 #[test]
 fn a_decref_to_a_count_the_model_does_not_have_is_rejected_as_xi_3() {
     let mut events = handoff();
     let i = find(&events, "refcount.decref", "ok");
-    events[i].state = "obj#0 refcnt=2 owner=I1".to_owned();
+    text(&mut events[i]).state = "obj#0 refcnt=2 owner=I1".to_owned();
     let r = rejected(&events);
     assert_eq!((r.rule, r.expected.as_str(), r.event.seq), ("XI-3", "refcnt=1 after the step", i as u64 + 1), "{r}");
     assert!(r.state.contains("I1 heap [obj#0 refcnt=2] ring=[obj#0]/300"), "{r}");
@@ -752,7 +757,7 @@ fn a_decref_to_a_count_the_model_does_not_have_is_rejected_as_xi_3() {
 #[test]
 fn an_object_freed_twice_is_rejected_as_xi_1() {
     let mut events = handoff();
-    let last_free = events.iter().rposition(|e| e.op == "refcount.decref").expect("a decref");
+    let last_free = events.iter().rposition(|e| e.op() == "refcount.decref").expect("a decref");
     events.insert(
         last_free + 1,
         ev("main", I1, "refcount.decref", "freed: the last reference went", "obj#0 refcnt=0 owner=I1"),
@@ -769,7 +774,7 @@ fn an_object_freed_twice_is_rejected_as_xi_1() {
 fn a_decref_outside_the_owners_gil_is_rejected_as_xi_2() {
     let mut events = handoff();
     let i = find(&events, "xi.release", "queued");
-    events[i - 3..=i].iter_mut().for_each(|e| e.op = Cow::Borrowed("scenario.skip"));
+    events[i - 3..=i].iter_mut().for_each(|e| text(e).op = Cow::Borrowed("scenario.skip"));
     events.insert(i + 1, ev("receiver", I1, "refcount.decref", "ok", "obj#0 refcnt=1 owner=I1"));
     let r = rejected(&trace(events));
     assert_eq!((r.rule, r.event.seq), ("XI-2", i as u64 + 2), "{r}");
@@ -781,16 +786,16 @@ fn pending_calls_run_what_was_queued_once_in_order() {
     // A run with nothing queued.
     let mut events = handoff();
     let push = find(&events, "pending.push", "ok");
-    events[push].op = Cow::Borrowed("scenario.skip");
+    text(&mut events[push]).op = Cow::Borrowed("scenario.skip");
     let release = find(&events, "xi.release", "queued");
-    events[release].op = Cow::Borrowed("scenario.skip");
+    text(&mut events[release]).op = Cow::Borrowed("scenario.skip");
     let r = rejected(&events);
     assert_eq!(r.rule, "XI-3", "{r}");
     assert!(r.expected.contains("a run of the 0 call(s) on I1's ring, not 1"), "{r}");
     // A run that says it ran more calls than it recorded.
     let mut events = handoff();
     let run = find(&events, "pending.run", "ran");
-    events[run].outcome = "ran 2 call(s)".to_owned();
+    text(&mut events[run]).outcome = "ran 2 call(s)".to_owned();
     let r = rejected(&events);
     assert_eq!((r.rule, r.event.seq), ("XI-3", run as u64 + 1), "{r}");
 }
@@ -907,7 +912,7 @@ fn a_share_without_its_incref_is_rejected_as_xi_3() {
     let incref = find(&events, "refcount.incref", "ok");
     events.remove(incref);
     let share = find(&events, "xi.share", "ok");
-    events[share].state = "obj#0 refcnt=1 owner=I1".to_owned();
+    text(&mut events[share]).state = "obj#0 refcnt=1 owner=I1".to_owned();
     let r = rejected(&trace(events));
     assert_eq!((r.rule, r.event.seq), ("XI-3", share as u64 + 1), "{r}");
     assert!(
@@ -1035,7 +1040,7 @@ fn production_channel_and_xi_traces_are_allowed() {
         println!("{}", crate::trace::render::text(&session.trace()));
     }
     for op in ["channel.unbound", "channel.close", "queue.put", "pending.run", "xiview.close", "heap.teardown"] {
-        assert!(events.iter().any(|e| e.op == op), "no {op} recorded");
+        assert!(events.iter().any(|e| e.op() == op), "no {op} recorded");
     }
 }
 
@@ -1085,7 +1090,7 @@ fn parse_golden(text: &str) -> Vec<Event> {
                 Some(i) => state.strip_prefix(&format!("I{i} ")).unwrap_or(&state).to_owned(),
                 None => state,
             };
-            Event { seq, thread: threads[c].clone(), interp, op, outcome, state }
+            Event { seq, thread: threads[c].clone(), kind: EventKind::from_columns(interp, &op, outcome, state) }
         })
         .collect()
 }
@@ -1114,7 +1119,11 @@ fn the_known_bugs_golden_traces_are_not_allowed() {
         let r = rejected(&events);
         println!(
             "{name}: [{}] event #{} ({} -> {}): expected {}",
-            r.rule, r.event.seq, r.event.op, r.event.outcome, r.expected
+            r.rule,
+            r.event.seq,
+            r.event.op(),
+            r.event.outcome(),
+            r.expected
         );
         seen += 1;
     }
@@ -1165,5 +1174,5 @@ fn production_object_channel_traces_are_allowed() {
         crate::trace::render::text(&session.trace())
     );
     assert!(verdict.uncovered.is_empty(), "{:?}", verdict.uncovered);
-    assert!(events.iter().any(|e| e.outcome.contains("switching to its GIL to release directly")));
+    assert!(events.iter().any(|e| e.outcome().to_string().contains("switching to its GIL to release directly")));
 }

@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use xinterp::trace::session::VIOLATION_OP;
-use xinterp::trace::{Event, Trace};
+use xinterp::trace::{Event, EventKind, Trace};
 
 /// spin's marker for the first step of an acceptance cycle.
 const CYCLE_MARK: &str = "<<<<<START OF CYCLE>>>>>";
@@ -58,7 +58,7 @@ impl Reader {
 
     fn push(&mut self, thread: String, interp: Option<u64>, op: Cow<'static, str>, outcome: String, state: String) {
         let seq = self.events.len() as u64 + 1;
-        self.events.push(Event { seq, thread, interp, op, outcome, state });
+        self.events.push(Event { seq, thread, kind: EventKind::from_columns(interp, &op, outcome, state) });
     }
 
     fn violation(&mut self, thread: String, message: String) {
@@ -212,7 +212,7 @@ spin: trail ends after 25 steps
     fn reads_events_cycles_and_assertions() {
         let trace = to_trace(REPLAY, Violation::Assertion, Path::new("/nonexistent"));
         let rows: Vec<(String, &str, String)> =
-            trace.events.iter().map(|e| (e.thread.clone(), e.op.as_ref(), e.outcome.clone())).collect();
+            trace.events.iter().map(|e| (e.thread.clone(), e.op(), e.outcome().to_string())).collect();
         assert_eq!(rows.len(), 4, "{rows:?}");
         assert_eq!(rows[0], ("holder-1".to_owned(), "guard.acquire", "ok".to_owned()));
         assert_eq!(rows[1].0, "finalizer-1");
@@ -222,8 +222,8 @@ spin: trail ends after 25 steps
             rows[3],
             ("holder-1".to_owned(), VIOLATION_OP, "assertion violated: assert(!(fin_begun))".to_owned())
         );
-        assert_eq!(trace.events[0].state, "phase=running guards=1");
-        assert_eq!(trace.events[0].interp, Some(1));
+        assert_eq!(trace.events[0].state().to_string(), "phase=running guards=1");
+        assert_eq!(trace.events[0].interp(), Some(1));
     }
 
     #[test]
@@ -232,7 +232,7 @@ spin: trail ends after 25 steps
         let last = trace.events.last().expect("events");
         assert_eq!(last.thread, "holder-1");
         // The spec is not there to name the enclosing label: the location stands.
-        assert_eq!(last.outcome, "blocked for ever at lifecycle.pml:145");
+        assert_eq!(last.outcome().to_string(), "blocked for ever at lifecycle.pml:145");
     }
 
     #[test]
