@@ -9,6 +9,10 @@
 //! - thread-state ensure+release and attach/detach (`allow_threads`) vs a
 //!   `parking_lot::Mutex` lock+unlock (both take and give back a lock: the
 //!   GIL).
+//! - with the `trace` feature: the same guard acquire+release with no
+//!   session (tracing compiled in, nobody listening) and with a session
+//!   recording its two typed events (`cargo bench --bench lifecycle
+//!   --features trace -- trace`): the cost per recorded event.
 // The peers are std's and parking_lot's own types: naming them is the point.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 // criterion_group! generates undocumented items.
@@ -93,9 +97,44 @@ fn contended(c: &mut Criterion) {
     group.finish();
 }
 
+/// The recorder's cost: a guard acquire+release records two events
+/// (`guard.acquire`, `guard.release`) when a session listens.
+fn tracing(c: &mut Criterion) {
+    if !xinterp::trace::ENABLED {
+        return;
+    }
+    use xinterp::trace::session::{adopt, Session};
+    let runtime = Runtime::new();
+    let sub = runtime.create().unwrap();
+    let mut group = c.benchmark_group("trace");
+    group.bench_function("guard acquire+release, no session", |b| b.iter(|| drop(black_box(sub.guard().unwrap()))));
+    let session = Session::new();
+    let _entered = adopt(Some(session.clone()));
+    group.bench_function("guard acquire+release, recording 2 events", |b| {
+        b.iter_custom(|n| {
+            let mut total = Duration::ZERO;
+            // Bounded sessions: clear the events every 10,000 iterations,
+            // outside the timed part.
+            let mut left = n;
+            while left > 0 {
+                let batch = left.min(10_000);
+                session.reset();
+                let started = Instant::now();
+                for _ in 0..batch {
+                    drop(black_box(sub.guard().unwrap()));
+                }
+                total += started.elapsed();
+                left -= batch;
+            }
+            total
+        })
+    });
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
-    targets = uncontended, contended, thread_states
+    targets = uncontended, contended, thread_states, tracing
 }
 criterion_main!(benches);
