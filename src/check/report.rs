@@ -333,3 +333,89 @@ impl Report {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Event, EventKind};
+
+    /// The message `assert_eq!(1, 2)` panics with: three lines.
+    fn assert_eq_message() -> String {
+        let payload = std::panic::catch_unwind(|| {
+            let (left, right) = (std::hint::black_box(1), 2);
+            assert_eq!(left, right);
+        })
+        .expect_err("1 != 2");
+        crate::trace::session::panic_message(&*payload)
+    }
+
+    fn failed(message: &str) -> Report {
+        let trace = Trace {
+            events: vec![
+                Event {
+                    seq: 1,
+                    thread: "t".into(),
+                    kind: crate::trace::Custom::new(Some(1), "x.step", "ok", "").into(),
+                },
+                Event { seq: 2, thread: "t".into(), kind: EventKind::Violation(message.to_owned()) },
+            ],
+        };
+        Report {
+            scenario: "report::assert_eq".into(),
+            backend: "std".into(),
+            kind: Kind::Model,
+            bound: "1 iteration".into(),
+            executions: 1,
+            wall: Duration::ZERO,
+            witnesses: Vec::new(),
+            outcome: Outcome::Failed,
+            replay: "cargo test".into(),
+            counterexample: Some(Counterexample {
+                scenario: "report::assert_eq".into(),
+                backend: "std".into(),
+                bound: "1 iteration".into(),
+                message: message.to_owned(),
+                trace,
+                replay: "cargo test".into(),
+                execution: 1,
+                reproducible: false,
+            }),
+            witness_trace: None,
+            spec: SpecCheck::Off,
+            spec_on_counterexample: None,
+        }
+    }
+
+    /// The failure a user reads (the test's panic, the JSON report, the
+    /// trace files) carries `assert_eq!`'s whole message, not its first line.
+    #[test]
+    fn a_failure_report_shows_the_whole_message() {
+        let message = assert_eq_message();
+        assert!(message.lines().count() >= 3, "{message}");
+        let report = failed(&message);
+        let why = report.verdict().expect_err("a failure");
+        assert!(why.contains("assertion `left == right` failed"), "{why}");
+        assert!(why.lines().any(|l| l.trim() == "left: 1"), "{why}");
+        assert!(why.lines().any(|l| l.trim() == "right: 2"), "{why}");
+        assert!(report.to_json().contains(&json_escape(&message)));
+        let trace = &report.counterexample.as_ref().unwrap().trace;
+        assert!(render::json_lines(trace).contains(&json_escape(&message)));
+        assert!(render::chrome(trace).contains(&json_escape(&message)));
+    }
+
+    /// The same through the harness: a scenario failing with
+    /// `assert_eq!(1, 2)` (production backend, one iteration).
+    #[cfg(not(any(loom, shuttle)))]
+    #[test]
+    fn a_failing_scenario_reports_left_and_right() {
+        let scenario =
+            crate::check::Scenario::new("report::assert_eq").stress(crate::check::StressConfig { iterations: 1 });
+        let report = super::super::run::run(&scenario, Kind::Model, || {
+            let (left, right) = (std::hint::black_box(1), 2);
+            assert_eq!(left, right);
+        });
+        let why = report.verdict().expect_err("the scenario fails");
+        assert!(why.lines().any(|l| l.trim() == "left: 1"), "{why}");
+        assert!(why.lines().any(|l| l.trim() == "right: 2"), "{why}");
+    }
+}

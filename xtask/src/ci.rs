@@ -22,6 +22,7 @@ const STEPS: &[Step] = &[
     Step { name: "clippy (shuttle)", run: |root| clippy_model(root, Backend::Shuttle) },
     Step { name: "unit + API tests (std, with and without trace)", run: test_std },
     Step { name: "doctests", run: doctests },
+    Step { name: "mermaid (the renderer's output parsed by Mermaid)", run: crate::mermaid::run },
     Step { name: "mutants (loom, shuttle)", run: crate::mutants::run },
     Step { name: "proofs (SPIN)", run: proofs },
     Step { name: "verify (loom, shuttle, std; reports the proofs)", run: verify_all },

@@ -8,6 +8,8 @@
 //! - `trace` re-runs one scenario and prints its trace;
 //! - `mutants` puts known bugs back into the real code and checks that the
 //!   scenarios catch each one under loom and shuttle;
+//! - `mermaid` parses the Mermaid renderer's output for hostile names with
+//!   Mermaid itself (installing the npm package when missing);
 //! - `proofs` runs the SPIN proofs in `proofs/` (installing SPIN when it
 //!   can) and compares their counterexample trails with golden files.
 //!
@@ -18,6 +20,7 @@ mod backend;
 #[cfg(test)]
 mod catalogue;
 mod ci;
+mod mermaid;
 mod mutants;
 mod process;
 mod proofs;
@@ -55,6 +58,9 @@ commands:
            that loom and shuttle fail the scenarios that guard against it
            --filter SUBSTRING           (only the mutations whose id or killer
                                         scenarios contain it)
+  mermaid  render a trace with hostile thread names and outcomes as Mermaid and
+           parse it with the npm package mermaid under node (installs it into
+           target/xinterp/mermaid/ when missing)
   help     print this message
 
 examples:
@@ -72,6 +78,7 @@ enum Command {
     Trace(trace::Options),
     Mutants(Option<String>),
     Proofs(proofs::Options),
+    Mermaid,
 }
 
 fn main() -> ExitCode {
@@ -94,6 +101,7 @@ fn main() -> ExitCode {
         Command::Trace(options) => trace::run(&root, &options),
         Command::Mutants(filter) => mutants::run_filtered(&root, filter.as_deref()),
         Command::Proofs(options) => proofs::run(&root, &options),
+        Command::Mermaid => mermaid::run(&root),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -127,6 +135,10 @@ fn parse(args: Vec<String>) -> Result<Command, String> {
         "trace" => parse_trace(rest).map(Command::Trace),
         "mutants" => parse_mutants(rest).map(Command::Mutants),
         "proofs" => parse_proofs(rest).map(Command::Proofs),
+        "mermaid" => match rest.first() {
+            None => Ok(Command::Mermaid),
+            Some(arg) => Err(format!("`mermaid` takes no arguments (got `{arg}`)")),
+        },
         other => Err(format!("unknown command `{other}`")),
     }
 }
