@@ -27,6 +27,7 @@
 //! accesses to the interpreter's state before the next holder's.
 use crate::interp::InterpreterId;
 use crate::sync::{Condvar, Mutex};
+use crate::trace::event::GilEvent;
 use crate::trace_event;
 use std::fmt;
 
@@ -59,7 +60,7 @@ impl Gil {
     pub(crate) fn acquire(&self, interp: InterpreterId) {
         let mut state = self.state.lock();
         if state.held {
-            trace_event!(Some(interp.0), "gil.acquire", "blocked: held", self.describe(&state));
+            trace_event!(GilEvent::Blocked { interp: interp.0, gil: self.describe(&state) });
             state.waiters += 1;
             while state.held {
                 self.released.wait(&mut state);
@@ -67,7 +68,7 @@ impl Gil {
             state.waiters -= 1;
         }
         state.held = true;
-        trace_event!(Some(interp.0), "gil.acquire", "ok", self.describe(&state));
+        trace_event!(GilEvent::Acquired { interp: interp.0, gil: self.describe(&state) });
     }
 
     /// Releases the GIL and wakes one waiter.
@@ -75,20 +76,15 @@ impl Gil {
         let mut state = self.state.lock();
         assert!(state.held, "invariant GIL-1 violated: {} released while not held", self.owner);
         state.held = false;
-        trace_event!(Some(interp.0), "gil.release", "ok", self.describe(&state));
+        trace_event!(GilEvent::Released { interp: interp.0, gil: self.describe(&state) });
         if state.waiters > 0 {
             self.released.notify_one();
         }
     }
 
-    fn describe(&self, state: &GilState) -> String {
-        let owner = self.owner.0;
-        match (state.held, state.waiters) {
-            (true, 0) => format!("gil(I{owner})=held"),
-            (true, n) => format!("gil(I{owner})=held waiters={n}"),
-            (false, 0) => format!("gil(I{owner})=free"),
-            (false, n) => format!("gil(I{owner})=free waiters={n}"),
-        }
+    /// The state under the lock, as events record it.
+    fn describe(&self, state: &GilState) -> crate::trace::event::GilState {
+        crate::trace::event::GilState { owner: self.owner.0, held: state.held, waiters: state.waiters }
     }
 }
 

@@ -21,6 +21,7 @@
 use crate::interp::lifecycle::Refusal;
 use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
+use crate::trace::event::GuardEvent;
 use crate::trace_event;
 use std::fmt;
 use std::panic::Location;
@@ -116,11 +117,11 @@ pub(crate) fn acquire(core: &Core, site: &'static Location<'static>) -> Result<(
             if let Some(sites) = &core.guard_sites {
                 sites.taken(site);
             }
-            trace_event!(core.trace_id(), "guard.acquire", "ok", word);
+            trace_event!(GuardEvent::Granted { interp: core.id.0, word: word.decoded() });
             Ok(())
         }
         Err((refusal, word)) => {
-            trace_event!(core.trace_id(), "guard.acquire", format_args!("refused: {}", word.phase()), word);
+            trace_event!(GuardEvent::Refused { interp: core.id.0, word: word.decoded() });
             Err(match refusal {
                 Refusal::NotRunning(Phase::Finalized) => GuardError::Gone(core.id),
                 Refusal::NotRunning(_) => GuardError::Finalizing(core.id),
@@ -137,7 +138,7 @@ fn release(core: &Core, site: &'static Location<'static>) {
         sites.released(site);
     }
     let word = core.lifecycle.release();
-    trace_event!(core.trace_id(), "guard.release", "ok", word);
+    trace_event!(GuardEvent::Released { interp: core.id.0, word: word.decoded() });
 }
 
 impl<'a> Guard<'a> {

@@ -17,6 +17,7 @@ use crate::interp::{Core, Interpreter, InterpreterId, Phase};
 use crate::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::time::Deadline;
 use crate::sync::{Arc, Mutex};
+use crate::trace::event::InterpEvent;
 use crate::trace_event;
 use crate::View;
 use std::collections::BTreeMap;
@@ -141,14 +142,17 @@ impl Runtime {
         };
         let core = Arc::new(Core::new(id, config, gil, Arc::clone(&self.shared)));
         registry.interpreters.insert(id, Arc::clone(&core));
+        // The word as created: read before the registry's lock is released,
+        // while no other thread can find the interpreter yet.
+        let word = core.lifecycle.snapshot();
         drop(registry);
         // The GIL mode and the guard policy: trace validation needs both.
-        trace_event!(
-            Some(id.0),
-            "interp.create",
-            format_args!("ok: {:?} GIL, {:?} policy", config.gil, config.guard_policy),
-            "phase=running guards=0"
-        );
+        trace_event!(InterpEvent::Created {
+            interp: id.0,
+            gil: config.gil,
+            policy: config.guard_policy,
+            word: word.decoded()
+        });
         Ok(Interpreter::from_core(core))
     }
 
@@ -169,7 +173,7 @@ impl Runtime {
             .map(|core| Interpreter::from_core(Arc::clone(core)))
             .collect();
         drop(registry);
-        trace_event!(None::<u64>, "interp.list", format_args!("{} interpreter(s)", listed.len()), ListedIds(&listed));
+        trace_event!(InterpEvent::Listed { ids: listed.iter().map(|i| i.id().get()).collect() });
         listed
     }
 
@@ -263,21 +267,5 @@ impl fmt::Debug for Runtime {
 impl fmt::Debug for RuntimeShared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RuntimeShared").finish_non_exhaustive()
-    }
-}
-
-/// `ids=[0, 2]`, for the trace of a listing.
-struct ListedIds<'a>(&'a [Interpreter]);
-
-impl fmt::Display for ListedIds<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ids=[")?;
-        for (i, interp) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "{}", interp.id().get())?;
-        }
-        f.write_str("]")
     }
 }

@@ -73,6 +73,7 @@
 use crate::guard::{Guard, GuardError, OwnedGuard};
 use crate::interp::{Core, Interpreter, InterpreterId, InterpreterState};
 use crate::sync::Arc;
+use crate::trace::event::{EnsureCase, ThreadStateEvent};
 use crate::trace_event;
 use crate::View;
 use std::cell::RefCell;
@@ -272,11 +273,11 @@ fn ensure_slot(core: &Arc<Core>) -> u64 {
             _ => Plan::Create { previous: None },
         }
     });
-    let (slot, previous, how) = match plan {
-        Plan::Reuse(a) => (a, Some(a), "reused the attached thread state"),
+    let (slot, previous, case) = match plan {
+        Plan::Reuse(a) => (a, Some(a), EnsureCase::Reuse),
         Plan::Reattach(h) => {
             attach(h, core);
-            (h, None, "re-attached this thread's thread state")
+            (h, None, EnsureCase::Reattach)
         }
         Plan::Create { previous } => {
             if let Some((p, previous_core)) = &previous {
@@ -288,20 +289,31 @@ fn ensure_slot(core: &Arc<Core>) -> u64 {
                 s
             });
             attach(s, core);
-            (s, previous.map(|(p, _)| p), "created a thread state (owned by ensure)")
+            (s, previous.map(|(p, _)| p), EnsureCase::Create)
         }
     };
-    let (serial, count) = with_thread(|t| {
-        let slot_ref = t.slot_mut(slot);
-        slot_ref.count += 1;
-        let count = slot_ref.count;
+    let serial = with_thread(|t| {
+        t.slot_mut(slot).count += 1;
         let serial = t.next_serial;
         t.next_serial += 1;
         t.tokens.push(Entry { serial, slot, previous, deferred: false });
-        (serial, count)
+        serial
     });
-    trace_event!(core.trace_id(), "threadstate.ensure", how, format_args!("count={count}"));
+    trace_event!({
+        let (count, present) = recorded(slot, core);
+        ThreadStateEvent::Ensured { interp: core.id.0, case, count, present }
+    });
     serial
+}
+
+/// For a trace: the count of the calling thread's thread state `slot`, and
+/// whether its record still holds that thread state for `core` (read from
+/// the record itself).
+fn recorded(slot: usize, core: &Arc<Core>) -> (usize, bool) {
+    with_thread(|t| match t.slots.get(slot).and_then(Option::as_ref) {
+        Some(s) if Arc::ptr_eq(&s.core, core) => (s.count, true),
+        _ => (0, false),
+    })
 }
 
 /// Releases `serial`'s entry, and every deferred entry it uncovers.
@@ -351,12 +363,11 @@ fn finish(entry: Entry) -> Result<(), ReleaseError> {
             }
         });
     }
-    trace_event!(
-        core.trace_id(),
-        "threadstate.release",
-        if delete { "deleted the thread state" } else { "ok" },
-        format_args!("count={count}")
-    );
+    // What the record holds now, not the branch taken above.
+    trace_event!({
+        let (recorded_count, present) = recorded(entry.slot, &core);
+        ThreadStateEvent::Released { interp: core.id.0, count: if present { recorded_count } else { count }, present }
+    });
     let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {
         return Ok(());
     };
@@ -534,10 +545,10 @@ impl<'a> Attached<'a> {
             return f();
         };
         detach(slot, self.core);
-        trace_event!(self.core.trace_id(), "threadstate.detach", "allow_threads", "");
+        trace_event!(ThreadStateEvent::AllowThreadsDetach { interp: self.core.id.0 });
         let result = f();
         attach(slot, self.core);
-        trace_event!(self.core.trace_id(), "threadstate.attach", "allow_threads ended", "");
+        trace_event!(ThreadStateEvent::AllowThreadsAttach { interp: self.core.id.0 });
         result
     }
 }

@@ -11,7 +11,8 @@
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::thread_state::ensure_from_view;
-use xinterp::trace::Event;
+use xinterp::trace::event::{FinalizeEvent, GuardEvent};
+use xinterp::trace::{Event, EventKind};
 use xinterp::{Config, CreateError, GuardError, Phase, Runtime, ThreadKind};
 
 /// The main interpreter finalizes (main thread: `Runtime::finalize`) while
@@ -93,9 +94,7 @@ fn main_finalization_with_native_threads() {
 
 /// A `finalize.wait` on the subinterpreter (id 1).
 fn waited_on_sub(events: &[Event]) -> bool {
-    events
-        .iter()
-        .any(|e| e.op() == "finalize.wait" && e.outcome().to_string().starts_with("blocked") && e.interp() == Some(1))
+    events.iter().any(|e| matches!(e.kind, EventKind::Finalize(FinalizeEvent::Waits { interp: 1, .. })))
 }
 
 /// A subinterpreter that allows daemon threads starts a non-daemon
@@ -155,9 +154,6 @@ fn daemon_and_non_daemon_threads() {
 /// state in the event is the word its own RMW produced).
 fn worker_after_request(events: &[Event]) -> bool {
     events.iter().any(|e| {
-        e.thread == "worker"
-            && e.op() == "guard.acquire"
-            && e.outcome().to_string() == "ok"
-            && e.state().to_string().contains("finalize-requested")
+        e.thread == "worker" && matches!(e.kind, EventKind::Guard(GuardEvent::Granted { word, .. }) if word.requested)
     })
 }

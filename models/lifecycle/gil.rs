@@ -10,7 +10,8 @@ use super::Inside;
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc};
 use xinterp::thread_state::{current_id, ensure};
-use xinterp::trace::Event;
+use xinterp::trace::event::GilEvent;
+use xinterp::trace::{Event, EventKind};
 use xinterp::{Config, GilMode, Interpreter, Runtime};
 
 /// Runs `work` attached to `interp`, counted in `inside` while attached.
@@ -121,24 +122,21 @@ fn own_gils_run_at_once_shared_gils_exclude() {
 
 /// A `gil.acquire` blocked on the main interpreter's GIL (`gil(I0)`).
 fn blocked_on_main_gil(events: &[Event]) -> bool {
-    events.iter().any(|e| {
-        e.op() == "gil.acquire"
-            && e.outcome().to_string().starts_with("blocked")
-            && e.state().to_string().contains("gil(I0)")
-    })
+    events.iter().any(|e| matches!(e.kind, EventKind::Gil(GilEvent::Blocked { gil, .. }) if gil.owner == 0))
 }
 
 /// The right thread released the shared GIL to switch to S, and the left
 /// thread took it before the right thread had it again.
 fn left_between_switch(events: &[Event]) -> bool {
-    let takes_shared = |e: &Event| {
-        e.op() == "gil.acquire" && e.outcome().to_string() == "ok" && e.state().to_string().contains("gil(I0)")
-    };
+    let takes_shared = |e: &Event| matches!(e.kind, EventKind::Gil(GilEvent::Acquired { gil, .. }) if gil.owner == 0);
     events.iter().enumerate().any(|(i, e)| {
-        let right_leaves_main = e.thread == "right" && e.op() == "gil.release" && e.interp() == Some(0);
+        let right_leaves_main =
+            e.thread == "right" && matches!(e.kind, EventKind::Gil(GilEvent::Released { interp: 0, .. }));
         let rest = &events[i + 1..];
         right_leaves_main
             && rest.iter().find(|e| takes_shared(e)).is_some_and(|e| e.thread == "left")
-            && rest.iter().any(|e| e.thread == "right" && e.op() == "gil.acquire" && e.interp() == Some(3))
+            && rest
+                .iter()
+                .any(|e| e.thread == "right" && matches!(e.kind, EventKind::Gil(GilEvent::Acquired { interp: 3, .. })))
     })
 }

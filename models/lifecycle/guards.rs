@@ -4,7 +4,7 @@
 //! begun), LC-2 (never torn down under a guard), LC-3 (finalization
 //! completes once every guard is released; one finalizer wins), TS-5
 //! (`ensure_from_view` holds its guard until the token is released).
-use super::{assert_finalized, spawn_finalizer};
+use super::{assert_finalized, finalizer_waits, spawn_finalizer};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::thread_state::{self, ensure_from_view};
@@ -23,11 +23,10 @@ use xinterp::{GuardError, Phase, Runtime};
 #[test]
 fn guard_vs_finalizer() {
     Scenario::new("lifecycle::guards::guard_vs_finalizer")
-        .witness_on(
+        .witness_event(
             "finalizer_waited",
             "finalization found the guard held and slept until it was released",
-            "finalize.wait",
-            "blocked",
+            finalizer_waits,
         )
         .witness("guard_refused", "the holder's view promotion was refused because finalization had begun")
         .witness("guard_used", "the holder used the interpreter under its guard")
@@ -67,11 +66,10 @@ fn guard_vs_finalizer() {
 #[test]
 fn guards_vs_finalizer() {
     Scenario::new("lifecycle::guards::guards_vs_finalizer")
-        .witness_on(
+        .witness_event(
             "finalizer_waited",
             "finalization found a guard held and slept until it was released",
-            "finalize.wait",
-            "blocked",
+            finalizer_waits,
         )
         .witness("guard_refused", "a holder's view promotion was refused because finalization had begun")
         .witness("guard_used", "a holder used the interpreter under its guard")
@@ -120,12 +118,7 @@ fn guards_vs_finalizer() {
 fn two_finalizers() {
     Scenario::new("lifecycle::guards::two_finalizers")
         .witness("second_finalizer_refused", "the losing finalizer got AlreadyFinalizing")
-        .witness_on(
-            "finalizer_waited",
-            "a finalizer slept until the holder's guard was released",
-            "finalize.wait",
-            "blocked",
-        )
+        .witness_event("finalizer_waited", "a finalizer slept until the holder's guard was released", finalizer_waits)
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -169,11 +162,10 @@ fn ensure_from_view_vs_finalizer() {
         .witness("served", "ensure_from_view attached, and the token held finalization off until released")
         .witness("refused_finalizing", "ensure_from_view was refused while the interpreter was finalizing")
         .witness("refused_gone", "ensure_from_view was refused because the interpreter was gone")
-        .witness_on(
+        .witness_event(
             "finalizer_waited",
             "finalization found the token's implicit guard held and slept until its release",
-            "finalize.wait",
-            "blocked",
+            finalizer_waits,
         )
         .loom(LoomBounds::default())
         .check(|| {

@@ -7,10 +7,12 @@
 //! `run` is in progress, and a `run` never overlaps a destroy), RUN-3 (a
 //! listing never shows an interpreter whose destroy returned before the
 //! listing began).
-use super::{events, is, Inside};
+use super::{events, Inside};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{thread, Arc};
+use xinterp::trace::event::{FinalizeEvent, InterpEvent};
+use xinterp::trace::EventKind;
 use xinterp::{DestroyError, InterpreterId, Phase, RunError, Runtime};
 
 /// Two threads `run` in the same interpreter; each run waits, inside and
@@ -126,8 +128,12 @@ fn run_vs_destroy() {
                 (Ok(id), Ok(())) if *id == sub.id() => {
                     assert_eq!(sub.phase(), Phase::Finalized);
                     let events = events();
-                    let finished = events.iter().position(|e| is(e, "interp.run", "finished"));
-                    let requested = events.iter().position(|e| is(e, "finalize.request", "ok"));
+                    let finished = events
+                        .iter()
+                        .position(|e| matches!(e.kind, EventKind::Interp(InterpEvent::RunEnded { ok: true, .. })));
+                    let requested = events
+                        .iter()
+                        .position(|e| matches!(e.kind, EventKind::Finalize(FinalizeEvent::Requested { .. })));
                     if let (Some(finished), Some(requested)) = (finished, requested) {
                         assert!(finished < requested, "invariant RUN-2 violated: the destroy began during the run");
                     }

@@ -33,7 +33,8 @@ mod thread_states;
 
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::thread::{self, JoinHandle};
-use xinterp::trace::Event;
+use xinterp::trace::event::{FinalizeEvent, GilEvent, GilState, GuardEvent, Word};
+use xinterp::trace::{Event, EventKind};
 use xinterp::{FinalizeError, Interpreter, Phase};
 
 /// Spawns a thread named `finalizer` that finalizes `interp`.
@@ -94,7 +95,33 @@ pub(crate) fn in_order(events: &[Event], steps: &[&dyn Fn(&Event) -> bool]) -> b
     steps.iter().all(|step| rest.any(step))
 }
 
-/// `e` is the step `op` whose outcome starts with `outcome`.
-pub(crate) fn is(e: &Event, op: &str, outcome: &str) -> bool {
-    e.op() == op && e.outcome().to_string().starts_with(outcome)
+/// The word of a granted guard (`guard.acquire -> ok`).
+pub(crate) fn granted(k: &EventKind) -> Option<&Word> {
+    match k {
+        EventKind::Guard(GuardEvent::Granted { word, .. }) => Some(word),
+        _ => None,
+    }
+}
+
+/// A refused guard (`guard.acquire -> refused: <phase>`), with the word
+/// after its undo.
+pub(crate) fn refused(k: &EventKind) -> Option<&Word> {
+    match k {
+        EventKind::Guard(GuardEvent::Refused { word, .. }) => Some(word),
+        _ => None,
+    }
+}
+
+/// The finalizer went to sleep waiting for guards (`finalize.wait ->
+/// blocked`).
+pub(crate) fn finalizer_waits(k: &EventKind) -> bool {
+    matches!(k, EventKind::Finalize(FinalizeEvent::Waits { .. }))
+}
+
+/// The interpreter a GIL was taken for (`gil.acquire -> ok`).
+pub(crate) fn gil_taken(k: &EventKind) -> Option<&GilState> {
+    match k {
+        EventKind::Gil(GilEvent::Acquired { gil, .. }) => Some(gil),
+        _ => None,
+    }
 }

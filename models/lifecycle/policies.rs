@@ -17,11 +17,11 @@
 //! `REQUESTED` set" (`finalize-requested`) is exact, whatever the events'
 //! order. Under production stress these checks need `--features trace`
 //! (which `cargo xtask verify` turns on); without it they see no events.
-use super::{assert_finalized, events, in_order, is, spawn_finalizer};
+use super::{assert_finalized, events, finalizer_waits, granted, in_order, refused, spawn_finalizer};
 use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::trace::Event;
-use xinterp::{Config, GuardError, GuardPolicy, Runtime};
+use xinterp::{Config, GuardError, GuardPolicy, Phase, Runtime};
 
 /// How many guards the taker tries to take, one after another.
 const TAKES: usize = 2;
@@ -29,23 +29,20 @@ const TAKES: usize = 2;
 /// A guard admitted from a word with `REQUESTED` set: granted after the
 /// finalizer claimed the interpreter.
 fn granted_after_request(e: &Event) -> bool {
-    is(e, "guard.acquire", "ok") && e.state().to_string().contains("finalize-requested")
+    granted(&e.kind).is_some_and(|w| w.requested)
 }
 
 /// A guard admitted from a word whose finalizer was draining: the word an
 /// admitted acquire records is its own increment on the word it saw, so
 /// `draining` there means it was admitted after the drain began.
 fn granted_while_draining(e: &Event) -> bool {
-    is(e, "guard.acquire", "ok") && e.state().to_string().contains("draining")
+    granted(&e.kind).is_some_and(|w| w.draining)
 }
 
 /// The finalizer went to sleep, a guard was granted after its request, and
 /// it went to sleep again: it was woken and found a guard held again.
 fn overtaken(events: &[Event]) -> bool {
-    in_order(
-        events,
-        &[&|e| is(e, "finalize.wait", "blocked"), &granted_after_request, &|e| is(e, "finalize.wait", "blocked")],
-    )
+    in_order(events, &[&|e| finalizer_waits(&e.kind), &granted_after_request, &|e| finalizer_waits(&e.kind)])
 }
 
 /// The taker and the finalizer, under `policy`.
@@ -98,7 +95,7 @@ fn cpython_policy_overtaken() {
             "the finalizer slept, was woken, and found a guard granted after its request held again",
             overtaken,
         )
-        .witness_on("taker_refused", "the taker was refused once finalization had begun", "guard.acquire", "refused")
+        .witness_event("taker_refused", "the taker was refused once finalization had begun", |k| refused(k).is_some())
         .loom(LoomBounds::default())
         .check(|| taker_vs_finalizer(GuardPolicy::CPython));
 }
@@ -119,17 +116,15 @@ fn cpython_policy_overtaken() {
 #[test]
 fn drain_policy_never_overtaken() {
     Scenario::new("lifecycle::policies::drain_policy_never_overtaken")
-        .witness_on(
+        .witness_event(
             "finalizer_waited",
             "the finalizer slept until the guards held when it began draining were released",
-            "finalize.wait",
-            "blocked",
+            finalizer_waits,
         )
-        .witness_on(
+        .witness_event(
             "refused_while_running",
             "the taker was refused while the interpreter was still running: the finalizer was draining",
-            "guard.acquire",
-            "refused: running",
+            |k| refused(k).is_some_and(|w| w.phase == Phase::Running),
         )
         .loom(LoomBounds::default())
         .check(|| {

@@ -8,11 +8,13 @@
 //! out-of-order release is a typed error and is deferred), TS-4
 //! (`Attached::check` is stale while another thread state is attached and
 //! current again once it is restored), GIL-1 (one thread per GIL).
-use super::{events, is, spawn_finalizer, Inside};
+use super::{events, finalizer_waits, gil_taken, spawn_finalizer, Inside};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc};
 use xinterp::thread_state::{current_id, ensure, ensure_from_view};
+use xinterp::trace::event::{EnsureCase, FinalizeEvent, GilEvent, ThreadStateEvent};
 use xinterp::trace::Event;
+use xinterp::trace::EventKind;
 use xinterp::{Config, GuardPolicy, NotAttached, ReleaseError, Runtime};
 
 /// The calling thread's nesting over interpreters A and B, while a rival
@@ -38,21 +40,22 @@ use xinterp::{Config, GuardPolicy, NotAttached, ReleaseError, Runtime};
 #[test]
 fn ensure_nesting_across_two_interpreters() {
     Scenario::new("lifecycle::thread_states::ensure_nesting_across_two_interpreters")
-        .witness_on("case1_reused", "ensure reused the attached thread state (case 1)", "threadstate.ensure", "reused")
-        .witness_on(
-            "case2_reattached",
-            "ensure re-attached the thread's own detached thread state (case 2)",
-            "threadstate.ensure",
-            "re-attached",
-        )
-        .witness_on("case3_created", "ensure created a thread state (case 3)", "threadstate.ensure", "created")
+        .witness_event("case1_reused", "ensure reused the attached thread state (case 1)", |k| {
+            ensured(k, EnsureCase::Reuse)
+        })
+        .witness_event("case2_reattached", "ensure re-attached the thread's own detached thread state (case 2)", |k| {
+            ensured(k, EnsureCase::Reattach)
+        })
+        .witness_event("case3_created", "ensure created a thread state (case 3)", |k| ensured(k, EnsureCase::Create))
         .witness("stale_then_current", "A's proof was stale while B was attached, and current again after")
         .witness_when(
             "restored_after_rival",
             "main was restored to A after the rival had held A's GIL while main was on B",
             rival_between_switches,
         )
-        .witness_on("gil_contended", "a thread blocked on A's GIL", "gil.acquire", "blocked")
+        .witness_event("gil_contended", "a thread blocked on A's GIL", |k| {
+            matches!(k, EventKind::Gil(GilEvent::Blocked { .. }))
+        })
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -114,14 +117,15 @@ fn ensure_nesting_across_two_interpreters() {
 /// The rival's GIL acquisition of A lies between main's switch to B and
 /// main's restore of A.
 fn rival_between_switches(events: &[Event]) -> bool {
-    let switched =
-        events.iter().position(|e| e.thread == "main" && is(e, "gil.release", "ok") && e.interp() == Some(1));
+    let switched = events
+        .iter()
+        .position(|e| e.thread == "main" && matches!(e.kind, EventKind::Gil(GilEvent::Released { interp: 1, .. })));
     let Some(switched) = switched else { return false };
     let rest = &events[switched..];
-    let Some(rival) = rest.iter().position(|e| e.thread == "rival" && is(e, "gil.acquire", "ok")) else {
+    let Some(rival) = rest.iter().position(|e| e.thread == "rival" && gil_taken(&e.kind).is_some()) else {
         return false;
     };
-    rest[rival..].iter().any(|e| e.thread == "main" && is(e, "gil.acquire", "ok") && e.interp() == Some(1))
+    rest[rival..].iter().any(|e| e.thread == "main" && gil_taken(&e.kind).is_some() && e.interp() == Some(1))
 }
 
 /// Restoring the previous thread state while its interpreter finalizes.
@@ -150,11 +154,10 @@ fn restore_previous_vs_finalizer() {
             "previous_gone",
             "B had begun finalizing: the release reported PreviousGone and left the thread detached",
         )
-        .witness_on(
+        .witness_event(
             "finalizer_waited",
             "B's finalizer slept until main's implicit guard on B was released",
-            "finalize.wait",
-            "blocked",
+            finalizer_waits,
         )
         .loom(LoomBounds::default())
         .check(|| {
@@ -182,11 +185,13 @@ fn restore_previous_vs_finalizer() {
             assert_eq!(current_id(), None, "invariant TS-2 violated: the thread must end detached");
             assert_eq!(finalizer.join().unwrap(), Ok(()));
             let events = events();
-            let began = events.iter().position(|e| is(e, "finalize.begin", "ok") && e.interp() == Some(b.id().get()));
+            let began = events.iter().position(|e| {
+                matches!(e.kind, EventKind::Finalize(FinalizeEvent::Began { interp, .. }) if interp == b.id().get())
+            });
             if let Some(began) = began {
                 let late = events[began..]
                     .iter()
-                    .find(|e| e.thread == "main" && is(e, "gil.acquire", "ok") && e.interp() == Some(b.id().get()));
+                    .find(|e| e.thread == "main" && gil_taken(&e.kind).is_some() && e.interp() == Some(b.id().get()));
                 assert!(
                     late.is_none(),
                     "invariant TS-2 violated: main attached to B after it began finalizing: {late:?}"
@@ -221,12 +226,7 @@ fn restore_previous_under_drain() {
             "restored_after_request",
             "B already refused new guards (its finalization was requested), and main was still restored to B",
         )
-        .witness_on(
-            "finalizer_waited",
-            "B's finalizer slept until main's guard on B was released",
-            "finalize.wait",
-            "blocked",
-        )
+        .witness_event("finalizer_waited", "B's finalizer slept until main's guard on B was released", finalizer_waits)
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -252,4 +252,9 @@ fn restore_previous_under_drain() {
             drop(gb);
             assert_eq!(finalizer.join().unwrap(), Ok(()));
         });
+}
+
+/// An ensure that took `case`.
+fn ensured(k: &EventKind, case: EnsureCase) -> bool {
+    matches!(k, EventKind::ThreadState(ThreadStateEvent::Ensured { case: c, .. }) if *c == case)
 }

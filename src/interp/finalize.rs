@@ -23,6 +23,7 @@ use super::{Interpreter, InterpreterId};
 use crate::guard::Outstanding;
 use crate::sync::time::Deadline;
 use crate::thread_state;
+use crate::trace::event::FinalizeEvent;
 use crate::trace_event;
 use crate::FinalizeError;
 use std::time::Duration;
@@ -49,15 +50,15 @@ impl Interpreter {
     /// [`finalize`](Self::finalize), giving up when `deadline` passes.
     pub fn finalize_until(&self, deadline: &Deadline) -> Result<(), FinalizeError> {
         let core = &self.core;
-        let id = core.trace_id();
+        let id = core.id.0;
         if thread_state::involves(core) {
-            trace_event!(id, "finalize.request", "refused: the calling thread is attached", "");
+            trace_event!(FinalizeEvent::RefusedAttached { interp: id });
             return Err(FinalizeError::CurrentThreadAttached);
         }
         match core.lifecycle.request() {
-            Ok(word) => trace_event!(id, "finalize.request", "ok", word),
+            Ok(word) => trace_event!(FinalizeEvent::Requested { interp: id, word: word.decoded() }),
             Err((error, word)) => {
-                trace_event!(id, "finalize.request", format_args!("refused: {error}"), word);
+                trace_event!(FinalizeEvent::RefusedAlready { interp: id, word: word.decoded() });
                 return Err(error);
             }
         }
@@ -67,16 +68,16 @@ impl Interpreter {
     /// Steps 1 to 6, by the thread whose request succeeded.
     fn finalize_claimed(&self, deadline: &Deadline) -> Result<(), FinalizeError> {
         let core = &self.core;
-        let id = core.trace_id();
+        let id = core.id.0;
 
         // 1. Non-daemon threads.
         match core.threads.close_and_wait(deadline) {
             Ok(daemons) => {
-                trace_event!(id, "finalize.threads", "no non-daemon thread runs", format_args!("daemon={daemons}"))
+                trace_event!(FinalizeEvent::ThreadsWaited { interp: id, daemons })
             }
             Err(threads) => {
                 let word = core.lifecycle.abandon();
-                trace_event!(id, "finalize.threads", format_args!("timed out: {threads} running"), word);
+                trace_event!(FinalizeEvent::ThreadsTimedOut { interp: id, running: threads, word: word.decoded() });
                 return Err(FinalizeError::ThreadsOutstanding { threads });
             }
         }
@@ -91,21 +92,21 @@ impl Interpreter {
             }
             token.close();
         }
-        trace_event!(id, "finalize.atexit", format_args!("ran {ran} callback(s)"), "");
+        trace_event!(FinalizeEvent::AtExit { interp: id, ran });
 
         // 3. Guards: wait for zero, then Finalizing in the same CAS.
         let entered = core.lifecycle.begin_finalizing(
             deadline,
-            |word| trace_event!(id, "finalize.drain", "ok: no new guard is admitted", word),
-            |word| trace_event!(id, "finalize.wait", "blocked until no guard is held", word),
+            |word| trace_event!(FinalizeEvent::Drains { interp: id, word: word.decoded() }),
+            |word| trace_event!(FinalizeEvent::Waits { interp: id, word: word.decoded() }),
         );
         match entered {
-            Ok(word) => trace_event!(id, "finalize.begin", "ok: no guard can be taken now", word),
+            Ok(word) => trace_event!(FinalizeEvent::Began { interp: id, word: word.decoded() }),
             Err((WaitFailed::TimedOut { guards }, _)) => {
                 let sites = core.guard_sites.as_ref().map(|s| s.snapshot());
                 let word = core.lifecycle.abandon();
                 core.threads.reopen();
-                trace_event!(id, "finalize.wait", format_args!("timed out: {guards} guard(s) held"), word);
+                trace_event!(FinalizeEvent::WaitTimedOut { interp: id, guards, word: word.decoded() });
                 return Err(FinalizeError::GuardsOutstanding(Outstanding { interpreter: core.id, guards, sites }));
             }
         }
@@ -113,7 +114,7 @@ impl Interpreter {
         // 4. The main interpreter ends the others first.
         if core.id == InterpreterId::MAIN {
             let others = core.runtime.finalize_subinterpreters(deadline);
-            trace_event!(id, "finalize.subinterpreters", format_args!("finalized {others}"), "");
+            trace_event!(FinalizeEvent::Subinterpreters { interp: id, finalized: others });
         }
 
         // 5. Teardown under the interpreter's GIL: an attached daemon thread
@@ -131,12 +132,12 @@ impl Interpreter {
         let values = state.as_ref().map_or(0, |s| s.len());
         drop(state);
         token.close();
-        trace_event!(id, "finalize.teardown", format_args!("values dropped: {values}"), "state=gone");
+        trace_event!(FinalizeEvent::TornDown { interp: id, values });
 
         // 6. Gone.
         core.runtime.interpreter_finalized(core);
         let word = core.lifecycle.mark_finalized();
-        trace_event!(id, "finalize.done", "ok", word);
+        trace_event!(FinalizeEvent::Done { interp: id, word: word.decoded() });
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::guard::{Guard, GuardError, OwnedGuard};
 use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
+use crate::trace::event::{InterpEvent, RunActivity};
 use crate::trace_event;
 use crate::{Attached, FinalizeError, View};
 use std::fmt;
@@ -158,13 +159,13 @@ impl Interpreter {
                     Phase::Finalized => GuardError::Gone(core.id),
                     _ => GuardError::Finalizing(core.id),
                 };
-                trace_event!(core.trace_id(), "interp.run", "refused: being destroyed", activity_name(actual));
+                trace_event!(InterpEvent::RunRefused { interp: core.id.0, activity: activity_of(actual) });
                 return Err(RunError::Unavailable(error));
             }
-            trace_event!(core.trace_id(), "interp.run", "refused: already running", activity_name(actual));
+            trace_event!(InterpEvent::RunRefused { interp: core.id.0, activity: activity_of(actual) });
             return Err(RunError::AlreadyRunning(core.id));
         }
-        trace_event!(core.trace_id(), "interp.run", "started", "running=true");
+        trace_event!(InterpEvent::RunStarted { interp: core.id.0 });
         let result = match self.guard() {
             Err(e) => Err(RunError::Unavailable(e)),
             Ok(guard) => guard.with_gil(|py| {
@@ -178,12 +179,7 @@ impl Interpreter {
         // visible a destroy may claim the interpreter and record its whole
         // finalization, and the trace must not show that inside the run
         // (RUN-2's check reads the trace's order).
-        trace_event!(
-            core.trace_id(),
-            "interp.run",
-            if result.is_ok() { "finished" } else { "failed" },
-            "running=false"
-        );
+        trace_event!(InterpEvent::RunEnded { interp: core.id.0, ok: result.is_ok() });
         // Release: pairs with the Acquire CAS of the next run or destroy.
         core.activity.store(IDLE, Ordering::Release);
         result
@@ -214,7 +210,7 @@ impl Interpreter {
         match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Acquire, Ordering::Relaxed) {
             Ok(_) => {}
             Err(RUNNING_CODE) => {
-                trace_event!(core.trace_id(), "interp.destroy", "refused: running", "running=true");
+                trace_event!(InterpEvent::DestroyRefused { interp: core.id.0 });
                 return Err(DestroyError::Running(core.id));
             }
             Err(_) => return Err(DestroyError::Finalize(FinalizeError::AlreadyFinalizing)),
@@ -224,16 +220,17 @@ impl Interpreter {
             // The interpreter runs on (or someone else finalizes it).
             core.activity.store(IDLE, Ordering::Release);
         }
-        trace_event!(core.trace_id(), "interp.destroy", if result.is_ok() { "ok" } else { "failed" }, "");
+        trace_event!(InterpEvent::DestroyEnded { interp: core.id.0, ok: result.is_ok() });
         result
     }
 }
 
-fn activity_name(activity: usize) -> &'static str {
+/// The claim a failed compare-exchange on `activity` found, for the trace.
+fn activity_of(activity: usize) -> RunActivity {
     match activity {
-        RUNNING_CODE => "running=true",
-        CLOSING => "destroying",
-        _ => "idle",
+        RUNNING_CODE => RunActivity::Running,
+        CLOSING => RunActivity::Destroying,
+        _ => RunActivity::Idle,
     }
 }
 

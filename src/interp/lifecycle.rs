@@ -178,21 +178,22 @@ impl Word {
     fn draining(self) -> bool {
         self.0 & DRAINING != 0
     }
+
+    /// The word decoded into its fields, as events record it.
+    pub(crate) fn decoded(self) -> crate::trace::event::Word {
+        crate::trace::event::Word {
+            phase: self.phase(),
+            guards: self.guards(),
+            requested: self.requested(),
+            draining: self.draining(),
+            waiting: self.waiting(),
+        }
+    }
 }
 
 impl fmt::Display for Word {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "phase={} guards={}", self.phase(), self.guards())?;
-        if self.requested() && self.phase() == Phase::Running {
-            f.write_str(" finalize-requested")?;
-        }
-        if self.draining() {
-            f.write_str(" draining")?;
-        }
-        if self.waiting() {
-            f.write_str(" finalizer-waiting")?;
-        }
-        Ok(())
+        fmt::Display::fmt(&self.decoded(), f)
     }
 }
 

@@ -21,6 +21,7 @@ use super::{Interpreter, InterpreterId};
 use crate::guard::{Guard, GuardError};
 use crate::sync::time::Deadline;
 use crate::sync::{thread, Arc, Condvar, Mutex};
+use crate::trace::event::InterpEvent;
 use crate::trace_event;
 use crate::Attached;
 use std::fmt;
@@ -115,12 +116,12 @@ impl Drop for Finished {
         }
         // Under the lock, like `thread.spawn`: the counts a trace shows are
         // exact (trace validation checks them).
-        trace_event!(
-            self.core.trace_id(),
-            "thread.exit",
-            format_args!("{:?}", self.kind),
-            format_args!("non-daemon={} daemon={}", counts.non_daemon, counts.daemon)
-        );
+        trace_event!(InterpEvent::ThreadExited {
+            interp: self.core.id.0,
+            kind: self.kind,
+            non_daemon: counts.non_daemon,
+            daemon: counts.daemon
+        });
         if counts.non_daemon == 0 {
             threads.finished.notify_all();
         }
@@ -152,7 +153,7 @@ impl InterpreterThread {
         let guard = match Guard::acquire(&self.core, Location::caller()) {
             Ok(guard) => guard,
             Err(error) => {
-                trace_event!(self.core.trace_id(), "thread.attach", format_args!("refused: {error}"), "");
+                trace_event!(InterpEvent::AttachRefused { interp: self.core.id.0, error });
                 return Err(error);
             }
         };
@@ -191,26 +192,26 @@ impl Interpreter {
         {
             let mut counts = core.threads.counts.lock();
             if counts.closed || core.lifecycle.phase() != super::Phase::Running {
-                trace_event!(core.trace_id(), "thread.spawn", "refused: finalizing", "");
+                trace_event!(InterpEvent::SpawnRefused { interp: core.id.0 });
                 return Err(SpawnError::Finalizing(core.id));
             }
             match kind {
                 ThreadKind::NonDaemon => counts.non_daemon += 1,
                 ThreadKind::Daemon => counts.daemon += 1,
             }
-            trace_event!(
-                core.trace_id(),
-                "thread.spawn",
-                format_args!("ok: {kind:?}"),
-                format_args!("non-daemon={} daemon={}", counts.non_daemon, counts.daemon)
-            );
+            trace_event!(InterpEvent::ThreadSpawned {
+                interp: core.id.0,
+                kind,
+                non_daemon: counts.non_daemon,
+                daemon: counts.daemon
+            });
         }
         let core = Arc::clone(core);
         Ok(thread::spawn_named(name, move || {
             let _finished = Finished { core: Arc::clone(&core), kind };
             crate::thread_state::set_home(&core);
             // The thread's own thread state, which ensure's case 2 re-attaches.
-            trace_event!(core.trace_id(), "thread.start", format_args!("{kind:?}"), "home thread state set");
+            trace_event!(InterpEvent::ThreadStarted { interp: core.id.0, kind });
             body(&InterpreterThread { core, kind })
         }))
     }

@@ -112,37 +112,9 @@ impl fmt::Display for Disallowed {
     }
 }
 
-/// The lifecycle word, decoded: what the production records after each
-/// step that touches it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Word {
-    /// The phase.
-    pub phase: Phase,
-    /// Every counted guard (held, or refused and not yet undone).
-    pub guards: usize,
-    /// Finalization requested.
-    pub requested: bool,
-    /// Drain policy: no guard is admitted.
-    pub draining: bool,
-    /// A finalizer is (about to be) asleep.
-    pub waiting: bool,
-}
-
-impl fmt::Display for Word {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "phase={} guards={}", self.phase, self.guards)?;
-        if self.requested && self.phase == Phase::Running {
-            f.write_str(" finalize-requested")?;
-        }
-        if self.draining {
-            f.write_str(" draining")?;
-        }
-        if self.waiting {
-            f.write_str(" finalizer-waiting")?;
-        }
-        Ok(())
-    }
-}
+/// The lifecycle word, decoded: the event type, which the model also uses
+/// for its own word.
+pub use crate::trace::event::Word;
 
 /// An at-exit callback that ran: it runs attached, while its interpreter's
 /// finalization is requested and before the guard wait, so a guard it takes

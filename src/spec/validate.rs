@@ -72,6 +72,7 @@ mod xi;
 pub use parse::covered;
 
 use crate::spec::lifecycle::ThreadKey;
+use crate::trace::event::{GuardEvent, InterpEvent};
 use crate::trace::Event;
 use parse::{Parsed, Step};
 use search::Replayed;
@@ -266,12 +267,12 @@ fn mark_pending_calls(parsed: &mut [Parsed]) {
 /// recorded just before it, on the same interpreter.
 fn misplaced_attach_refusal(parsed: &[Parsed]) -> Option<(usize, String)> {
     for (i, e) in parsed.iter().enumerate() {
-        if e.step != Some(Step::AttachRefused) {
+        if !matches!(e.step, Some(Step::Interp(InterpEvent::AttachRefused { .. }))) {
             continue;
         }
         let previous = parsed[..i].iter().rev().find(|p| p.thread == e.thread);
-        let follows_refusal =
-            previous.is_some_and(|p| matches!(p.step, Some(Step::GuardRefused(_))) && p.interp == e.interp);
+        let follows_refusal = previous
+            .is_some_and(|p| matches!(p.step, Some(Step::Guard(GuardEvent::Refused { .. }))) && p.interp == e.interp);
         if !follows_refusal {
             return Some((i, "a refused attach right after the same thread's refused guard".to_owned()));
         }

@@ -77,6 +77,14 @@ const MUTATIONS: &[Mutation] = &[
         ],
     },
     Mutation {
+        id: "threadstate-kept-at-zero",
+        what: "a release keeps the owned thread state when its count reaches zero (finish skips the deletion; the recording reads the record, which still holds it)",
+        file: "src/thread_state.rs",
+        original: "    if delete {\n        with_thread(|t| {\n            t.slots[entry.slot] = None;",
+        mutated: "    if false && delete {\n        with_thread(|t| {\n            t.slots[entry.slot] = None;",
+        killers: &["lifecycle::thread_states::ensure_nesting_across_two_interpreters"],
+    },
+    Mutation {
         id: "ensure-from-view-drops-guard",
         what: "ensure_from_view releases its guard at once instead of holding it until the token's release",
         file: "src/thread_state.rs",

@@ -35,16 +35,8 @@ pub struct TokenEntry {
     pub deferred: bool,
 }
 
-/// Which of PEP 788's three cases an ensure took.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EnsureCase {
-    /// 1: already attached to that interpreter: count +1.
-    Reuse,
-    /// 2: detached, and this thread's own thread state is for it: re-attach.
-    Reattach,
-    /// 3: otherwise: a new thread state, owned by ensure.
-    Create,
-}
+/// Which of PEP 788's three cases an ensure took (the event's type).
+pub use crate::trace::event::EnsureCase;
 
 /// What an ensure did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,8 +3,12 @@
 //! with the model's. Lifecycle steps are applied here; channel and xi
 //! steps in `channel.rs` and `xi.rs`.
 use super::model::Model;
-use super::parse::{GilSeen, Parsed, Step, WordSeen};
+use super::parse::{Parsed, Step};
 use crate::spec::lifecycle::{Activity, Disallowed, Interp, Lifecycle, Restore, ThreadModel, MAIN};
+use crate::trace::event::{
+    FinalizeEvent as F, GilEvent as G, GilState, GuardEvent as Gd, InterpEvent as I, RunActivity,
+    ThreadStateEvent as T, Word,
+};
 use crate::Phase;
 
 /// Applies action `action` (0, or 1 for the second action of a two-action
@@ -24,23 +28,23 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
     settle_restore(model, e);
     let interp = || e.interp.ok_or_else(|| Disallowed::new("TR-2", "the event to name its interpreter"));
     match step {
-        Step::GuardGranted(seen) => {
+        Step::Guard(Gd::Granted { word: seen, .. }) => {
             let i = interp()?;
             model.interp_mut(i)?.grant_guard()?;
             check_word(model, i, seen)
         }
-        Step::GuardRefused(_) if action == 0 => model.interp_mut(interp()?)?.count_refused_guard(),
-        Step::GuardRefused(seen) => {
+        Step::Guard(Gd::Refused { .. }) if action == 0 => model.interp_mut(interp()?)?.count_refused_guard(),
+        Step::Guard(Gd::Refused { word: seen, .. }) => {
             let i = interp()?;
             model.interp_mut(i)?.undo_refused_guard()?;
             check_word(model, i, seen)
         }
-        Step::GuardReleased(seen) => {
+        Step::Guard(Gd::Released { word: seen, .. }) => {
             let i = interp()?;
             model.interp_mut(i)?.release_guard()?;
             check_word(model, i, seen)
         }
-        Step::FinalizeRequested(seen) => {
+        Step::Finalize(F::Requested { word: seen, .. }) => {
             let i = interp()?;
             if model.involves(t, i) {
                 return Err(Disallowed::new(
@@ -54,7 +58,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             model.enter_finalization(t);
             check_word(model, i, seen)
         }
-        Step::FinalizeRefusedAttached => {
+        Step::Finalize(F::RefusedAttached { .. }) => {
             let i = interp()?;
             if !model.involves(t, i) {
                 return Err(Disallowed::new(
@@ -64,7 +68,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             Ok(())
         }
-        Step::FinalizeRefusedAlready(seen) => {
+        Step::Finalize(F::RefusedAlready { word: seen, .. }) => {
             let i = interp()?;
             let it = model.existing(i)?;
             if !it.requested && it.phase == Phase::Running {
@@ -72,7 +76,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             check_word(model, i, seen)
         }
-        Step::ThreadsWaited { daemons } => {
+        Step::Finalize(F::ThreadsWaited { daemons, .. }) => {
             let it = model.interp_mut(interp()?)?;
             it.check_finalizer(t)?;
             if it.phase != Phase::Running || !it.requested {
@@ -84,13 +88,13 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
                     format!("a wait for the {} non-daemon thread(s) running", it.non_daemon),
                 ));
             }
-            if let Some(d) = daemons.filter(|d| *d != it.daemon) {
-                return Err(Disallowed::new("LC-7", format!("{} daemon thread(s) running, not {d}", it.daemon)));
+            if *daemons != it.daemon {
+                return Err(Disallowed::new("LC-7", format!("{} daemon thread(s) running, not {daemons}", it.daemon)));
             }
             it.threads_closed = true;
             Ok(())
         }
-        Step::ThreadsTimedOut { running, word } => {
+        Step::Finalize(F::ThreadsTimedOut { running, word, .. }) => {
             let i = interp()?;
             let it = model.interp_mut(i)?;
             it.check_finalizer(t)?;
@@ -105,7 +109,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             model.leave_finalization(t);
             check_word(model, i, word)
         }
-        Step::AtExitRan => {
+        Step::Finalize(F::AtExit { .. }) => {
             let it = model.existing(interp()?)?;
             it.check_finalizer(t)?;
             if it.phase != Phase::Running {
@@ -113,14 +117,14 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             Ok(())
         }
-        Step::FinalizeDrains(seen) => {
+        Step::Finalize(F::Drains { word: seen, .. }) => {
             let i = interp()?;
             let it = model.interp_mut(i)?;
             it.check_finalizer(t)?;
             it.start_draining()?;
             check_word(model, i, seen)
         }
-        Step::FinalizerWaits(seen) => {
+        Step::Finalize(F::Waits { word: seen, .. }) => {
             let i = interp()?;
             let unrecorded = model.phantom_guards(i);
             let it = model.interp_mut(i)?;
@@ -128,7 +132,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             it.finalizer_waits(unrecorded)?;
             check_word(model, i, seen)
         }
-        Step::GuardWaitTimedOut { guards, word } => {
+        Step::Finalize(F::WaitTimedOut { guards, word, .. }) => {
             let i = interp()?;
             let it = model.interp_mut(i)?;
             it.check_finalizer(t)?;
@@ -139,14 +143,14 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             model.leave_finalization(t);
             check_word(model, i, word)
         }
-        Step::FinalizeBegan(seen) => {
+        Step::Finalize(F::Began { word: seen, .. }) => {
             let i = interp()?;
             let it = model.interp_mut(i)?;
             it.check_finalizer(t)?;
             it.begin_finalizing()?;
             check_word(model, i, seen)
         }
-        Step::SubinterpretersFinalized => {
+        Step::Finalize(F::Subinterpreters { .. }) => {
             let i = interp()?;
             let it = model.existing(i)?;
             it.check_finalizer(t)?;
@@ -158,12 +162,12 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             Ok(())
         }
-        Step::TornDown => {
+        Step::Finalize(F::TornDown { .. }) => {
             let it = model.interp_mut(interp()?)?;
             it.check_finalizer(t)?;
             it.tear_down()
         }
-        Step::FinalizeDone(seen) => {
+        Step::Finalize(F::Done { word: seen, .. }) => {
             let i = interp()?;
             let it = model.interp_mut(i)?;
             it.check_finalizer(t)?;
@@ -174,13 +178,13 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             model.leave_finalization(t);
             check_word(model, i, seen)
         }
-        Step::Created { gil, policy, word } => {
+        Step::Interp(I::Created { gil, policy, word, .. }) => {
             let i = interp()?;
-            model.register(i, *gil, *policy)?;
+            model.register(i, *gil, Some(*policy))?;
             check_word(model, i, word)
         }
-        Step::Listed(ids) => model.check_listing(ids),
-        Step::RunStarted => {
+        Step::Interp(I::Listed { ids }) => model.check_listing(ids),
+        Step::Interp(I::RunStarted { .. }) => {
             let it = model.interp_mut(interp()?)?;
             match it.activity {
                 Activity::Idle => {
@@ -193,12 +197,12 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
                 Activity::Closing => Err(Disallowed::new("RUN-1", "a refusal: the interpreter is being destroyed")),
             }
         }
-        Step::RunRefused { destroying } => {
+        Step::Interp(I::RunRefused { activity, .. }) => {
             let it = model.existing(interp()?)?;
             let running = matches!(it.activity, Activity::Running(_));
             // A destroy's claim is not recorded: `destroying` is accepted
             // whenever no run is in progress.
-            if running == *destroying {
+            if running == (*activity == RunActivity::Destroying) {
                 let expected = if running {
                     "the state running=true: a run is in progress"
                 } else {
@@ -208,7 +212,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             Ok(())
         }
-        Step::RunEnded => {
+        Step::Interp(I::RunEnded { .. }) => {
             let it = model.interp_mut(interp()?)?;
             if it.activity != Activity::Running(t) {
                 return Err(Disallowed::new("RUN-1", "the end of a run this thread started"));
@@ -216,26 +220,26 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             it.activity = Activity::Idle;
             Ok(())
         }
-        Step::DestroyRefusedRunning => {
+        Step::Interp(I::DestroyRefused { .. }) => {
             let it = model.existing(interp()?)?;
             if !matches!(it.activity, Activity::Running(_)) {
                 return Err(Disallowed::new("RUN-1", "the destroy to proceed: no run is in progress"));
             }
             Ok(())
         }
-        Step::DestroyEnded { ok } => {
+        Step::Interp(I::DestroyEnded { ok, .. }) => {
             let it = model.existing(interp()?)?;
             if *ok && it.phase != Phase::Finalized {
                 return Err(Disallowed::new("LC-3", "a destroy to succeed only once the interpreter is finalized"));
             }
             Ok(())
         }
-        Step::ThreadSpawned { kind, non_daemon, daemon } => {
+        Step::Interp(I::ThreadSpawned { kind, non_daemon, daemon, .. }) => {
             let it = model.interp_mut(interp()?)?;
             it.start_thread(*kind)?;
             check_thread_counts(it, *non_daemon, *daemon)
         }
-        Step::ThreadStarted => {
+        Step::Interp(I::ThreadStarted { .. }) => {
             let i = interp()?;
             let thread = model.thread_mut(t);
             if !thread.slots.is_empty() || thread.holding.is_some() {
@@ -244,12 +248,12 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             *thread = ThreadModel::with_home(i);
             Ok(())
         }
-        Step::ThreadExited { kind, non_daemon, daemon } => {
+        Step::Interp(I::ThreadExited { kind, non_daemon, daemon, .. }) => {
             let it = model.interp_mut(interp()?)?;
             it.end_thread(*kind)?;
             check_thread_counts(it, *non_daemon, *daemon)
         }
-        Step::SpawnRefused => {
+        Step::Interp(I::SpawnRefused { .. }) => {
             let it = model.existing(interp()?)?;
             if !it.threads_closed && !it.requested && it.phase == Phase::Running {
                 return Err(Disallowed::new("LC-7", "the thread to start: no finalization closed the door"));
@@ -257,27 +261,27 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             Ok(())
         }
         // Checked by the replay (it follows the thread's refused guard).
-        Step::AttachRefused => Ok(()),
-        Step::GilBlocked(seen) => {
+        Step::Interp(I::AttachRefused { .. }) => Ok(()),
+        Step::Gil(G::Blocked { gil: seen, .. }) => {
             let i = interp()?;
             check_gil_owner(model, i, seen)?;
             let waiting_before = model.gil_waiters(i);
             model.gil_block(t, i)?;
             check_gil(seen, true, waiting_before)
         }
-        Step::GilAcquired(seen) => {
+        Step::Gil(G::Acquired { gil: seen, .. }) => {
             let i = interp()?;
             check_gil_owner(model, i, seen)?;
             model.gil_acquire(t, i)?;
             check_gil(seen, true, model.gil_waiters(i))
         }
-        Step::GilReleased(seen) => {
+        Step::Gil(G::Released { gil: seen, .. }) => {
             let i = interp()?;
             check_gil_owner(model, i, seen)?;
             model.gil_release(t, i)?;
             check_gil(seen, false, model.gil_waiters(i))
         }
-        Step::Ensured { case, count } => {
+        Step::ThreadState(T::Ensured { case, count, present, .. }) => {
             let i = interp()?;
             let thread = model.thread_mut(t);
             if thread.holding != Some(i) {
@@ -290,9 +294,12 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             if ensured.count != *count {
                 return Err(Disallowed::new("TS-1", format!("count={} after the ensure", ensured.count)));
             }
+            if !*present {
+                return Err(Disallowed::new("TS-1", "the ensured thread state in the thread's record"));
+            }
             Ok(())
         }
-        Step::Released { deleted, count } => {
+        Step::ThreadState(T::Released { count, present, .. }) => {
             let i = interp()?;
             let thread = model.thread_mut(t);
             match thread.innermost_interp() {
@@ -306,7 +313,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
                 None => return Err(Disallowed::new("TS-2", "an outstanding token to release")),
             }
             let released = thread.release_innermost()?;
-            if released.count != *count || released.deleted != *deleted {
+            if released.count != *count || released.deleted == *present {
                 let what = if released.deleted { "deleted" } else { "kept" };
                 return Err(Disallowed::new("TS-2", format!("count={} and the thread state {what}", released.count)));
             }
@@ -321,7 +328,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             }
             Ok(())
         }
-        Step::AllowThreadsDetach => {
+        Step::ThreadState(T::AllowThreadsDetach { .. }) => {
             let i = interp()?;
             let thread = model.thread_mut(t);
             if thread.holding.is_some() || thread.current_interp() != Some(i) {
@@ -334,7 +341,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
             thread.allowing.push(slot);
             Ok(())
         }
-        Step::AllowThreadsAttach => {
+        Step::ThreadState(T::AllowThreadsAttach { .. }) => {
             let i = interp()?;
             let thread = model.thread_mut(t);
             let slot = thread.allowing.pop();
@@ -359,12 +366,12 @@ fn settle_restore(model: &mut Lifecycle, e: &Parsed) {
     let keep = match thread.restore {
         Restore::Idle => return,
         Restore::Pending { interp, .. } => {
-            matches!(e.step, Some(Step::GilAcquired(_) | Step::GilBlocked(_))) && e.interp == Some(interp)
+            matches!(e.step, Some(Step::Gil(G::Acquired { .. } | G::Blocked { .. }))) && e.interp == Some(interp)
         }
         Restore::Attached { .. } => false,
     };
     if keep {
-        if let (Restore::Pending { slot, .. }, Some(Step::GilAcquired(_))) = (thread.restore, &e.step) {
+        if let (Restore::Pending { slot, .. }, Some(Step::Gil(G::Acquired { .. }))) = (thread.restore, &e.step) {
             model.thread_mut(e.thread).current = Some(slot);
         }
         return;
@@ -374,20 +381,20 @@ fn settle_restore(model: &mut Lifecycle, e: &Parsed) {
 
 /// The recorded word against the model's: the phase, the flags, and the
 /// guard count, which may exceed the model's by guards no event records.
-fn check_word(model: &Lifecycle, interp: u64, seen: &WordSeen) -> Result<(), Disallowed> {
+/// The requested and draining flags are compared only while running (once
+/// Finalizing the protocol no longer reads them); `finalizer-waiting` always.
+fn check_word(model: &Lifecycle, interp: u64, seen: &Word) -> Result<(), Disallowed> {
     let it = model.existing(interp)?;
     let word = it.word();
     let extra = model.phantom_guards(interp);
-    let phase_ok = seen.phase.is_none_or(|p| p == word.phase);
-    let guards_ok = seen.guards.is_none_or(|g| g >= word.guards && g <= word.guards + extra);
+    let guards_ok = seen.guards >= word.guards && seen.guards <= word.guards + extra;
     let flags_ok = match seen.phase {
-        None => true,
-        Some(Phase::Running) => {
+        Phase::Running => {
             seen.requested == word.requested && seen.draining == word.draining && seen.waiting == word.waiting
         }
-        Some(_) => seen.waiting == word.waiting,
+        _ => seen.waiting == word.waiting,
     };
-    if phase_ok && guards_ok && flags_ok {
+    if seen.phase == word.phase && guards_ok && flags_ok {
         return Ok(());
     }
     let slack = if extra > 0 {
@@ -406,7 +413,7 @@ fn check_thread_counts(it: &Interp, non_daemon: usize, daemon: usize) -> Result<
     Ok(())
 }
 
-fn check_gil_owner(model: &Lifecycle, interp: u64, seen: &GilSeen) -> Result<(), Disallowed> {
+fn check_gil_owner(model: &Lifecycle, interp: u64, seen: &GilState) -> Result<(), Disallowed> {
     let owner = model.existing(interp)?.gil;
     if owner != seen.owner {
         return Err(Disallowed::new("GIL-1", format!("interpreter {interp} to take GIL I{owner}")));
@@ -414,7 +421,7 @@ fn check_gil_owner(model: &Lifecycle, interp: u64, seen: &GilSeen) -> Result<(),
     Ok(())
 }
 
-fn check_gil(seen: &GilSeen, held: bool, waiters: usize) -> Result<(), Disallowed> {
+fn check_gil(seen: &GilState, held: bool, waiters: usize) -> Result<(), Disallowed> {
     if seen.held != held || seen.waiters != waiters {
         let state = if held { "held" } else { "free" };
         return Err(Disallowed::new("GIL-1", format!("GIL I{} {state} with {waiters} waiter(s)", seen.owner)));
