@@ -2,7 +2,9 @@
 //! state) becomes a [`Step`] with what it observed, or `None` for an op no
 //! model covers (a witness, a violation, a scenario's own record, a naive
 //! known-bug model's own step). Channel and queue events are read in
-//! `channel.rs`, cross-interpreter data events in `xi.rs`.
+//! `channel.rs`; cross-interpreter data events are typed ([`XiEvent`]
+//! (crate::trace::event::XiEvent)) and become steps in `xi.rs` by a plain
+//! match.
 //!
 //! The strings parsed here are the ones the protocols record
 //! (`grep -rn 'trace_event!' src/`). A covered op with an outcome or state
@@ -280,7 +282,7 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
         EventKind::Gil(e) => match *e {},
         EventKind::ThreadState(e) => match *e {},
         EventKind::Channel(e) => match *e {},
-        EventKind::Xi(e) => match *e {},
+        EventKind::Xi(e) => Ok(Some(Step::Xi(Box::new(xi::step(e)?)))),
         EventKind::Observation(_) | EventKind::Witness(_) | EventKind::Violation(_) => Ok(None),
     }
 }
@@ -292,9 +294,6 @@ fn legacy(event: &Custom) -> Result<Option<Step>, String> {
     let unknown = || format!("outcome `{outcome}` of `{}` is not one the lifecycle model knows", event.op);
     if channel::covers(&event.op) {
         return Ok(Some(Step::Channel(Box::new(channel::parse(&event.op, outcome, state)?))));
-    }
-    if xi::covers(&event.op) {
-        return Ok(Some(Step::Xi(Box::new(xi::parse(&event.op, event.interp, outcome, state)?))));
     }
     let step = match &*event.op {
         "guard.acquire" if outcome == "ok" => Step::GuardGranted(word(state)?),
