@@ -25,8 +25,15 @@ use xinterp::channel::{self, Received, UnboundPolicy};
 use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
+use xinterp::trace::event::XiEvent;
+use xinterp::trace::EventKind;
 use xinterp::xi::{Obj, Released, Value, XiData, XiError, XiStats};
 use xinterp::{Attached, Config, Interpreter, Phase, Runtime};
+
+/// A run of pending calls that ran exactly one call.
+fn ran_one_call(k: &EventKind) -> bool {
+    matches!(k, EventKind::Xi(XiEvent::RunDone { ran: 1, .. }))
+}
 
 /// XI-3 at the end of a scenario: attaching to `interp` runs its pending
 /// calls; then no object may be left.
@@ -56,7 +63,7 @@ fn bytes_of(py: Attached<'_>, obj: Obj) -> Vec<u8> {
 #[test]
 fn handoff_released_by_pending_call() {
     Scenario::new("xi::handoff_released_by_pending_call")
-        .witness_on("pending_call_ran", "the data's decref ran as a pending call in the owner", "pending.run", "ran 1")
+        .witness_event("pending_call_ran", "the data's decref ran as a pending call in the owner", ran_one_call)
         .witness("freed_by_pending_call", "the owner's decref left 1; the pending call freed the object")
         .witness("freed_by_owner_decref", "the pending call ran first (at the owner's attach); its decref freed it")
         .loom(LoomBounds::default())
@@ -107,12 +114,9 @@ fn view_holds_off_finalization() {
             "closed_before_finalizing",
             "the view was closed while the owner was still running (before it entered Finalizing)",
         )
-        .witness_on(
-            "view_decref_in_owner",
-            "the close decref'd in the owner and freed the object",
-            "refcount.decref",
-            "freed",
-        )
+        .witness_event("view_decref_in_owner", "the close decref'd in the owner and freed the object", |k| {
+            matches!(k, EventKind::Xi(XiEvent::Decref { freed: true, .. }))
+        })
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -197,7 +201,9 @@ fn pending_release_while_owner_busy() {
 #[test]
 fn ring_full_hands_back() {
     Scenario::new("xi::ring_full_hands_back")
-        .witness_on("ring_full", "a push found the owner's ring full", "pending.push", "refused: the ring is full")
+        .witness_event("ring_full", "a push found the owner's ring full", |k| {
+            matches!(k, EventKind::Xi(XiEvent::PushFull { .. }))
+        })
         .witness("handed_back_then_direct", "the refused data came back and was released directly in the owner")
         .loom(LoomBounds::default())
         .check(|| {
@@ -247,7 +253,7 @@ fn owner_destroyed_with_data_in_flight() {
     Scenario::new("xi::owner_destroyed_with_data_in_flight")
         .witness("released_before_destroy", "the release was queued before finalization; teardown ran it")
         .witness("owner_gone_reported", "the release found the owner finalizing or gone: reported and counted")
-        .witness_on("drained_at_teardown", "teardown ran the queued release", "pending.run", "ran 1")
+        .witness_event("drained_at_teardown", "teardown ran the queued release", ran_one_call)
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -311,12 +317,9 @@ fn owner_destroyed_with_data_in_flight() {
 fn object_through_channel_dropped_on_the_other_side() {
     Scenario::new("xi::object_through_channel_dropped_on_the_other_side")
         .witness_on("receiver_waited", "the receiver was blocked in recv before the send", "channel.recv", "blocked")
-        .witness_on(
-            "release_queued",
-            "the receiver queued the data's release on the owner",
-            "xi.release",
-            "queued as a pending call",
-        )
+        .witness_event("release_queued", "the receiver queued the data's release on the owner", |k| {
+            matches!(k, EventKind::Xi(XiEvent::ReleaseQueued { .. }))
+        })
         .witness(
             "freed_by_owner_decref",
             "the pending call ran first (at the owner's re-attach after its send); the owner's own decref freed the object",
@@ -386,7 +389,9 @@ fn sender_destroyed_with_object_in_channel() {
             "released_directly_at_destroy",
             "the destroyer's finalizer released the queued data directly in the owner (step 5, before the heap's teardown)",
             |events| {
-                events.iter().any(|e| e.thread == "destroyer" && e.op() == "xi.release" && e.outcome().to_string().starts_with("direct"))
+                events
+                    .iter()
+                    .any(|e| e.thread == "destroyer" && matches!(e.kind, EventKind::Xi(XiEvent::ReleaseDirect { .. })))
             },
         )
         .witness("received_before_destroy", "the receiver took the object first; its release was queued and ran at teardown")

@@ -227,11 +227,12 @@ impl Prepared {
 /// which takes the ring. If there are fewer, they stay plain decrefs and
 /// the replay rejects the `pending.run` (no run was taken).
 fn mark_pending_calls(parsed: &mut [Parsed]) {
-    use xi::XiOp;
+    use crate::trace::event::XiEvent;
+    use xi::RunCall;
     for i in 0..parsed.len() {
         let Some(Step::Xi(run)) = &parsed[i].step else { continue };
-        let XiOp::RunDone { ran } = run.op else { continue };
-        let (thread, owner) = (parsed[i].thread, run.owner);
+        let XiEvent::RunDone { ran, .. } = run.event else { continue };
+        let (thread, owner) = (parsed[i].thread, run.event.owner());
         let mut calls = Vec::with_capacity(ran);
         for j in (0..i).rev() {
             if calls.len() == ran {
@@ -241,7 +242,13 @@ fn mark_pending_calls(parsed: &mut [Parsed]) {
                 continue;
             }
             match &parsed[j].step {
-                Some(Step::Xi(c)) if c.owner == owner && matches!(c.op, XiOp::Decref | XiOp::CallFailed { .. }) => {
+                Some(Step::Xi(c))
+                    if c.event.owner() == owner
+                        && matches!(
+                            (&c.event, c.call),
+                            (XiEvent::Decref { .. }, None) | (XiEvent::CallFailed { .. }, _)
+                        ) =>
+                {
                     calls.push(j);
                 }
                 _ => break,
@@ -254,10 +261,7 @@ fn mark_pending_calls(parsed: &mut [Parsed]) {
         for (k, j) in calls.iter().enumerate() {
             let take = (k + 1 == ran).then_some(ran);
             if let Some(Step::Xi(c)) = &mut parsed[*j].step {
-                c.op = match c.op {
-                    XiOp::Decref => XiOp::Call { take },
-                    _ => XiOp::CallFailed { take },
-                };
+                c.call = Some(RunCall { take });
             }
         }
     }

@@ -49,6 +49,7 @@ use crate::guard::OwnedGuard;
 use crate::interp::InterpreterId;
 use crate::sync::atomic::Ordering;
 use crate::thread_state::{self, HeapAccess};
+use crate::trace::event::XiEvent;
 use crate::trace_event;
 use crate::{Attached, View};
 use std::fmt;
@@ -133,16 +134,11 @@ impl Attached<'_> {
         let held = match value {
             Value::Bytes(_) => {
                 let refcnt = self.incref(obj)?;
-                trace_event!(
-                    Some(obj.owner().0),
-                    "xi.share",
-                    "ok: the data holds a strong reference",
-                    format_args!("{obj} refcnt={refcnt} owner=I{}", obj.owner().0)
-                );
+                trace_event!(XiEvent::Share { obj, refcnt });
                 Some(obj)
             }
             Value::Int(_) => {
-                trace_event!(Some(obj.owner().0), "xi.share", "ok: by value, no reference", format_args!("{obj}"));
+                trace_event!(XiEvent::ShareValue { obj });
                 None
             }
         };
@@ -170,13 +166,8 @@ impl XiData {
             Value::Bytes(bytes) => Value::Bytes(Bytes::copy_of(bytes)),
             Value::Int(v) => Value::Int(*v),
         };
-        let obj = py.new_object(value)?;
-        trace_event!(
-            Some(py.interpreter_id().0),
-            "xi.new_object",
-            format_args!("ok: copied from I{}", self.owner().0),
-            format_args!("{obj} refcnt=1 owner=I{}", py.interpreter_id().0)
-        );
+        let (obj, refcnt) = py.new_object(value)?;
+        trace_event!(XiEvent::NewObject { obj, refcnt, from: self.owner().0 });
         Ok(obj)
     }
 
@@ -194,12 +185,7 @@ impl XiData {
             Ok(guard) => guard,
             Err(_) => {
                 let owner = self.owner();
-                trace_event!(
-                    Some(owner.0),
-                    "xiview.open",
-                    "refused: the owner is finalizing or gone",
-                    format_args!("{obj}")
-                );
+                trace_event!(XiEvent::ViewRefused { obj });
                 return Err(Rejected { error: XiError::OwnerGone(owner), data: self });
             }
         };
@@ -261,12 +247,7 @@ impl XiData {
     fn release_switching(mut self, location: &'static Location<'static>) -> Result<Released, XiError> {
         let owner = self.owner();
         let obj = self.obj;
-        trace_event!(
-            thread_state::current_id().map(|c| c.0),
-            "xi.release",
-            format_args!("I{}'s ring is full: switching to its GIL to release directly", owner.0),
-            format_args!("{obj:?}")
-        );
+        trace_event!(XiEvent::ReleaseSwitching { at: thread_state::current_id().map(|c| c.0), owner: owner.0, obj });
         let token = match thread_state::ensure_from_view(&self.owner) {
             Ok(token) => token,
             // The owner began finalizing since the push was refused: as a
@@ -289,12 +270,7 @@ impl XiData {
         let owner = self.owner();
         if let Some(obj) = self.obj.take() {
             self.owner.core().runtime.xi_stats.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
-            trace_event!(
-                Some(owner.0),
-                "xi.release",
-                "refused: the owner is finalizing or gone (the reference leaks; counted)",
-                format_args!("{obj} owner=I{}", owner.0)
-            );
+            trace_event!(XiEvent::ReleaseOwnerGone { obj });
         }
         XiError::OwnerGone(owner)
     }
@@ -316,12 +292,7 @@ impl XiData {
             // decref happens here and now.
             self.obj = None;
             let refcnt = core.xi.heap.decref(GilHeld::checked(core), obj)?;
-            trace_event!(
-                Some(owner.0),
-                "xi.release",
-                "direct: in the owner",
-                format_args!("{obj} refcnt={refcnt} owner=I{}", owner.0)
-            );
+            trace_event!(XiEvent::ReleaseDirect { obj, refcnt });
             return Ok(Released::Direct);
         }
         // Not in the owner: queue the decref on the owner's ring, under a
@@ -336,22 +307,12 @@ impl XiData {
         match pushed {
             Ok(_) => {
                 self.obj = None;
-                trace_event!(
-                    current.map(|c| c.0),
-                    "xi.release",
-                    format_args!("queued as a pending call on I{}", owner.0),
-                    format_args!("{obj} owner=I{}", owner.0)
-                );
+                trace_event!(XiEvent::ReleaseQueued { at: current.map(|c| c.0), obj });
                 Ok(Released::Pending)
             }
             Err(_) => {
                 core.runtime.xi_stats.pending_full.fetch_add(1, Ordering::Relaxed);
-                trace_event!(
-                    current.map(|c| c.0),
-                    "xi.release",
-                    format_args!("refused: I{}'s pending-call ring is full (data handed back)", owner.0),
-                    format_args!("{obj} owner=I{}", owner.0)
-                );
+                trace_event!(XiEvent::ReleaseFull { at: current.map(|c| c.0), obj });
                 Err(XiError::PendingFull(owner))
             }
         }

@@ -85,6 +85,7 @@ use super::XiError;
 use crate::interp::{Core, InterpreterId};
 use crate::sync::{Arc, UnsafeCell};
 use crate::thread_state::{self, HeapAccess};
+use crate::trace::event::XiEvent;
 use crate::trace_event;
 use crate::Attached;
 use std::fmt;
@@ -109,6 +110,22 @@ impl Obj {
     /// The interpreter whose heap holds the object.
     pub fn owner(&self) -> InterpreterId {
         self.owner
+    }
+
+    /// The heap slot.
+    pub(crate) fn index(&self) -> u32 {
+        self.index
+    }
+
+    /// The slot's generation when the object was allocated in it.
+    pub(crate) fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// A handle from its parts, for hand-made traces in tests.
+    #[cfg(test)]
+    pub(crate) fn from_parts(owner: u64, index: u32, generation: u32) -> Self {
+        Self { owner: InterpreterId(owner), index, generation }
     }
 }
 
@@ -211,6 +228,8 @@ pub struct HeapStats {
 
 /// What teardown found still referenced.
 pub(crate) struct Leaks {
+    /// Objects live after the teardown (read from the emptied table).
+    pub(crate) live: usize,
     pub(crate) objects: usize,
     pub(crate) references: usize,
     pub(crate) allocated: u64,
@@ -320,7 +339,7 @@ impl Heap {
     /// Decrefs, freeing at zero. Returns the count left.
     pub(crate) fn decref(&self, gil: GilHeld<'_>, obj: Obj) -> Result<usize, XiError> {
         let (refcnt, freed) = self.with_table(gil, |t| t.decref(obj))??;
-        trace_decref(obj, refcnt);
+        trace_decref(obj, refcnt, &freed);
         drop(freed);
         Ok(refcnt)
     }
@@ -330,7 +349,7 @@ impl Heap {
         let (leaks, values) = self
             .with_table(gil, |t| {
                 let mut values = Vec::new();
-                let mut leaks = Leaks { objects: 0, references: 0, allocated: t.allocated, freed: t.freed };
+                let mut leaks = Leaks { live: 0, objects: 0, references: 0, allocated: t.allocated, freed: t.freed };
                 for slot in &mut t.slots {
                     if let Some(v) = slot.value.take() {
                         leaks.objects += 1;
@@ -341,6 +360,7 @@ impl Heap {
                 }
                 t.live = 0;
                 t.torn_down = true;
+                leaks.live = t.live;
                 (leaks, values)
             })
             .expect("the finalizer holds no heap session");
@@ -374,7 +394,8 @@ impl Table {
         Ok(&mut self.slots[obj.index as usize])
     }
 
-    fn alloc(&mut self, owner: InterpreterId, value: Value) -> Result<Obj, XiError> {
+    /// Returns the new object and its refcount, read from its slot.
+    fn alloc(&mut self, owner: InterpreterId, value: Value) -> Result<(Obj, usize), XiError> {
         if self.torn_down {
             return Err(XiError::HeapGone(owner));
         }
@@ -389,9 +410,11 @@ impl Table {
         let slot = &mut self.slots[index as usize];
         slot.refcnt = 1;
         slot.value = Some(value);
+        let refcnt = slot.refcnt;
+        let obj = Obj { owner, index, generation: slot.generation };
         self.live += 1;
         self.allocated += 1;
-        Ok(Obj { owner, index, generation: slot.generation })
+        Ok((obj, refcnt))
     }
 
     #[inline]
@@ -401,8 +424,8 @@ impl Table {
         Ok(slot.refcnt)
     }
 
-    /// Returns the count left and, at zero, the value to drop (outside the
-    /// table's borrow).
+    /// Returns the count left (read from the slot) and, once the slot
+    /// released the object, its value to drop (outside the table's borrow).
     #[inline]
     fn decref(&mut self, obj: Obj) -> Result<(usize, Option<Value>), XiError> {
         let slot = self.slot(obj)?;
@@ -423,16 +446,10 @@ impl Table {
     }
 }
 
-fn describe(obj: Obj, refcnt: usize) -> String {
-    format!("{obj} refcnt={refcnt} owner=I{}", obj.owner.0)
-}
-
-fn trace_decref(obj: Obj, refcnt: usize) {
-    if refcnt == 0 {
-        trace_event!(Some(obj.owner.0), "refcount.decref", "freed: the last reference went", describe(obj, 0));
-    } else {
-        trace_event!(Some(obj.owner.0), "refcount.decref", "ok", describe(obj, refcnt));
-    }
+/// Records a decref: the count left and whether the slot released the
+/// object (its value taken: `freed` is that value).
+fn trace_decref(obj: Obj, refcnt: usize, freed: &Option<Value>) {
+    trace_event!(XiEvent::Decref { obj, refcnt, freed: freed.is_some() });
 }
 
 /// Refcount operations, for the thread attached to the owner.
@@ -453,25 +470,25 @@ impl<'a> Attached<'a> {
     /// A new bytes object in the attached interpreter's heap, with one
     /// reference (the caller's).
     pub fn new_bytes(&self, data: impl Into<Vec<u8>>) -> Result<Obj, XiError> {
-        self.new_object(Value::Bytes(Bytes::new(data.into())))
+        self.new_object(Value::Bytes(Bytes::new(data.into()))).map(|(obj, _)| obj)
     }
 
     /// A new int object, with one reference.
     pub fn new_int(&self, value: i64) -> Result<Obj, XiError> {
-        self.new_object(Value::Int(value))
+        self.new_object(Value::Int(value)).map(|(obj, _)| obj)
     }
 
-    pub(crate) fn new_object(&self, value: Value) -> Result<Obj, XiError> {
+    pub(crate) fn new_object(&self, value: Value) -> Result<(Obj, usize), XiError> {
         let owner = self.interpreter_id();
-        let obj = self.heap().checked(self, |t| t.alloc(owner, value))??;
-        trace_event!(Some(owner.0), "heap.alloc", "ok", describe(obj, 1));
-        Ok(obj)
+        let (obj, refcnt) = self.heap().checked(self, |t| t.alloc(owner, value))??;
+        trace_event!(XiEvent::Alloc { obj, refcnt });
+        Ok((obj, refcnt))
     }
 
     /// `Py_INCREF`: one more reference. Returns the new count.
     pub fn incref(&self, obj: Obj) -> Result<usize, XiError> {
         let refcnt = self.owner_heap(obj)?.checked(self, |t| t.incref(obj))??;
-        trace_event!(Some(obj.owner.0), "refcount.incref", "ok", describe(obj, refcnt));
+        trace_event!(XiEvent::Incref { obj, refcnt });
         Ok(refcnt)
     }
 
@@ -479,7 +496,7 @@ impl<'a> Attached<'a> {
     /// reaches zero. Returns the count left.
     pub fn decref(&self, obj: Obj) -> Result<usize, XiError> {
         let (refcnt, freed) = self.owner_heap(obj)?.checked(self, |t| t.decref(obj))??;
-        trace_decref(obj, refcnt);
+        trace_decref(obj, refcnt, &freed);
         drop(freed);
         Ok(refcnt)
     }
@@ -569,8 +586,8 @@ impl HeapSession<'_> {
 
     /// A new bytes object with one reference.
     pub fn new_bytes(&mut self, data: impl Into<Vec<u8>>) -> Result<Obj, XiError> {
-        let obj = self.table.alloc(self.owner, Value::Bytes(Bytes::new(data.into())))?;
-        trace_event!(Some(self.owner.0), "heap.alloc", "ok", describe(obj, 1));
+        let (obj, refcnt) = self.table.alloc(self.owner, Value::Bytes(Bytes::new(data.into())))?;
+        trace_event!(XiEvent::Alloc { obj, refcnt });
         Ok(obj)
     }
 
@@ -579,7 +596,7 @@ impl HeapSession<'_> {
     pub fn incref(&mut self, obj: Obj) -> Result<usize, XiError> {
         self.own(obj)?;
         let refcnt = self.table.incref(obj)?;
-        trace_event!(Some(obj.owner.0), "refcount.incref", "ok", describe(obj, refcnt));
+        trace_event!(XiEvent::Incref { obj, refcnt });
         Ok(refcnt)
     }
 
@@ -588,7 +605,7 @@ impl HeapSession<'_> {
     pub fn decref(&mut self, obj: Obj) -> Result<usize, XiError> {
         self.own(obj)?;
         let (refcnt, freed) = self.table.decref(obj)?;
-        trace_decref(obj, refcnt);
+        trace_decref(obj, refcnt, &freed);
         drop(freed);
         Ok(refcnt)
     }

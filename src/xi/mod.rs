@@ -51,6 +51,7 @@
 //! `xi_bug_concurrent_decref_leak` and `xi_bug_pending_call_after_owner_gone`.
 use crate::interp::Core;
 use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crate::trace::event::XiEvent;
 use crate::trace_event;
 use crate::{Attached, InterpreterId};
 use std::fmt;
@@ -179,16 +180,15 @@ pub(crate) fn teardown(core: &Core, py: Attached<'_>) {
     if leaked.objects > 0 {
         core.runtime.xi_stats.leaked_at_teardown.fetch_add(leaked.objects as u64, Ordering::Relaxed);
     }
-    trace_event!(
-        core.trace_id(),
-        "heap.teardown",
-        if leaked.objects == 0 {
-            format!("no object left (ran {ran} pending call(s))")
-        } else {
-            format!("leaked: {} object(s) still referenced (refs={})", leaked.objects, leaked.references)
-        },
-        format_args!("live=0 allocated={} freed={} leaked={}", leaked.allocated, leaked.freed, leaked.objects)
-    );
+    trace_event!(XiEvent::Teardown {
+        owner: core.id.0,
+        ran,
+        live: leaked.live,
+        allocated: leaked.allocated,
+        freed: leaked.freed,
+        leaked: leaked.objects,
+        refs: leaked.references,
+    });
 }
 
 /// Counters of cross-interpreter data events that are not (only) errors at

@@ -57,6 +57,7 @@ use super::Obj;
 use crate::interp::Core;
 use crate::sync::atomic::{AtomicBool, Ordering};
 use crate::sync::Mutex;
+use crate::trace::event::{RingLen, XiEvent};
 use crate::trace_event;
 use std::collections::VecDeque;
 
@@ -105,26 +106,16 @@ impl Pending {
         if ring.calls.len() >= self.capacity {
             let len = ring.calls.len();
             drop(ring);
-            trace_event!(
-                core.trace_id(),
-                "pending.push",
-                "refused: the ring is full",
-                format_args!("ring={len}/{}", self.capacity)
-            );
+            trace_event!(XiEvent::PushFull { owner: core.id.0, ring: RingLen { len, capacity: self.capacity } });
             return Err(call);
         }
-        let what = describe(&call);
+        let &Call::Decref(obj) = &call;
         ring.calls.push_back(call);
         let len = ring.calls.len();
         // Relaxed: a hint (see `# Orderings`); the mutex orders the call.
         self.flag.store(true, Ordering::Relaxed);
         drop(ring);
-        trace_event!(
-            core.trace_id(),
-            "pending.push",
-            format_args!("ok: {what}"),
-            format_args!("ring={len}/{}", self.capacity)
-        );
+        trace_event!(XiEvent::Push { owner: core.id.0, obj, ring: RingLen { len, capacity: self.capacity } });
         Ok(len)
     }
 
@@ -152,12 +143,6 @@ impl Pending {
     }
 }
 
-fn describe(call: &Call) -> String {
-    match call {
-        Call::Decref(obj) => format!("decref {obj}"),
-    }
-}
-
 /// Runs `core`'s pending calls if there may be any: called by
 /// `thread_state::attach` right after the thread took `core`'s GIL.
 #[inline]
@@ -181,19 +166,14 @@ fn run(core: &Core) -> usize {
             Call::Decref(obj) => {
                 // The calling thread holds `core`'s GIL: it just attached.
                 if let Err(e) = core.xi.heap.decref(GilHeld::checked(core), obj) {
-                    trace_event!(core.trace_id(), "pending.call", format_args!("failed: {e}"), "");
+                    trace_event!(XiEvent::CallFailed { owner: core.id.0, obj, error: e });
                 }
             }
         }
     }
     let left = pending.done();
     core.runtime.xi_stats.pending_ran.fetch_add(ran as u64, Ordering::Relaxed);
-    trace_event!(
-        core.trace_id(),
-        "pending.run",
-        format_args!("ran {ran} call(s)"),
-        format_args!("ring={left}/{}", pending.capacity)
-    );
+    trace_event!(XiEvent::RunDone { owner: core.id.0, ran, ring: RingLen { len: left, capacity: pending.capacity } });
     ran
 }
 
@@ -206,8 +186,10 @@ pub(crate) fn drain_and_close(core: &Core) -> usize {
         let mut ring = core.xi.pending.ring.lock();
         if ring.calls.is_empty() && !ring.running {
             ring.closed = true;
+            // The facts, read in the critical section that closed the ring.
+            let (len, closed) = (ring.calls.len(), ring.closed);
             drop(ring);
-            trace_event!(core.trace_id(), "pending.close", "drained: no call can be queued now", "ring=closed");
+            trace_event!(XiEvent::RingClosed { owner: core.id.0, len, closed });
             return ran;
         }
     }

@@ -57,6 +57,7 @@ use crate::interp::InterpreterId;
 use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
 use crate::thread_state;
+use crate::trace::event::{ViewClose, XiEvent};
 use crate::trace_event;
 use std::fmt;
 use std::ops::Deref;
@@ -92,12 +93,7 @@ impl XiView {
     /// Step 2: the data's reference moved in, `guard` is held.
     pub(crate) fn open(obj: Obj, bytes: Bytes, guard: OwnedGuard) -> Self {
         let views = guard.core_arc().xi.view_opened();
-        trace_event!(
-            Some(obj.owner().0),
-            "xiview.open",
-            "ok: holds the object and a guard on its owner",
-            format_args!("{obj} owner=I{} views={views}", obj.owner().0)
-        );
+        trace_event!(XiEvent::ViewOpen { obj, views });
         Self { obj, bytes, guard: Some(guard) }
     }
 
@@ -123,22 +119,17 @@ impl XiView {
     /// owner's ring was full inside a heap session), counted in
     /// [`XiStats::dropped_unreleased`](super::XiStats).
     pub fn close(mut self) -> Result<(), XiError> {
-        self.close_inner("explicit")
+        self.close_inner(ViewClose::Explicit)
     }
 
-    fn close_inner(&mut self, how: &str) -> Result<(), XiError> {
+    fn close_inner(&mut self, how: ViewClose) -> Result<(), XiError> {
         let Some(guard) = self.guard.take() else {
             return Ok(());
         };
         let mut guard = Some(guard);
         let core = Arc::clone(guard.as_ref().expect("taken above").core_arc());
         let obj = self.obj;
-        trace_event!(
-            Some(core.id.0),
-            "xiview.close",
-            format_args!("{how}: switching to the owner's GIL"),
-            format_args!("{obj} owner=I{}", core.id.0)
-        );
+        trace_event!(XiEvent::ViewClosing { obj, how });
         // 5. Switch to the owner's GIL (the guard holds its finalization off)
         //    and release the object reference there.
         let token = thread_state::ensure_held(&core);
@@ -161,21 +152,11 @@ impl XiView {
             // (XI-1: a panic in models), or the ring was full inside a heap
             // session: the reference is lost. Reported, and counted.
             core.runtime.xi_stats.dropped_unreleased.fetch_add(1, Ordering::Relaxed);
-            trace_event!(
-                Some(core.id.0),
-                "xiview.close",
-                format_args!("failed: {error}; dropping the guard"),
-                format_args!("{obj} owner=I{} views={views}", core.id.0)
-            );
+            trace_event!(XiEvent::ViewClosed { obj, views, error: Some(error) });
             drop(guard.take());
             return Err(error);
         }
-        trace_event!(
-            Some(core.id.0),
-            "xiview.close",
-            "ok: released in the owner; dropping the guard",
-            format_args!("{obj} owner=I{} views={views}", core.id.0)
-        );
+        trace_event!(XiEvent::ViewClosed { obj, views, error: None });
         // ... and release the reference to the owner, last.
         drop(guard.take());
         Ok(())
@@ -198,7 +179,7 @@ impl Drop for XiView {
             guard.core_arc().runtime.xi_stats.implicit_view_closes.fetch_add(1, Ordering::Relaxed);
         }
         // The ResourceWarning analogue: counted above, and traced.
-        let _ = self.close_inner("implicit (dropped)");
+        let _ = self.close_inner(ViewClose::Dropped);
     }
 }
 

@@ -28,7 +28,7 @@ impl Model {
     pub fn describe_for(&self, e: &Parsed) -> String {
         match &e.step {
             Some(Step::Channel(c)) => self.channels.describe(Some(c.seen.id)),
-            Some(Step::Xi(x)) => self.xi.describe(x.owner),
+            Some(Step::Xi(x)) => self.xi.describe(Some(x.event.owner())),
             _ => self.life.describe(),
         }
     }

@@ -4,8 +4,10 @@
 //! Lifecycle events (guards, finalization, interpreters and their threads,
 //! GILs, thread states) are typed: their steps *are* the events
 //! (`crate::trace::event::lifecycle`), matched here, never read from text.
-//! Channel and queue events are still read from text in `channel.rs`, cross-interpreter
-//! data events in `xi.rs`.
+//! Cross-interpreter data events are typed too ([`XiEvent`]
+//! (crate::trace::event::XiEvent)) and become steps in `xi.rs` by a plain
+//! match. Channel and queue events are still read from text in
+//! `channel.rs`.
 //!
 //! A covered op with an outcome or state the text parsers do not know is
 //! an error, not a skip: the protocol changed and its model must follow.
@@ -143,22 +145,19 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
         EventKind::Gil(e) => Step::Gil(*e),
         EventKind::ThreadState(e) => Step::ThreadState(*e),
         EventKind::Channel(e) => match *e {},
-        EventKind::Xi(e) => match *e {},
+        EventKind::Xi(e) => Step::Xi(Box::new(xi::step(e)?)),
         EventKind::Observation(_) | EventKind::Witness(_) | EventKind::Violation(_) => return Ok(None),
     }))
 }
 
 /// A step still recorded as text (being replaced by typed events): channel
-/// and xi steps. A lifecycle op recorded as [`Custom`] text is a
-/// scenario's own step (a naive known-bug model's): not covered.
+/// steps. A lifecycle or xi op recorded as [`Custom`] text is a scenario's
+/// own step (a naive known-bug model's): not covered.
 fn legacy(event: &Custom) -> Result<Option<Step>, String> {
     let outcome = event.outcome.as_str();
     let state = event.state.as_str();
     if channel::covers(&event.op) {
         return Ok(Some(Step::Channel(Box::new(channel::parse(&event.op, outcome, state)?))));
-    }
-    if xi::covers(&event.op) {
-        return Ok(Some(Step::Xi(Box::new(xi::parse(&event.op, event.interp, outcome, state)?))));
     }
     Ok(None)
 }

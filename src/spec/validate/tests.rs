@@ -38,6 +38,8 @@ fn gil(owner: u64, held: bool, waiters: usize) -> GilState {
 fn id(interp: Option<u64>) -> u64 {
     interp.expect("an interpreter")
 }
+use crate::trace::event::{RingLen, ViewClose, XiEvent};
+use crate::xi::Obj;
 
 fn ev(thread: &str, interp: Option<u64>, op: &'static str, outcome: &str, state: &str) -> Event {
     Event { seq: 0, thread: thread.to_owned(), kind: Custom::new(interp, op, outcome, state).into() }
@@ -731,6 +733,43 @@ fn unbound_items_follow_their_policies() {
 
 // ------------------------------------------------------------------- xi
 
+/// A typed xi event by `thread`.
+fn xi(thread: &str, event: XiEvent) -> Event {
+    Event { seq: 0, thread: thread.to_owned(), kind: event.into() }
+}
+
+/// `obj#0` of `I<owner>`.
+fn obj0(owner: u64) -> Obj {
+    Obj::from_parts(owner, 0, 0)
+}
+
+fn ring(len: usize) -> RingLen {
+    RingLen { len, capacity: 300 }
+}
+
+/// The xi event of `e`, to break it.
+fn xi_mut(e: &mut Event) -> &mut XiEvent {
+    match &mut e.kind {
+        EventKind::Xi(x) => x,
+        other => panic!("not an xi event: {other:?}"),
+    }
+}
+
+/// `I1`'s teardown with `obj#0` still referenced once.
+fn leaky_teardown() -> Event {
+    xi("finalizer", XiEvent::Teardown { owner: 1, ran: 0, live: 0, allocated: 1, freed: 0, leaked: 1, refs: 1 })
+}
+
+/// `obj#0` of `I1` allocated, shared (incref), and its own reference dropped.
+fn shared_by_main() -> Vec<Event> {
+    vec![
+        xi("main", XiEvent::Alloc { obj: obj0(1), refcnt: 1 }),
+        xi("main", XiEvent::Incref { obj: obj0(1), refcnt: 2 }),
+        xi("main", XiEvent::Share { obj: obj0(1), refcnt: 2 }),
+        xi("main", XiEvent::Decref { obj: obj0(1), refcnt: 1, freed: false }),
+    ]
+}
+
 fn guarded_attach(thread: &str, interp: Option<u64>, guards: usize) -> Vec<Event> {
     let i = interp.unwrap_or_default();
     vec![
@@ -758,25 +797,25 @@ fn handoff() -> Vec<Event> {
         at("main", In::Created { interp: 2, gil: GilMode::Own, policy: GuardPolicy::CPython, word: w(RUN, 0, 0) }),
     ];
     events.extend(guarded_attach("main", I1, 1));
-    events.push(ev("main", I1, "heap.alloc", "ok", "obj#0 refcnt=1 owner=I1"));
-    events.push(ev("main", I1, "refcount.incref", "ok", "obj#0 refcnt=2 owner=I1"));
-    events.push(ev("main", I1, "xi.share", "ok: the data holds a strong reference", "obj#0 refcnt=2 owner=I1"));
+    events.push(xi("main", XiEvent::Alloc { obj: obj0(1), refcnt: 1 }));
+    events.push(xi("main", XiEvent::Incref { obj: obj0(1), refcnt: 2 }));
+    events.push(xi("main", XiEvent::Share { obj: obj0(1), refcnt: 2 }));
     events.push(at("main", G::Released { interp: 1, gil: gil(1, false, 0) }));
     events.push(at("main", Ts::Released { interp: 1, count: 0, present: false }));
     events.extend(guarded_attach("receiver", I2, 1));
-    events.push(ev("receiver", I2, "heap.alloc", "ok", "obj#0 refcnt=1 owner=I2"));
-    events.push(ev("receiver", I2, "xi.new_object", "ok: copied from I1", "obj#0 refcnt=1 owner=I2"));
+    events.push(xi("receiver", XiEvent::Alloc { obj: obj0(2), refcnt: 1 }));
+    events.push(xi("receiver", XiEvent::NewObject { obj: obj0(2), refcnt: 1, from: 1 }));
     events.push(at("receiver", Gd::Granted { interp: 1, word: w(RUN, 2, 0) }));
-    events.push(ev("receiver", I1, "pending.push", "ok: decref obj#0", "ring=1/300"));
+    events.push(xi("receiver", XiEvent::Push { owner: 1, obj: obj0(1), ring: ring(1) }));
     events.push(at("receiver", Gd::Released { interp: 1, word: w(RUN, 1, 0) }));
-    events.push(ev("receiver", I2, "xi.release", "queued as a pending call on I1", "obj#0 owner=I1"));
-    events.push(ev("receiver", I2, "refcount.decref", "freed: the last reference went", "obj#0 refcnt=0 owner=I2"));
+    events.push(xi("receiver", XiEvent::ReleaseQueued { at: I2, obj: obj0(1) }));
+    events.push(xi("receiver", XiEvent::Decref { obj: obj0(2), refcnt: 0, freed: true }));
     events.extend(detach("receiver", I2, 0));
     events.push(at("main", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
-    events.push(ev("main", I1, "refcount.decref", "ok", "obj#0 refcnt=1 owner=I1"));
-    events.push(ev("main", I1, "pending.run", "ran 1 call(s)", "ring=0/300"));
+    events.push(xi("main", XiEvent::Decref { obj: obj0(1), refcnt: 1, freed: false }));
+    events.push(xi("main", XiEvent::RunDone { owner: 1, ran: 1, ring: ring(0) }));
     events.push(at("main", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
-    events.push(ev("main", I1, "refcount.decref", "freed: the last reference went", "obj#0 refcnt=0 owner=I1"));
+    events.push(xi("main", XiEvent::Decref { obj: obj0(1), refcnt: 0, freed: true }));
     events.extend(detach("main", I1, 0));
     trace(events)
 }
@@ -801,20 +840,42 @@ fn find(events: &[Event], op: &str, outcome: &str) -> usize {
 fn a_decref_to_a_count_the_model_does_not_have_is_rejected_as_xi_3() {
     let mut events = handoff();
     let i = find(&events, "refcount.decref", "ok");
-    text(&mut events[i]).state = "obj#0 refcnt=2 owner=I1".to_owned();
+    *xi_mut(&mut events[i]) = XiEvent::Decref { obj: obj0(1), refcnt: 2, freed: false };
     let r = rejected(&events);
     assert_eq!((r.rule, r.expected.as_str(), r.event.seq), ("XI-3", "refcnt=1 after the step", i as u64 + 1), "{r}");
     assert!(r.state.contains("I1 heap [obj#0 refcnt=2] ring=[obj#0]/300"), "{r}");
+}
+
+/// The free is the slot's own: a decref that says it freed the object
+/// while references are left, or left it alive at 0, is rejected; so is
+/// an allocation with more than one reference.
+#[test]
+fn a_free_the_model_does_not_have_is_rejected_as_xi_3() {
+    let mut events = handoff();
+    let i = find(&events, "refcount.decref", "ok");
+    *xi_mut(&mut events[i]) = XiEvent::Decref { obj: obj0(1), refcnt: 1, freed: true };
+    let r = rejected(&events);
+    assert_eq!(
+        (r.rule, r.expected.as_str(), r.event.seq),
+        ("XI-3", "obj#0 of I1 still alive (refcnt=1)", i as u64 + 1)
+    );
+    let mut events = handoff();
+    let last = events.iter().rposition(|e| e.op() == "refcount.decref").expect("a decref");
+    *xi_mut(&mut events[last]) = XiEvent::Decref { obj: obj0(1), refcnt: 0, freed: false };
+    let r = rejected(&events);
+    assert_eq!((r.rule, r.event.seq), ("XI-3", last as u64 + 1), "{r}");
+    let mut events = handoff();
+    let alloc = find(&events, "heap.alloc", "ok");
+    *xi_mut(&mut events[alloc]) = XiEvent::Alloc { obj: obj0(1), refcnt: 2 };
+    let r = rejected(&events);
+    assert_eq!((r.rule, r.expected.as_str()), ("XI-3", "refcnt=1 after the step"), "{r}");
 }
 
 #[test]
 fn an_object_freed_twice_is_rejected_as_xi_1() {
     let mut events = handoff();
     let last_free = events.iter().rposition(|e| e.op() == "refcount.decref").expect("a decref");
-    events.insert(
-        last_free + 1,
-        ev("main", I1, "refcount.decref", "freed: the last reference went", "obj#0 refcnt=0 owner=I1"),
-    );
+    events.insert(last_free + 1, xi("main", XiEvent::Decref { obj: obj0(1), refcnt: 0, freed: true }));
     let r = rejected(&trace(events));
     assert_eq!((r.rule, r.event.seq), ("XI-1", last_free as u64 + 2), "{r}");
     assert_eq!(r.expected, "no access to obj#0 of I1: it was freed", "{r}");
@@ -828,7 +889,7 @@ fn a_decref_outside_the_owners_gil_is_rejected_as_xi_2() {
     let mut events = handoff();
     let i = find(&events, "xi.release", "queued");
     events[i - 3..=i].iter_mut().for_each(skip);
-    events.insert(i + 1, ev("receiver", I1, "refcount.decref", "ok", "obj#0 refcnt=1 owner=I1"));
+    events.insert(i + 1, xi("receiver", XiEvent::Decref { obj: obj0(1), refcnt: 1, freed: false }));
     let r = rejected(&trace(events));
     assert_eq!((r.rule, r.event.seq), ("XI-2", i as u64 + 2), "{r}");
     assert_eq!(r.expected, "the thread attached to I1 (holding its GIL), not to interpreter 2", "{r}");
@@ -839,16 +900,16 @@ fn pending_calls_run_what_was_queued_once_in_order() {
     // A run with nothing queued.
     let mut events = handoff();
     let push = find(&events, "pending.push", "ok");
-    text(&mut events[push]).op = Cow::Borrowed("scenario.skip");
+    skip(&mut events[push]);
     let release = find(&events, "xi.release", "queued");
-    text(&mut events[release]).op = Cow::Borrowed("scenario.skip");
+    skip(&mut events[release]);
     let r = rejected(&events);
     assert_eq!(r.rule, "XI-3", "{r}");
     assert!(r.expected.contains("a run of the 0 call(s) on I1's ring, not 1"), "{r}");
     // A run that says it ran more calls than it recorded.
     let mut events = handoff();
     let run = find(&events, "pending.run", "ran");
-    text(&mut events[run]).outcome = "ran 2 call(s)".to_owned();
+    *xi_mut(&mut events[run]) = XiEvent::RunDone { owner: 1, ran: 2, ring: ring(0) };
     let r = rejected(&events);
     assert_eq!((r.rule, r.event.seq), ("XI-3", run as u64 + 1), "{r}");
 }
@@ -859,10 +920,7 @@ fn pending_calls_run_what_was_queued_once_in_order() {
 fn a_push_after_the_ring_closed_is_rejected_as_xi_3() {
     let mut events = vec![create(GuardPolicy::CPython)];
     events.extend(guarded_attach("main", I1, 1));
-    events.push(ev("main", I1, "heap.alloc", "ok", "obj#0 refcnt=1 owner=I1"));
-    events.push(ev("main", I1, "refcount.incref", "ok", "obj#0 refcnt=2 owner=I1"));
-    events.push(ev("main", I1, "xi.share", "ok: the data holds a strong reference", "obj#0 refcnt=2 owner=I1"));
-    events.push(ev("main", I1, "refcount.decref", "ok", "obj#0 refcnt=1 owner=I1"));
+    events.extend(shared_by_main());
     events.extend(detach("main", I1, 0));
     events.push(at("finalizer", F::Requested { interp: 1, word: w(RUN, 0, REQ) }));
     events.push(at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }));
@@ -870,27 +928,27 @@ fn a_push_after_the_ring_closed_is_rejected_as_xi_3() {
     events.push(at("finalizer", F::Began { interp: 1, word: w(FIN, 0, 0) }));
     events.push(at("finalizer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     events.push(at("finalizer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
-    events.push(ev("finalizer", I1, "pending.close", "drained: no call can be queued now", "ring=closed"));
-    let teardown = ev(
-        "finalizer",
-        I1,
-        "heap.teardown",
-        "leaked: 1 object(s) still referenced (refs=1)",
-        "live=0 allocated=1 freed=0 leaked=1",
-    );
+    events.push(xi("finalizer", XiEvent::RingClosed { owner: 1, len: 0, closed: true }));
+    let teardown = leaky_teardown();
     let mut good = events.clone();
     good.push(teardown.clone());
     good.push(at("receiver", Gd::Refused { interp: 1, word: w(FIN, 0, 0) }));
-    good.push(ev(
-        "receiver",
-        I1,
-        "xi.release",
-        "refused: the owner is finalizing or gone (the reference leaks; counted)",
-        "obj#0 owner=I1",
-    ));
-    allowed(&trace(good));
+    good.push(xi("receiver", XiEvent::ReleaseOwnerGone { obj: obj0(1) }));
+    allowed(&trace(good.clone()));
+    // The teardown's facts: the heap empty, the ring empty and closed.
+    let mut live = good.clone();
+    let at = live.iter().position(|e| e.op() == "heap.teardown").expect("the teardown");
+    *xi_mut(&mut live[at]) =
+        XiEvent::Teardown { owner: 1, ran: 0, live: 1, allocated: 1, freed: 0, leaked: 1, refs: 1 };
+    let r = rejected(&trace(live));
+    assert_eq!((r.rule, r.expected.as_str()), ("XI-3", "no object of I1 live after its teardown (live=1)"), "{r}");
+    let mut open = good;
+    let at = open.iter().position(|e| e.op() == "pending.close").expect("the close");
+    *xi_mut(&mut open[at]) = XiEvent::RingClosed { owner: 1, len: 0, closed: false };
+    let r = rejected(&trace(open));
+    assert_eq!((r.rule, r.expected.as_str()), ("XI-3", "I1's ring empty and closed (ring=closed), not ring=0 open"));
     let mut bad = events;
-    bad.push(ev("receiver", I1, "pending.push", "ok: decref obj#0", "ring=1/300"));
+    bad.push(xi("receiver", XiEvent::Push { owner: 1, obj: obj0(1), ring: ring(1) }));
     bad.push(teardown);
     let r = rejected(&trace(bad));
     assert_eq!(r.rule, "XI-3", "{r}");
@@ -906,28 +964,18 @@ fn views_release_their_reference_and_hold_off_teardown() {
         at("main", In::Created { interp: 2, gil: GilMode::Own, policy: GuardPolicy::CPython, word: w(RUN, 0, 0) }),
     ];
     events.extend(guarded_attach("main", I1, 1));
-    events.push(ev("main", I1, "heap.alloc", "ok", "obj#0 refcnt=1 owner=I1"));
-    events.push(ev("main", I1, "refcount.incref", "ok", "obj#0 refcnt=2 owner=I1"));
-    events.push(ev("main", I1, "xi.share", "ok: the data holds a strong reference", "obj#0 refcnt=2 owner=I1"));
-    events.push(ev("main", I1, "refcount.decref", "ok", "obj#0 refcnt=1 owner=I1"));
+    events.extend(shared_by_main());
     events.extend(detach("main", I1, 0));
     events.push(at("main", Gd::Granted { interp: 1, word: w(RUN, 1, 0) }));
-    events.push(ev(
-        "main",
-        I1,
-        "xiview.open",
-        "ok: holds the object and a guard on its owner",
-        "obj#0 owner=I1 views=1",
-    ));
+    events.push(xi("main", XiEvent::ViewOpen { obj: obj0(1), views: 1 }));
     let opened = events.clone();
     events.extend(guarded_attach("viewer", I2, 1));
-    events.push(ev("viewer", I1, "xiview.close", "explicit: switching to the owner's GIL", "obj#0 owner=I1"));
+    events.push(xi("viewer", XiEvent::ViewClosing { obj: obj0(1), how: ViewClose::Explicit }));
     events.push(at("viewer", G::Released { interp: 2, gil: gil(2, false, 0) }));
     events.push(at("viewer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     events.push(at("viewer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
-    let decref = ev("viewer", I1, "refcount.decref", "freed: the last reference went", "obj#0 refcnt=0 owner=I1");
-    let closed =
-        ev("viewer", I1, "xiview.close", "ok: released in the owner; dropping the guard", "obj#0 owner=I1 views=0");
+    let decref = xi("viewer", XiEvent::Decref { obj: obj0(1), refcnt: 0, freed: true });
+    let closed = xi("viewer", XiEvent::ViewClosed { obj: obj0(1), views: 0, error: None });
     let mut good = events.clone();
     good.push(decref);
     good.push(closed.clone());
@@ -947,14 +995,8 @@ fn views_release_their_reference_and_hold_off_teardown() {
     early.push(at("finalizer", F::Began { interp: 1, word: w(FIN, 0, 0) }));
     early.push(at("finalizer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     early.push(at("finalizer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
-    early.push(ev("finalizer", I1, "pending.close", "drained: no call can be queued now", "ring=closed"));
-    early.push(ev(
-        "finalizer",
-        I1,
-        "heap.teardown",
-        "leaked: 1 object(s) still referenced (refs=1)",
-        "live=0 allocated=1 freed=0 leaked=1",
-    ));
+    early.push(xi("finalizer", XiEvent::RingClosed { owner: 1, len: 0, closed: true }));
+    early.push(leaky_teardown());
     let r = rejected(&trace(early));
     assert_eq!((r.rule, r.expected.as_str()), ("XI-4", "no view open on I1 at teardown: 1 are"), "{r}");
 }
@@ -965,7 +1007,7 @@ fn a_share_without_its_incref_is_rejected_as_xi_3() {
     let incref = find(&events, "refcount.incref", "ok");
     events.remove(incref);
     let share = find(&events, "xi.share", "ok");
-    text(&mut events[share]).state = "obj#0 refcnt=1 owner=I1".to_owned();
+    *xi_mut(&mut events[share]) = XiEvent::Share { obj: obj0(1), refcnt: 1 };
     let r = rejected(&trace(events));
     assert_eq!((r.rule, r.event.seq), ("XI-3", share as u64 + 1), "{r}");
     assert!(
@@ -1148,7 +1190,7 @@ fn parse_golden(text: &str) -> Vec<Event> {
         .collect()
 }
 
-/// The channel and xi known bugs' golden traces, read back and fed to the
+/// The channel known bugs' golden traces, read back and fed to the
 /// validator: none is allowed. They are recorded by the naive models in
 /// their own words (`refcount.decref -> read`, `timed out (item #1 left
 /// queued)`) and start after the setup (no `channel.create`), so the
@@ -1162,7 +1204,10 @@ fn the_known_bugs_golden_traces_are_not_allowed() {
     for entry in std::fs::read_dir(&dir).expect("tests/golden") {
         let path = entry.expect("a golden file").path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_owned();
-        if !(name.starts_with("channels__bug") || name.starts_with("xi__bug")) {
+        // The xi goldens are not read back: xi events are typed, and their
+        // text is not parsed any more (the transcriptions above are the
+        // check).
+        if !name.starts_with("channels__bug") {
             continue;
         }
         let text = std::fs::read_to_string(&path).expect("readable");
@@ -1180,7 +1225,7 @@ fn the_known_bugs_golden_traces_are_not_allowed() {
         );
         seen += 1;
     }
-    assert_eq!(seen, 12, "three channel and three xi known bugs, under loom and shuttle");
+    assert_eq!(seen, 6, "three channel known bugs, under loom and shuttle");
 }
 
 /// Objects through a channel (`send_object` / `recv_object`): the channel
