@@ -13,6 +13,16 @@
 //! order it finds is one the threads could have run; if none exists, the
 //! trace shows something the protocol does not allow.
 //!
+//! A step of several actions ([`Step::actions`]: a refused guard is
+//! counted, then uncounted) takes them at different instants, all before
+//! it is recorded, so a pending step may also fall *between* them: a
+//! daemon's refused guard counted while the interpreter is Finalizing,
+//! the finalizer's `mark_finalized` (whose `finalize.done` records that
+//! transient count), then the daemon's undo, recorded as `refused:
+//! finalized` before the `finalize.done`. The full search takes an
+//! event's actions one at a time and tries the pending steps at each
+//! boundary; the greedy and repair passes only try them before an event.
+//!
 //! Not every step is recorded after its effect: a channel's events are
 //! recorded under its lock, in the same critical section as the change, so
 //! they are in effect order and never move; of the xi steps only some may
@@ -81,7 +91,7 @@ pub fn replay(events: &[Parsed]) -> Replayed {
     };
     search.deepest = (at, why, None);
     let mut progress = vec![0_u8; events.len()];
-    match search.dfs(0, &Model::for_traces(), &mut progress) {
+    match search.dfs(0, &Model::for_traces(), None, &mut progress) {
         Some(true) => Replayed::Reordered,
         Some(false) => {
             let (at, why, model) = search.deepest;
@@ -179,33 +189,33 @@ impl Search<'_> {
 
     /// Whether the events from `p` on can be replayed on `model` (with
     /// `progress` actions of each event already applied); `None` when the
-    /// budget ran out.
-    fn dfs(&mut self, mut p: usize, model: &Model, progress: &mut Vec<u8>) -> Option<bool> {
+    /// budget ran out. `before`: the model before the actions of event `p`
+    /// this branch just took in a row (`None`: `model`), which a refusal
+    /// of `p` reports as the state before it.
+    fn dfs(&mut self, mut p: usize, model: &Model, before: Option<&Model>, progress: &mut Vec<u8>) -> Option<bool> {
         let events = self.events;
+        let at = p;
         while p < events.len() && progress[p] == actions(&events[p]) {
             p += 1;
         }
         let Some(e) = events.get(p) else { return Some(true) };
-        // Take event `p` now.
-        let start = progress[p];
+        let before = before.filter(|_| p == at).unwrap_or(model);
+        // Take the next action of event `p` now. One action at a time: the
+        // actions of a step of several take effect at different instants,
+        // all before the step is recorded, so another thread's pending step
+        // may fall between them (module docs).
+        let a = progress[p];
+        self.spend()?;
         let mut now = model.clone();
-        let mut refused = None;
-        for a in start..actions(e) {
-            self.spend()?;
-            if let Err(why) = apply(&mut now, e, a) {
-                refused = Some(why);
-                break;
-            }
-        }
-        match refused {
-            None => {
-                progress[p] = actions(e);
-                if self.dfs(p + 1, &now, progress)? {
+        match apply(&mut now, e, a) {
+            Ok(()) => {
+                progress[p] = a + 1;
+                if self.dfs(p, &now, Some(before), progress)? {
                     return Some(true);
                 }
-                progress[p] = start;
+                progress[p] = a;
             }
-            Some(why) => self.note(p, why, model),
+            Err(why) => self.note(p, why, before),
         }
         // Or let another thread's pending step take effect first.
         for j in self.pending(p, progress) {
@@ -213,7 +223,7 @@ impl Search<'_> {
             let mut early = model.clone();
             if apply(&mut early, &events[j], progress[j]).is_ok() {
                 progress[j] += 1;
-                if self.dfs(p, &early, progress)? {
+                if self.dfs(p, &early, None, progress)? {
                     return Some(true);
                 }
                 progress[j] -= 1;

@@ -266,6 +266,67 @@ fn a_refused_guards_transient_count_is_accepted() {
     assert!(matches!(validate(&events).outcome, Outcome::Allowed { reordered: true }));
 }
 
+/// `lifecycle::finalization::daemon_and_non_daemon_threads`, a stress run
+/// under load: the daemon thread starts after the teardown; its guard's
+/// `fetch_add` sees Finalizing, the finalizer's `mark_finalized` adds to
+/// the word (so `finalize.done` records the daemon's transient count,
+/// `guards=1`), then the daemon's undo reads Finalized, and the daemon
+/// records `refused: finalized ... guards=0` before main records
+/// `finalize.done`. The only order that replays puts main's step between
+/// the two actions of the daemon's refused guard: the recording permits it
+/// (both happened before either was recorded), and it is allowed.
+fn daemon_refused_around_finalize_done(refusal: &str, word: &str) -> Vec<Event> {
+    trace(vec![
+        create("CPython"),
+        ev("main", I1, "thread.spawn", "ok: NonDaemon", "non-daemon=1 daemon=0"),
+        ev("worker", I1, "thread.start", "NonDaemon", "home thread state set"),
+        ev("worker", I1, "guard.acquire", "ok", "phase=running guards=1"),
+        ev("worker", I1, "gil.acquire", "ok", "gil(I1)=held"),
+        ev("worker", I1, "threadstate.ensure", "re-attached this thread's thread state", "count=1"),
+        ev("worker", I1, "gil.release", "ok", "gil(I1)=free"),
+        ev("worker", I1, "threadstate.release", "ok", "count=0"),
+        ev("worker", I1, "guard.release", "ok", "phase=running guards=0"),
+        ev("worker", I1, "thread.exit", "NonDaemon", "non-daemon=0 daemon=0"),
+        ev("main", I1, "thread.spawn", "ok: Daemon", "non-daemon=0 daemon=1"),
+        ev("main", I1, "finalize.request", "ok", "phase=running guards=0 finalize-requested"),
+        ev("main", I1, "finalize.threads", "no non-daemon thread runs", "daemon=1"),
+        ev("main", I1, "finalize.atexit", "ran 0 callback(s)", ""),
+        ev("main", I1, "finalize.begin", "ok: no guard can be taken now", "phase=finalizing guards=0"),
+        ev("main", I1, "gil.acquire", "ok", "gil(I1)=held"),
+        ev("main", I1, "threadstate.ensure", "created a thread state (owned by ensure)", "count=1"),
+        ev("main", I1, "pending.close", "drained: no call can be queued now", "ring=closed"),
+        ev(
+            "main",
+            I1,
+            "heap.teardown",
+            "no object left (ran 0 pending call(s))",
+            "live=0 allocated=0 freed=0 leaked=0",
+        ),
+        ev("main", I1, "gil.release", "ok", "gil(I1)=free"),
+        ev("main", I1, "threadstate.release", "deleted the thread state", "count=0"),
+        ev("main", I1, "finalize.teardown", "values dropped: 1", "state=gone"),
+        ev("daemon", I1, "thread.start", "Daemon", "home thread state set"),
+        ev("daemon", I1, "guard.acquire", refusal, word),
+        ev("main", I1, "finalize.done", "ok", "phase=finalized guards=1"),
+        ev("daemon", I1, "thread.attach", "refused: interpreter 1 has begun finalizing: no guard can be taken", ""),
+        ev("daemon", I1, "thread.exit", "Daemon", "non-daemon=0 daemon=0"),
+    ])
+}
+
+#[test]
+fn a_step_between_a_refused_guards_count_and_undo_is_allowed() {
+    let events = daemon_refused_around_finalize_done("refused: finalized", "phase=finalized guards=0");
+    assert_eq!((events[23].op.as_ref(), events[24].op.as_ref()), ("guard.acquire", "finalize.done"));
+    let verdict = validate(&events);
+    assert!(matches!(verdict.outcome, Outcome::Allowed { reordered: true }), "{verdict:?}");
+    // But the undo must still come after the `finalize.done` its word shows:
+    // an undo that saw Finalizing leaves no count for `finalize.done` to
+    // record.
+    let forbidden = daemon_refused_around_finalize_done("refused: finalizing", "phase=finalizing guards=0");
+    let r = rejected(&forbidden);
+    assert_eq!((r.rule, r.event.seq), ("TR-3", 25), "{r}");
+}
+
 #[test]
 fn thread_state_counts_and_order_are_checked() {
     let base = vec![
