@@ -275,54 +275,54 @@ fn a_refused_guards_transient_count_is_accepted() {
 /// `finalize.done`. The only order that replays puts main's step between
 /// the two actions of the daemon's refused guard: the recording permits it
 /// (both happened before either was recorded), and it is allowed.
-fn daemon_refused_around_finalize_done(refusal: &str, word: &str) -> Vec<Event> {
+fn daemon_refused_around_finalize_done(refused: Word) -> Vec<Event> {
+    use crate::ThreadKind::{Daemon, NonDaemon};
+    let home = |t: &str, kind| at(t, In::ThreadStarted { interp: 1, kind });
     trace(vec![
-        create("CPython"),
-        ev("main", I1, "thread.spawn", "ok: NonDaemon", "non-daemon=1 daemon=0"),
-        ev("worker", I1, "thread.start", "NonDaemon", "home thread state set"),
-        ev("worker", I1, "guard.acquire", "ok", "phase=running guards=1"),
-        ev("worker", I1, "gil.acquire", "ok", "gil(I1)=held"),
-        ev("worker", I1, "threadstate.ensure", "re-attached this thread's thread state", "count=1"),
-        ev("worker", I1, "gil.release", "ok", "gil(I1)=free"),
-        ev("worker", I1, "threadstate.release", "ok", "count=0"),
-        ev("worker", I1, "guard.release", "ok", "phase=running guards=0"),
-        ev("worker", I1, "thread.exit", "NonDaemon", "non-daemon=0 daemon=0"),
-        ev("main", I1, "thread.spawn", "ok: Daemon", "non-daemon=0 daemon=1"),
-        ev("main", I1, "finalize.request", "ok", "phase=running guards=0 finalize-requested"),
-        ev("main", I1, "finalize.threads", "no non-daemon thread runs", "daemon=1"),
-        ev("main", I1, "finalize.atexit", "ran 0 callback(s)", ""),
-        ev("main", I1, "finalize.begin", "ok: no guard can be taken now", "phase=finalizing guards=0"),
-        ev("main", I1, "gil.acquire", "ok", "gil(I1)=held"),
-        ev("main", I1, "threadstate.ensure", "created a thread state (owned by ensure)", "count=1"),
-        ev("main", I1, "pending.close", "drained: no call can be queued now", "ring=closed"),
-        ev(
-            "main",
-            I1,
-            "heap.teardown",
-            "no object left (ran 0 pending call(s))",
-            "live=0 allocated=0 freed=0 leaked=0",
-        ),
-        ev("main", I1, "gil.release", "ok", "gil(I1)=free"),
-        ev("main", I1, "threadstate.release", "deleted the thread state", "count=0"),
-        ev("main", I1, "finalize.teardown", "values dropped: 1", "state=gone"),
-        ev("daemon", I1, "thread.start", "Daemon", "home thread state set"),
-        ev("daemon", I1, "guard.acquire", refusal, word),
-        ev("main", I1, "finalize.done", "ok", "phase=finalized guards=1"),
-        ev("daemon", I1, "thread.attach", "refused: interpreter 1 has begun finalizing: no guard can be taken", ""),
-        ev("daemon", I1, "thread.exit", "Daemon", "non-daemon=0 daemon=0"),
+        create(GuardPolicy::CPython),
+        at("main", In::ThreadSpawned { interp: 1, kind: NonDaemon, non_daemon: 1, daemon: 0 }),
+        home("worker", NonDaemon),
+        at("worker", Gd::Granted { interp: 1, word: w(RUN, 1, 0) }),
+        at("worker", G::Acquired { interp: 1, gil: gil(1, true, 0) }),
+        at("worker", Ts::Ensured { interp: 1, case: EnsureCase::Reattach, count: 1, present: true }),
+        at("worker", G::Released { interp: 1, gil: gil(1, false, 0) }),
+        at("worker", Ts::Released { interp: 1, count: 0, present: true }),
+        at("worker", Gd::Released { interp: 1, word: w(RUN, 0, 0) }),
+        at("worker", In::ThreadExited { interp: 1, kind: NonDaemon, non_daemon: 0, daemon: 0 }),
+        at("main", In::ThreadSpawned { interp: 1, kind: Daemon, non_daemon: 0, daemon: 1 }),
+        at("main", F::Requested { interp: 1, word: w(RUN, 0, REQ) }),
+        at("main", F::ThreadsWaited { interp: 1, daemons: 1 }),
+        at("main", F::AtExit { interp: 1, ran: 0 }),
+        at("main", F::Began { interp: 1, word: w(FIN, 0, 0) }),
+        at("main", G::Acquired { interp: 1, gil: gil(1, true, 0) }),
+        at("main", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }),
+        xi("main", XiEvent::RingClosed { owner: 1, len: 0, closed: true }),
+        xi("main", XiEvent::Teardown { owner: 1, ran: 0, live: 0, allocated: 0, freed: 0, leaked: 0, refs: 0 }),
+        at("main", G::Released { interp: 1, gil: gil(1, false, 0) }),
+        at("main", Ts::Released { interp: 1, count: 0, present: false }),
+        at("main", F::TornDown { interp: 1, values: 1 }),
+        home("daemon", Daemon),
+        at("daemon", Gd::Refused { interp: 1, word: refused }),
+        at("main", F::Done { interp: 1, word: w(GONE, 1, 0) }),
+        at("daemon", In::AttachRefused { interp: 1, error: crate::GuardError::Finalizing(crate::InterpreterId(1)) }),
+        at("daemon", In::ThreadExited { interp: 1, kind: Daemon, non_daemon: 0, daemon: 0 }),
     ])
 }
 
 #[test]
 fn a_step_between_a_refused_guards_count_and_undo_is_allowed() {
-    let events = daemon_refused_around_finalize_done("refused: finalized", "phase=finalized guards=0");
-    assert_eq!((events[23].op.as_ref(), events[24].op.as_ref()), ("guard.acquire", "finalize.done"));
+    let events = daemon_refused_around_finalize_done(w(GONE, 0, 0));
+    assert_eq!((events[23].op(), events[24].op()), ("guard.acquire", "finalize.done"));
+    assert_eq!(
+        events[23].to_string(),
+        "#24 [daemon] interp 1 guard.acquire -> refused: finalized (phase=finalized guards=0)"
+    );
     let verdict = validate(&events);
     assert!(matches!(verdict.outcome, Outcome::Allowed { reordered: true }), "{verdict:?}");
     // But the undo must still come after the `finalize.done` its word shows:
     // an undo that saw Finalizing leaves no count for `finalize.done` to
     // record.
-    let forbidden = daemon_refused_around_finalize_done("refused: finalizing", "phase=finalizing guards=0");
+    let forbidden = daemon_refused_around_finalize_done(w(FIN, 0, 0));
     let r = rejected(&forbidden);
     assert_eq!((r.rule, r.event.seq), ("TR-3", 25), "{r}");
 }
