@@ -12,6 +12,7 @@
 //! lock, skipping interpreters whose finalization has begun: a listing never
 //! shows a finalizing or destroyed interpreter as running.
 use crate::config::{Config, ConfigError, GilMode};
+use crate::trace::event::{Observation, Read};
 use crate::gil::Gil;
 use crate::interp::{Core, Interpreter, InterpreterId, Phase};
 use crate::sync::atomic::{AtomicU64, Ordering};
@@ -204,7 +205,9 @@ impl Runtime {
 
     /// Whether the runtime has been finalized.
     pub fn is_finalized(&self) -> bool {
-        self.shared.registry.lock().finalized
+        let finalized = self.shared.registry.lock().finalized;
+        crate::trace_event!(Observation::new(None, Read::RuntimeFinalized(finalized)));
+        finalized
     }
 }
 

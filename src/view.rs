@@ -7,6 +7,7 @@
 use crate::guard::{Guard, GuardError, OwnedGuard};
 use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
+use crate::trace::event::{Observation, Read};
 use std::fmt;
 use std::panic::Location;
 
@@ -42,7 +43,9 @@ impl View {
 
     /// The viewed interpreter's phase right now.
     pub fn phase(&self) -> Phase {
-        self.core.lifecycle.phase()
+        let phase = self.core.lifecycle.phase();
+        crate::trace_event!(Observation::new(Some(self.core.id.0), Read::Phase(phase)));
+        phase
     }
 
     /// Promotes the view to a guard borrowing it

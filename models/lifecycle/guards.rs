@@ -205,3 +205,65 @@ fn ensure_from_view_vs_finalizer() {
             assert_eq!(ensure_from_view(&view).unwrap_err(), GuardError::Gone(sub.id()), "LC-1");
         });
 }
+
+/// A user's check-then-act: `view.phase()` says Running, then
+/// `view.guard()` is refused, because a finalizer began in between. The
+/// read is recorded (an `observe.phase` event) as well as the act, so the
+/// trace shows both halves and the finalizer's step between them.
+///
+/// Invariants: LC-1 (the promotion after finalization began is refused,
+/// whatever the earlier read said: a `Running` read is no promise); the
+/// observation records the value the query returned.
+///
+/// loom: exhaustive (no preemption bound): 3 threads (main, user,
+/// finalizer).
+#[test]
+fn check_then_act_vs_finalizer() {
+    Scenario::new("lifecycle::guards::check_then_act_vs_finalizer")
+        .witness_when(
+            "read_running_then_refused",
+            "the user read Running, a finalizer began, and the user's promotion was refused: both halves of the race are in the trace",
+            read_running_then_refused,
+        )
+        .witness("served", "the user's read and promotion both came before finalization")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let sub = runtime.create().unwrap();
+            let view = sub.view();
+            let user = thread::spawn_named("user", move || {
+                if view.phase() != Phase::Running {
+                    return;
+                }
+                match view.guard() {
+                    Ok(guard) => {
+                        guard.with_gil(|py| py.with_state(|s| s.insert("used", ()))).expect("attached");
+                        reach("served");
+                    }
+                    Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => {}
+                    Err(other) => panic!("invariant LC-1 violated: unexpected refusal {other}"),
+                }
+            });
+            let finalizer = spawn_finalizer(&sub);
+            user.join().unwrap();
+            assert_finalized(&sub, finalizer);
+        });
+}
+
+/// The user's `observe.phase -> read running`, then the finalizer's
+/// `finalize.begin`, then the user's refused promotion.
+fn read_running_then_refused(events: &[xinterp::trace::Event]) -> bool {
+    use xinterp::trace::event::{FinalizeEvent, Observation, Read};
+    use xinterp::trace::EventKind;
+    super::in_order(
+        events,
+        &[
+            &|e| {
+                e.thread == "user"
+                    && matches!(e.kind, EventKind::Observation(Observation { read: Read::Phase(Phase::Running), .. }))
+            },
+            &|e| matches!(e.kind, EventKind::Finalize(FinalizeEvent::Began { .. })),
+            &|e| e.thread == "user" && super::refused(&e.kind).is_some(),
+        ],
+    )
+}

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::guard::{Guard, GuardError, OwnedGuard};
 use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
-use crate::trace::event::{InterpEvent, RunActivity};
+use crate::trace::event::{InterpEvent, Observation, Read, RunActivity};
 use crate::trace_event;
 use crate::{Attached, FinalizeError, View};
 use std::fmt;
@@ -93,13 +93,17 @@ impl Interpreter {
 
     /// Its phase right now (it may change as soon as this returns).
     pub fn phase(&self) -> Phase {
-        self.core.lifecycle.phase()
+        let phase = self.core.lifecycle.phase();
+        trace_event!(Observation::new(Some(self.core.id.0), Read::Phase(phase)));
+        phase
     }
 
     /// Whether a [`run`](Self::run) is in progress in it
     /// (`Interpreter.is_running()`).
     pub fn is_running(&self) -> bool {
-        self.core.is_running_code()
+        let running = self.core.is_running_code();
+        trace_event!(Observation::new(Some(self.core.id.0), Read::Running(running)));
+        running
     }
 
     /// How many of its threads are running right now: (non-daemon, daemon).
@@ -155,7 +159,7 @@ impl Interpreter {
             if actual == CLOSING {
                 // A destroy claimed it: it is finalizing, or gone once the
                 // destroy returned (a claim that fails goes back to idle).
-                let error = match self.phase() {
+                let error = match self.core.lifecycle.phase() {
                     Phase::Finalized => GuardError::Gone(core.id),
                     _ => GuardError::Finalizing(core.id),
                 };
@@ -244,6 +248,6 @@ impl Eq for Interpreter {}
 
 impl fmt::Debug for Interpreter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Interpreter").field("id", &self.core.id).field("phase", &self.phase()).finish()
+        f.debug_struct("Interpreter").field("id", &self.core.id).field("phase", &self.core.lifecycle.phase()).finish()
     }
 }
