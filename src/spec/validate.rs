@@ -98,8 +98,9 @@ pub enum Outcome {
         /// The replay needed a permitted reordering.
         reordered: bool,
     },
-    /// An event the model does not allow.
-    Rejected(Rejection),
+    /// An event the model does not allow (boxed: a rejection carries the
+    /// whole event and its messages, and is rare).
+    Rejected(Box<Rejection>),
     /// The search for a permitted order ran out of budget.
     Undecided,
 }
@@ -129,7 +130,7 @@ impl Verdict {
     /// The rejection, if the trace was rejected.
     pub fn rejection(&self) -> Option<&Rejection> {
         match &self.outcome {
-            Outcome::Rejected(r) => Some(r),
+            Outcome::Rejected(r) => Some(r.as_ref()),
             _ => None,
         }
     }
@@ -199,7 +200,7 @@ impl Prepared {
                 expected: why,
                 state: "(not replayed: the trace could not be read)".to_owned(),
             };
-            return Verdict { covered, uncovered, outcome: Outcome::Rejected(rejection) };
+            return Verdict { covered, uncovered, outcome: Outcome::Rejected(Box::new(rejection)) };
         }
         let outcome = match search::replay(&parsed) {
             Replayed::InOrder => Outcome::Allowed { reordered: false },
@@ -213,7 +214,8 @@ impl Prepared {
                     .map(|(k, i)| format!("thread {k} = {}", event(*i).thread))
                     .collect();
                 let state = format!("{state} ({})", names.join(", "));
-                Outcome::Rejected(Rejection { event: event(at), rule: why.rule, expected: why.expected, state })
+                let rejection = Rejection { event: event(at), rule: why.rule, expected: why.expected, state };
+                Outcome::Rejected(Box::new(rejection))
             }
         };
         Verdict { covered, uncovered, outcome }

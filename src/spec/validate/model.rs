@@ -27,7 +27,7 @@ impl Model {
     /// channel, its owner's heap, or the lifecycle.
     pub fn describe_for(&self, e: &Parsed) -> String {
         match &e.step {
-            Some(Step::Channel(c)) => self.channels.describe(Some(c.seen.id)),
+            Some(Step::Channel(c)) => self.channels.describe(Some(c.channel)),
             Some(Step::Xi(x)) => self.xi.describe(x.owner),
             _ => self.life.describe(),
         }

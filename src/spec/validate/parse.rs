@@ -1,16 +1,18 @@
 //! From recorded events to model steps: each protocol event (op, outcome,
 //! state) becomes a [`Step`] with what it observed, or `None` for an op no
 //! model covers (a witness, a violation, a scenario's own record, a naive
-//! known-bug model's own step). Channel and queue events are read in
-//! `channel.rs`, cross-interpreter data events in `xi.rs`.
+//! known-bug model's own step). Channel and queue events are typed
+//! ([`ChannelEvent`]) and replayed as recorded (`channel.rs`);
+//! cross-interpreter data events are read in `xi.rs`.
 //!
 //! The strings parsed here are the ones the protocols record
 //! (`grep -rn 'trace_event!' src/`). A covered op with an outcome or state
 //! this parser does not know is an error, not a skip: the protocol changed
 //! and its model must follow.
-use super::channel::{self, ChannelStep};
+use super::channel;
 use super::xi::{self, XiStep};
 use crate::spec::lifecycle::{EnsureCase, ThreadKey};
+use crate::trace::event::ChannelEvent;
 use crate::trace::{Custom, Event, EventKind};
 use crate::{GilMode, GuardPolicy, Phase, ThreadKind};
 
@@ -166,7 +168,7 @@ pub enum Step {
     /// `threadstate.attach -> allow_threads ended`.
     AllowThreadsAttach,
     /// A channel or queue step (`channel.*`, `queue.*`).
-    Channel(Box<ChannelStep>),
+    Channel(Box<ChannelEvent>),
     /// A cross-interpreter data step (`heap.*`, `refcount.*`, `xi.*`,
     /// `xiview.*`, `pending.*`).
     Xi(Box<XiStep>),
@@ -193,7 +195,7 @@ impl Step {
     /// steps: see `xi.rs`.
     pub fn movable(&self, action: u8) -> bool {
         match self {
-            Self::Channel(c) => c.is_creation(),
+            Self::Channel(c) => channel::is_creation(c),
             Self::Xi(x) => x.movable(action),
             _ => true,
         }
@@ -279,7 +281,7 @@ pub fn step(event: &Event) -> Result<Option<Step>, String> {
         EventKind::Interp(e) => match *e {},
         EventKind::Gil(e) => match *e {},
         EventKind::ThreadState(e) => match *e {},
-        EventKind::Channel(e) => match *e {},
+        EventKind::Channel(e) => Ok(Some(Step::Channel(Box::new(e.clone())))),
         EventKind::Xi(e) => match *e {},
         EventKind::Observation(_) | EventKind::Witness(_) | EventKind::Violation(_) => Ok(None),
     }
@@ -290,9 +292,6 @@ fn legacy(event: &Custom) -> Result<Option<Step>, String> {
     let outcome = event.outcome.as_str();
     let state = event.state.as_str();
     let unknown = || format!("outcome `{outcome}` of `{}` is not one the lifecycle model knows", event.op);
-    if channel::covers(&event.op) {
-        return Ok(Some(Step::Channel(Box::new(channel::parse(&event.op, outcome, state)?))));
-    }
     if xi::covers(&event.op) {
         return Ok(Some(Step::Xi(Box::new(xi::parse(&event.op, event.interp, outcome, state)?))));
     }
