@@ -12,13 +12,13 @@
 //! lock, skipping interpreters whose finalization has begun: a listing never
 //! shows a finalizing or destroyed interpreter as running.
 use crate::config::{Config, ConfigError, GilMode};
-use crate::trace::event::{Observation, Read};
 use crate::gil::Gil;
 use crate::interp::{Core, Interpreter, InterpreterId, Phase};
 use crate::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::time::Deadline;
 use crate::sync::{Arc, Mutex};
 use crate::trace::event::InterpEvent;
+use crate::trace::event::{Observation, Read};
 use crate::trace_event;
 use crate::View;
 use std::collections::BTreeMap;

@@ -25,15 +25,34 @@
 
 mod naive;
 
-use xinterp::channel::{self, Ends, Ledger, Received, RecvError, SendChannel, SendError, Status, UnboundPolicy};
+use xinterp::channel::{self, End, Ends, Ledger, Received, RecvError, SendChannel, SendError, Status, UnboundPolicy};
 use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
+use xinterp::trace::event::{ChannelOp, CloseOutcome, SendRefusal};
+use xinterp::trace::EventKind;
 use xinterp::{Attached, Interpreter, Runtime};
 
 /// Runs `f` attached to `interp` (through a guard, as an embedding would).
 fn on<R>(interp: &Interpreter, f: impl FnOnce(Attached<'_>) -> R) -> R {
     interp.guard().expect("the interpreter runs").with_gil(f)
+}
+
+/// The step, if `e` is a step of a channel (not a queue): what witnesses
+/// match.
+fn channel(e: &EventKind) -> Option<&ChannelOp> {
+    match e {
+        EventKind::Channel(c) if !c.queue => Some(&c.op),
+        _ => None,
+    }
+}
+
+/// The step, if `e` is a step of a queue.
+fn queue(e: &EventKind) -> Option<&ChannelOp> {
+    match e {
+        EventKind::Channel(c) if c.queue => Some(&c.op),
+        _ => None,
+    }
 }
 
 /// CH-1, with the ledger shown in the trace.
@@ -57,8 +76,12 @@ fn assert_ledger(ledger: Ledger) {
 #[test]
 fn rendezvous() {
     Scenario::new("channels::rendezvous")
-        .witness_on("sender_waited", "the sender queued its item and waited for a receiver", "channel.send", "blocked")
-        .witness_on("receiver_waited", "the receiver found the channel empty and waited", "channel.recv", "blocked")
+        .witness_event("sender_waited", "the sender queued its item and waited for a receiver", |e| {
+            matches!(channel(e), Some(ChannelOp::SendBlocked { .. }))
+        })
+        .witness_event("receiver_waited", "the receiver found the channel empty and waited", |e| {
+            matches!(channel(e), Some(ChannelOp::RecvBlocked))
+        })
         .witness("delivered", "the sender returned Ok after the receiver took its item")
         .loom(LoomBounds::default())
         .check(|| {
@@ -93,7 +116,9 @@ fn send_timeout_vs_recv() {
     Scenario::new("channels::send_timeout_vs_recv")
         .witness("withdrawn", "the deadline passed first: the sender withdrew its item, the receiver got nothing")
         .witness("delivered", "the receiver took the item before the sender's deadline was seen")
-        .witness_on("sender_timed_out", "the sender saw its deadline pass", "channel.send", "timed out")
+        .witness_event("sender_timed_out", "the sender saw its deadline pass", |e| {
+            matches!(channel(e), Some(ChannelOp::SendWithdrawn { .. }))
+        })
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -130,8 +155,12 @@ fn send_timeout_vs_recv() {
 #[test]
 fn force_close_wakes_sender() {
     Scenario::new("channels::force_close_wakes_sender")
-        .witness_on("woken", "the sender was asleep and the forced close woke it", "channel.send", "woken by close")
-        .witness_on("refused", "the close came first and the send was refused", "channel.send", "refused: closed")
+        .witness_event("woken", "the sender was asleep and the forced close woke it", |e| {
+            matches!(channel(e), Some(ChannelOp::SendReturned { .. }))
+        })
+        .witness_event("refused", "the close came first and the send was refused", |e| {
+            matches!(channel(e), Some(ChannelOp::SendRefused(SendRefusal::Closed)))
+        })
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -160,19 +189,15 @@ fn force_close_wakes_sender() {
 #[test]
 fn close_send_drains() {
     Scenario::new("channels::close_send_drains")
-        .witness_on("closing", "the close found items queued and left the channel closing", "channel.close", "closing")
-        .witness_on(
-            "drained",
-            "the receive that emptied the closing channel closed it",
-            "channel.close",
-            "closed: drained",
-        )
-        .witness_on(
-            "late_send_refused",
-            "the late send was refused because the channel was closing",
-            "channel.send",
-            "refused: closing",
-        )
+        .witness_event("closing", "the close found items queued and left the channel closing", |e| {
+            matches!(channel(e), Some(ChannelOp::Close(CloseOutcome::Closing)))
+        })
+        .witness_event("drained", "the receive that emptied the closing channel closed it", |e| {
+            matches!(channel(e), Some(ChannelOp::Drained))
+        })
+        .witness_event("late_send_refused", "the late send was refused because the channel was closing", |e| {
+            matches!(channel(e), Some(ChannelOp::SendRefused(SendRefusal::Closing)))
+        })
         .witness("late_send_delivered", "the late send got in before the close and was drained too")
         .loom(LoomBounds::default())
         .check(|| {
@@ -235,18 +260,12 @@ fn close_send_drains() {
 #[test]
 fn last_release_closes() {
     Scenario::new("channels::last_release_closes")
-        .witness_on(
-            "closed_by_sender",
-            "a send-end release was the last and closed the channel",
-            "channel.release",
-            "ok: send end released; the last",
-        )
-        .witness_on(
-            "closed_by_receiver",
-            "the recv-end release was the last and closed the channel",
-            "channel.release",
-            "ok: recv end released; the last",
-        )
+        .witness_event("closed_by_sender", "a send-end release was the last and closed the channel", |e| {
+            matches!(channel(e), Some(ChannelOp::Released { end: End::Send, closed: true }))
+        })
+        .witness_event("closed_by_receiver", "the recv-end release was the last and closed the channel", |e| {
+            matches!(channel(e), Some(ChannelOp::Released { end: End::Recv, closed: true }))
+        })
         .loom(LoomBounds::preemptions(2))
         .check(|| {
             let runtime = Runtime::new();
@@ -361,7 +380,9 @@ fn destroy_unbound_remove() {
 #[test]
 fn mpmc_2x2() {
     Scenario::new("channels::mpmc_2x2")
-        .witness_on("receiver_waited", "a receiver found the channel empty and waited", "channel.recv", "blocked")
+        .witness_event("receiver_waited", "a receiver found the channel empty and waited", |e| {
+            matches!(channel(e), Some(ChannelOp::RecvBlocked))
+        })
         .witness("interleaved", "a receiver got items from both senders")
         .loom(LoomBounds::preemptions(2))
         .check(|| {
@@ -421,7 +442,9 @@ fn mpmc_2x2() {
 fn end_through_channel() {
     Scenario::new("channels::end_through_channel")
         .witness("end_used", "the thread that received the end sent an item with it")
-        .witness_on("waited_for_the_end", "the thread waited for the end to arrive", "channel.recv", "blocked")
+        .witness_event("waited_for_the_end", "the thread waited for the end to arrive", |e| {
+            matches!(channel(e), Some(ChannelOp::RecvBlocked))
+        })
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
@@ -454,8 +477,12 @@ fn end_through_channel() {
 #[test]
 fn queue_put_waits_for_space() {
     Scenario::new("channels::queue_put_waits_for_space")
-        .witness_on("putter_waited", "the put found the queue full and waited for space", "queue.put", "blocked: full")
-        .witness_on("getter_waited", "the getter found the queue empty and waited", "queue.get", "blocked: empty")
+        .witness_event("putter_waited", "the put found the queue full and waited for space", |e| {
+            matches!(queue(e), Some(ChannelOp::PutBlocked))
+        })
+        .witness_event("getter_waited", "the getter found the queue empty and waited", |e| {
+            matches!(queue(e), Some(ChannelOp::RecvBlocked))
+        })
         .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();

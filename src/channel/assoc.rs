@@ -13,6 +13,7 @@
 //! *removes* its records, so a channel whose only users were destroyed stays
 //! open for the receivers still to come (they find the unbound markers).
 use crate::interp::InterpreterId;
+use crate::trace::event::ChannelEnds;
 
 /// An end of a channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,15 +149,9 @@ impl Associations {
         self.records(end).iter().filter(|r| r.open).map(|r| r.interp).collect()
     }
 
-    /// `send=[1] recv=[2]` for traces (released ones marked `-`).
-    pub(crate) fn describe(&self) -> String {
-        let side = |records: &[Record]| {
-            records
-                .iter()
-                .map(|r| if r.open { format!("{}", r.interp.get()) } else { format!("-{}", r.interp.get()) })
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        format!("send=[{}] recv=[{}]", side(&self.send), side(&self.recv))
+    /// Both ends' records, oldest first, for traces (`send=[1] recv=[-2]`).
+    pub(crate) fn snapshot(&self) -> ChannelEnds {
+        let side = |records: &[Record]| records.iter().map(|r| (r.interp.get(), r.open)).collect();
+        ChannelEnds { send: side(&self.send), recv: side(&self.recv) }
     }
 }

@@ -14,6 +14,7 @@ use crate::sync::atomic::AtomicUsize;
 use crate::sync::time::Deadline;
 use crate::sync::{Condvar, Mutex};
 use crate::thread_state;
+use crate::trace::event::{ChannelEvent, ChannelOp, ChannelState, CloseOutcome, Receipt, SendRefusal};
 use crate::trace_event;
 use std::collections::VecDeque;
 
@@ -25,22 +26,6 @@ pub(crate) enum Face {
     Channel,
     /// PEP 734 queue: maxsize, put/get; no association, no close.
     Queue,
-}
-
-impl Face {
-    fn send_op(self) -> &'static str {
-        match self {
-            Self::Channel => "channel.send",
-            Self::Queue => "queue.put",
-        }
-    }
-
-    fn recv_op(self) -> &'static str {
-        match self {
-            Self::Channel => "channel.recv",
-            Self::Queue => "queue.get",
-        }
-    }
 }
 
 /// How long a send may wait, and for what.
@@ -123,27 +108,17 @@ fn traced_caller() -> Option<u64> {
 type Doomed<T> = Vec<T>;
 
 impl<T> State<T> {
-    fn describe(&self, id: ChannelId) -> String {
-        let mut s = format!("C{} items={}", id.get(), self.items.len());
-        if self.send_waiting > 0 {
-            s.push_str(&format!(" senders-waiting={}", self.send_waiting));
+    /// The state a trace records after a step, read from the fields under
+    /// the lock.
+    fn snapshot(&self) -> ChannelState {
+        ChannelState {
+            items: self.items.len(),
+            senders_waiting: self.send_waiting,
+            receivers_waiting: self.recv_waiting,
+            putters_waiting: self.put_waiting,
+            status: self.status,
+            ends: self.ends.as_ref().map(Associations::snapshot),
         }
-        if self.recv_waiting > 0 {
-            s.push_str(&format!(" receivers-waiting={}", self.recv_waiting));
-        }
-        if self.put_waiting > 0 {
-            s.push_str(&format!(" putters-waiting={}", self.put_waiting));
-        }
-        match self.status {
-            Status::Open => {}
-            Status::Closing => s.push_str(" closing"),
-            Status::Closed => s.push_str(" closed"),
-        }
-        if let Some(ends) = &self.ends {
-            s.push(' ');
-            s.push_str(&ends.describe());
-        }
-        s
     }
 
     fn full(&self) -> bool {
@@ -173,29 +148,32 @@ impl<T> State<T> {
     }
 
     /// Takes a waiting sender's item back out of the queue (its deadline
-    /// passed before a receiver took it).
-    fn withdraw(&mut self, seq: u64) -> Option<T> {
+    /// passed before a receiver took it): the removed entry's number and
+    /// payload.
+    fn withdraw(&mut self, seq: u64) -> Option<(u64, T)> {
         let pos = self.items.iter().position(|i| i.seq == seq)?;
         let item = self.items.remove(pos)?;
         match item.payload {
             Payload::Value(value) => {
                 self.ledger.withdrawn += 1;
                 self.ledger.queued -= 1;
-                Some(value)
+                Some((item.seq, value))
             }
             // A waiting sender's item is never unbound: its interpreter is
             // guarded while the sender waits.
-            _ => panic!("invariant CH-1 violated: item #{seq} of a waiting sender lost its payload"),
+            _ => panic!("invariant CH-1 violated: item #{} of a waiting sender lost its payload", item.seq),
         }
     }
 
     /// Closes now: every queued item is settled (a waiting sender gets its
     /// item back), dropped, or (a marker) discarded. Returns the payloads to
-    /// drop after unlocking.
-    fn close_now(&mut self) -> Doomed<T> {
+    /// drop after unlocking, and how many entries left the queue.
+    fn close_now(&mut self) -> (Doomed<T>, usize) {
         self.status = Status::Closed;
         let mut doomed = Vec::new();
+        let mut removed = 0;
         for item in self.items.drain(..) {
+            removed += 1;
             match item.payload {
                 Payload::Value(value) if item.waiter => {
                     self.ledger.returned += 1;
@@ -213,33 +191,44 @@ impl<T> State<T> {
                 }
             }
         }
-        doomed
+        (doomed, removed)
     }
 }
 
 impl<T> Chan<T> {
-    pub(crate) fn new(id: ChannelId, face: Face, maxsize: usize, unbound: UnboundPolicy) -> Self {
-        Self {
+    /// A new channel, and its state as its creation's trace event records
+    /// it (read from the fresh fields, before anyone else can see them).
+    pub(crate) fn new(id: ChannelId, face: Face, maxsize: usize, unbound: UnboundPolicy) -> (Self, ChannelState) {
+        let state = State {
+            items: VecDeque::new(),
+            maxsize,
+            status: Status::Open,
+            ends: (face == Face::Channel).then(Associations::default),
+            unbound,
+            next_seq: 1,
+            settled: Vec::new(),
+            recv_waiting: 0,
+            send_waiting: 0,
+            put_waiting: 0,
+            ledger: Ledger::default(),
+        };
+        let created = state.snapshot();
+        let chan = Self {
             id,
             face,
-            state: Mutex::new(State {
-                items: VecDeque::new(),
-                maxsize,
-                status: Status::Open,
-                ends: (face == Face::Channel).then(Associations::default),
-                unbound,
-                next_seq: 1,
-                settled: Vec::new(),
-                recv_waiting: 0,
-                send_waiting: 0,
-                put_waiting: 0,
-                ledger: Ledger::default(),
-            }),
+            state: Mutex::new(state),
             not_empty: Condvar::new(),
             settled: Condvar::new(),
             not_full: Condvar::new(),
             handles: AtomicUsize::new(0),
-        }
+        };
+        (chan, created)
+    }
+
+    /// A step of this channel by `who`, with the state `st` holds now (the
+    /// caller holds the lock: the state is the one the step left).
+    fn event(&self, st: &State<T>, who: Option<u64>, op: ChannelOp) -> ChannelEvent {
+        ChannelEvent { channel: self.id.get(), queue: self.face == Face::Queue, who, op, state: st.snapshot() }
     }
 
     /// Wakes everyone who waits on the channel (it closed).
@@ -291,22 +280,21 @@ impl<T> Chan<T> {
     ) -> Result<u64, SendError<T>> {
         st.ledger.offered += 1;
         let refusal = match st.status {
-            Status::Closed => Some((SendError::Closed(()), "refused: closed")),
-            Status::Closing => Some((SendError::Closed(()), "refused: closing")),
+            Status::Closed => Some(SendRefusal::Closed),
+            Status::Closing => Some(SendRefusal::Closing),
             Status::Open => match st.ends.as_mut().map(|ends| ends.associate(End::Send, who)) {
-                Some(Err(_)) => Some((SendError::Closed(()), "refused: this interpreter released the send end")),
-                _ if st.full() => Some((SendError::Full(()), "refused: full")),
+                Some(Err(_)) => Some(SendRefusal::Released),
+                _ if st.full() => Some(SendRefusal::Full),
                 _ => None,
             },
         };
-        if let Some((kind, why)) = refusal {
+        if let Some(refusal) = refusal {
             st.ledger.refused += 1;
-            trace_event!(Some(who.get()), self.face.send_op(), why, st.describe(self.id));
+            trace_event!(self.event(st, Some(who.get()), ChannelOp::SendRefused(refusal)));
             st.check_ledger(self.id);
-            return Err(match kind {
-                SendError::Closed(()) => SendError::Closed(item),
-                SendError::Full(()) => SendError::Full(item),
-                SendError::Timeout(()) => SendError::Timeout(item),
+            return Err(match refusal {
+                SendRefusal::Full => SendError::Full(item),
+                SendRefusal::Closed | SendRefusal::Closing | SendRefusal::Released => SendError::Closed(item),
             });
         }
         let seq = st.next_seq;
@@ -322,15 +310,7 @@ impl<T> Chan<T> {
             // An item's own unbound policy is recorded: the trace validator
             // needs it to know what the item becomes if its sender is
             // destroyed.
-            trace_event!(
-                Some(who.get()),
-                self.face.send_op(),
-                match own_policy {
-                    Some(policy) => format!("ok: item #{seq} queued, unbound items {}", policy.name()),
-                    None => format!("ok: item #{seq} queued"),
-                },
-                st.describe(self.id)
-            );
+            trace_event!(self.event(st, Some(who.get()), ChannelOp::Sent { seq, policy: own_policy }));
         }
         st.check_ledger(self.id);
         Ok(seq)
@@ -353,7 +333,7 @@ impl<T> Chan<T> {
             }
             if !blocked {
                 blocked = true;
-                trace_event!(Some(who.get()), self.face.send_op(), "blocked: full", st.describe(self.id));
+                trace_event!(self.event(&st, Some(who.get()), ChannelOp::PutBlocked));
             }
             st.put_waiting += 1;
             self.not_full.wait_until(&mut st, deadline);
@@ -373,49 +353,29 @@ impl<T> Chan<T> {
     ) -> Result<(), SendError<T>> {
         let mut st = self.state.lock();
         let seq = self.enqueue(&mut st, who, item, unbound, true)?;
-        trace_event!(
-            Some(who.get()),
-            self.face.send_op(),
-            format_args!("blocked: item #{seq} queued, waiting for a receiver"),
-            st.describe(self.id)
-        );
+        trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendBlocked { seq }));
         loop {
             // Settled first: an item taken before the deadline was delivered,
             // whatever the clock says now.
             if let Some(i) = st.settled.iter().position(|(s, _)| *s == seq) {
-                let (_, settlement) = st.settled.swap_remove(i);
+                let (settled, settlement) = st.settled.swap_remove(i);
                 return match settlement {
                     Settlement::Received => {
-                        trace_event!(
-                            Some(who.get()),
-                            self.face.send_op(),
-                            format_args!("ok: item #{seq} was received"),
-                            st.describe(self.id)
-                        );
+                        trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendDelivered { seq: settled }));
                         Ok(())
                     }
                     Settlement::Returned(value) => {
-                        trace_event!(
-                            Some(who.get()),
-                            self.face.send_op(),
-                            format_args!("woken by close: item #{seq} handed back"),
-                            st.describe(self.id)
-                        );
+                        trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendReturned { seq: settled }));
                         Err(SendError::Closed(value))
                     }
                 };
             }
             if deadline.has_passed() {
-                let Some(value) = st.withdraw(seq) else {
+                let Some((withdrawn, value)) = st.withdraw(seq) else {
                     panic!("invariant CH-2 violated: item #{seq} is neither queued nor settled")
                 };
                 self.after_removal(&mut st);
-                trace_event!(
-                    Some(who.get()),
-                    self.face.send_op(),
-                    format_args!("timed out: item #{seq} withdrawn"),
-                    st.describe(self.id)
-                );
+                trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendWithdrawn { seq: withdrawn }));
                 st.check_ledger(self.id);
                 return Err(SendError::Timeout(value));
             }
@@ -433,7 +393,7 @@ impl<T> Chan<T> {
         if st.status == Status::Closing && st.items.is_empty() {
             st.status = Status::Closed;
             self.wake_all();
-            trace_event!(traced_caller(), "channel.close", "closed: drained after closing", st.describe(self.id));
+            trace_event!(self.event(st, traced_caller(), ChannelOp::Drained));
         }
     }
 
@@ -447,12 +407,12 @@ impl<T> Chan<T> {
             return result;
         }
         let Some(deadline) = wait else {
-            trace_event!(Some(who.get()), self.face.recv_op(), "empty", st.describe(self.id));
+            trace_event!(self.event(&st, Some(who.get()), ChannelOp::RecvEmpty { waiting: false }));
             return Err(RecvError::Empty);
         };
         // Recorded because this look changed the state (it associated the
         // receiver with the recv end): the trace validator must see it.
-        trace_event!(Some(who.get()), self.face.recv_op(), "empty: waiting, GIL released", st.describe(self.id));
+        trace_event!(self.event(&st, Some(who.get()), ChannelOp::RecvEmpty { waiting: true }));
         drop(st);
         // Nothing yet: wait with the caller's GIL released.
         thread_state::detached(|| {
@@ -463,12 +423,12 @@ impl<T> Chan<T> {
                     return result;
                 }
                 if deadline.has_passed() {
-                    trace_event!(Some(who.get()), self.face.recv_op(), "timed out", st.describe(self.id));
+                    trace_event!(self.event(&st, Some(who.get()), ChannelOp::RecvTimedOut));
                     return Err(RecvError::Timeout);
                 }
                 if !blocked {
                     blocked = true;
-                    trace_event!(Some(who.get()), self.face.recv_op(), "blocked: empty", st.describe(self.id));
+                    trace_event!(self.event(&st, Some(who.get()), ChannelOp::RecvBlocked));
                 }
                 st.recv_waiting += 1;
                 self.not_empty.wait_until(&mut st, deadline);
@@ -481,17 +441,12 @@ impl<T> Chan<T> {
     /// closed); `None` when the channel is open and empty.
     fn take(&self, st: &mut State<T>, who: InterpreterId) -> Option<Result<Received<T>, RecvError>> {
         if st.status == Status::Closed {
-            trace_event!(Some(who.get()), self.face.recv_op(), "refused: closed", st.describe(self.id));
+            trace_event!(self.event(st, Some(who.get()), ChannelOp::RecvClosed));
             return Some(Err(RecvError::Closed));
         }
         if let Some(ends) = st.ends.as_mut() {
             if ends.associate(End::Recv, who).is_err() {
-                trace_event!(
-                    Some(who.get()),
-                    self.face.recv_op(),
-                    "refused: this interpreter released the recv end",
-                    st.describe(self.id)
-                );
+                trace_event!(self.event(st, Some(who.get()), ChannelOp::RecvReleased));
                 return Some(Err(RecvError::Closed));
             }
         }
@@ -519,16 +474,14 @@ impl<T> Chan<T> {
             }
         };
         self.after_removal(st);
-        trace_event!(
-            Some(who.get()),
-            self.face.recv_op(),
-            match &result {
-                Ok(Received::Item(_)) => format!("ok: item #{seq} from I{}", sender.get()),
-                Ok(Received::Unbound(_)) => format!("ok: UNBOUND marker of item #{seq} (I{} destroyed)", sender.get()),
-                Err(_) => format!("error: item #{seq}'s sender I{} was destroyed", sender.get()),
-            },
-            st.describe(self.id)
-        );
+        trace_event!({
+            let receipt = match &result {
+                Ok(Received::Item(_)) => Receipt::Item,
+                Ok(Received::Unbound(_)) => Receipt::Unbound,
+                Err(_) => Receipt::Destroyed,
+            };
+            self.event(st, Some(who.get()), ChannelOp::Received { seq, sender: sender.get(), receipt })
+        });
         st.check_ledger(self.id);
         Some(result)
     }
@@ -541,40 +494,31 @@ impl<T> Chan<T> {
         let who = traced_caller();
         let mut st = self.state.lock();
         let result = match st.status {
-            Status::Closed => Err((CloseError::Closed, "refused: already closed")),
-            Status::Closing if send_only && !force => Err((CloseError::Closed, "refused: already closing")),
+            Status::Closed => Err((CloseError::Closed, CloseOutcome::RefusedClosed)),
+            Status::Closing if send_only && !force => Err((CloseError::Closed, CloseOutcome::RefusedClosing)),
             _ if st.items.is_empty() || force => Ok(()),
             _ if send_only => {
                 st.status = Status::Closing;
-                trace_event!(
-                    who,
-                    "channel.close",
-                    "closing: new sends fail, closes once drained",
-                    st.describe(self.id)
-                );
+                trace_event!(self.event(&st, who, ChannelOp::Close(CloseOutcome::Closing)));
                 return Ok(());
             }
-            _ => Err((CloseError::NotEmpty, "refused: not empty")),
+            _ => Err((CloseError::NotEmpty, CloseOutcome::RefusedNotEmpty)),
         };
         match result {
             Err((error, why)) => {
-                trace_event!(who, "channel.close", why, st.describe(self.id));
+                trace_event!(self.event(&st, who, ChannelOp::Close(why)));
                 Err(error)
             }
             Ok(()) => {
-                let (items, waiting) = (st.items.len(), st.send_waiting);
-                let doomed = st.close_now();
+                let (doomed, removed) = st.close_now();
                 self.wake_all();
-                trace_event!(
-                    who,
-                    "channel.close",
-                    if items == 0 {
-                        "ok: closed".to_owned()
-                    } else {
-                        format!("ok: forced, {items} item(s) dropped or handed back, {waiting} sender(s) woken")
-                    },
-                    st.describe(self.id)
-                );
+                trace_event!({
+                    let outcome = match removed {
+                        0 => CloseOutcome::Empty,
+                        items => CloseOutcome::Forced { items, woken: st.send_waiting },
+                    };
+                    self.event(&st, who, ChannelOp::Close(outcome))
+                });
                 st.check_ledger(self.id);
                 drop(st);
                 drop(doomed);
@@ -588,43 +532,28 @@ impl<T> Chan<T> {
     pub(crate) fn release(&self, who: InterpreterId, end: End) -> Result<(), ReleaseError> {
         let mut st = self.state.lock();
         if st.status == Status::Closed {
-            trace_event!(Some(who.get()), "channel.release", "refused: closed", st.describe(self.id));
+            trace_event!(self.event(&st, Some(who.get()), ChannelOp::ReleaseRefusedClosed));
             return Err(ReleaseError::Closed);
         }
         let Some(ends) = st.ends.as_mut() else {
             return Err(ReleaseError::Closed);
         };
         if ends.release(end, who).is_err() {
-            trace_event!(
-                Some(who.get()),
-                "channel.release",
-                format_args!("refused: {} end already released", end.name()),
-                st.describe(self.id)
-            );
+            trace_event!(self.event(&st, Some(who.get()), ChannelOp::ReleaseRefusedAgain { end }));
             return Err(ReleaseError::Closed);
         }
         let closes = ends.open_on(end) == 0 && ends.open_on(end.other()) == 0 && ends.ever_associated();
         let doomed = if closes {
-            let doomed = st.close_now();
+            let (doomed, _) = st.close_now();
             self.wake_all();
-            trace_event!(
-                Some(who.get()),
-                "channel.release",
-                format_args!("ok: {} end released; the last association: closed", end.name()),
-                st.describe(self.id)
-            );
+            trace_event!(self.event(&st, Some(who.get()), ChannelOp::Released { end, closed: true }));
             doomed
         } else {
             // A receiver of this interpreter blocked in `recv` must see it.
             if end == End::Recv && st.recv_waiting > 0 {
                 self.not_empty.notify_all();
             }
-            trace_event!(
-                Some(who.get()),
-                "channel.release",
-                format_args!("ok: {} end released", end.name()),
-                st.describe(self.id)
-            );
+            trace_event!(self.event(&st, Some(who.get()), ChannelOp::Released { end, closed: false }));
             Vec::new()
         };
         st.check_ledger(self.id);
@@ -679,7 +608,7 @@ impl<T> Chan<T> {
             .as_ref()
             .is_some_and(|e| had_ends && e.ever_associated() && e.open_on(End::Send) == 0 && e.open_on(End::Recv) == 0);
         if closes {
-            doomed.extend(st.close_now());
+            doomed.extend(st.close_now().0);
             self.wake_all();
         } else {
             if counts[2] > 0 && st.put_waiting > 0 {
@@ -691,22 +620,17 @@ impl<T> Chan<T> {
             }
         }
         if counts.iter().any(|c| *c > 0) || had_ends {
-            trace_event!(
+            trace_event!(self.event(
+                &st,
                 Some(who.get()),
-                "channel.unbound",
-                format_args!(
-                    "I{} destroyed: {} {}, {} {}, {} {}{}",
-                    who.get(),
-                    counts[0],
-                    UnboundPolicy::Replace.name(),
-                    counts[1],
-                    UnboundPolicy::Error.name(),
-                    counts[2],
-                    UnboundPolicy::Remove.name(),
-                    if closes { "; no association left: closed" } else { "" }
-                ),
-                st.describe(self.id)
-            );
+                ChannelOp::Unbound {
+                    destroyed: who.get(),
+                    replaced: counts[0],
+                    errored: counts[1],
+                    removed: counts[2],
+                    closed: closes,
+                }
+            ));
         }
         st.check_ledger(self.id);
         drop(st);

@@ -8,6 +8,7 @@ use super::unbound::{Received, UnboundPolicy};
 use super::{ChannelId, Status};
 use crate::interp::InterpreterId;
 use crate::sync::time::Deadline;
+use crate::trace::event::{ChannelEvent, ChannelOp};
 use crate::Attached;
 use std::fmt;
 use std::time::Duration;
@@ -31,15 +32,16 @@ use std::time::Duration;
 /// ```
 pub fn create<T: Send + 'static>(py: Attached<'_>, unbound: UnboundPolicy) -> (RecvChannel<T>, SendChannel<T>) {
     let registry = &py.core().runtime.channels;
-    let mut handles = ChannelRegistry::create::<T>(registry, Face::Channel, 0, unbound, 2);
+    let (mut handles, created) = ChannelRegistry::create::<T>(registry, Face::Channel, 0, unbound, 2);
     let send = SendChannel { handle: handles.pop().expect("two handles") };
     let recv = RecvChannel { handle: handles.pop().expect("two handles") };
-    crate::trace_event!(
-        Some(py.interpreter_id().get()),
-        "channel.create",
-        format_args!("ok: C{}, unbound items {}", send.id().get(), unbound.name()),
-        format_args!("C{} items=0", send.id().get())
-    );
+    crate::trace_event!(ChannelEvent {
+        channel: send.id().get(),
+        queue: false,
+        who: Some(py.interpreter_id().get()),
+        op: ChannelOp::Created { maxsize: 0, policy: unbound },
+        state: created,
+    });
     (recv, send)
 }
 

@@ -7,6 +7,7 @@ use super::registry::{ChannelRegistry, Handle};
 use super::unbound::{Received, UnboundPolicy};
 use super::ChannelId;
 use crate::sync::time::Deadline;
+use crate::trace::event::{ChannelEvent, ChannelOp};
 use crate::Attached;
 use std::fmt;
 use std::time::Duration;
@@ -37,14 +38,15 @@ impl<T: Send + 'static> Queue<T> {
     pub fn create(py: Attached<'_>, maxsize: isize, unbound: UnboundPolicy) -> Self {
         let maxsize = usize::try_from(maxsize).unwrap_or(0);
         let registry = &py.core().runtime.channels;
-        let handle =
-            ChannelRegistry::create::<T>(registry, Face::Queue, maxsize, unbound, 1).pop().expect("one handle");
-        crate::trace_event!(
-            Some(py.interpreter_id().get()),
-            "queue.create",
-            format_args!("ok: Q{}, maxsize {maxsize}, unbound items {}", handle.id().get(), unbound.name()),
-            format_args!("C{} items=0", handle.id().get())
-        );
+        let (mut handles, created) = ChannelRegistry::create::<T>(registry, Face::Queue, maxsize, unbound, 1);
+        let handle = handles.pop().expect("one handle");
+        crate::trace_event!(ChannelEvent {
+            channel: handle.id().get(),
+            queue: true,
+            who: Some(py.interpreter_id().get()),
+            op: ChannelOp::Created { maxsize, policy: unbound },
+            state: created,
+        });
         Self { handle }
     }
 

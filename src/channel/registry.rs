@@ -34,6 +34,7 @@ use super::ChannelId;
 use crate::interp::InterpreterId;
 use crate::sync::atomic::Ordering;
 use crate::sync::{Arc, Mutex};
+use crate::trace::event::ChannelState;
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -89,22 +90,25 @@ pub(crate) struct Handle<T: Send + 'static> {
 }
 
 impl ChannelRegistry {
-    /// Creates and registers a channel, returning `handles` handles to it.
+    /// Creates and registers a channel, returning `handles` handles to it
+    /// and its state when created (for the creation's trace event).
     pub(crate) fn create<T: Send + 'static>(
         this: &Arc<Self>,
         face: Face,
         maxsize: usize,
         unbound: UnboundPolicy,
         handles: usize,
-    ) -> Vec<Handle<T>> {
+    ) -> (Vec<Handle<T>>, ChannelState) {
         let mut inner = this.inner.lock();
         inner.next_id += 1;
         let id = ChannelId(inner.next_id);
-        let chan = Arc::new(Chan::new(id, face, maxsize, unbound));
+        let (chan, created) = Chan::new(id, face, maxsize, unbound);
+        let chan = Arc::new(chan);
         chan.handles.store(handles, Ordering::Relaxed);
         inner.entries.insert(id, Box::new(Arc::clone(&chan)));
         drop(inner);
-        (0..handles).map(|_| Handle { chan: Arc::clone(&chan), registry: Arc::clone(this) }).collect()
+        let handles = (0..handles).map(|_| Handle { chan: Arc::clone(&chan), registry: Arc::clone(this) }).collect();
+        (handles, created)
     }
 
     /// A new handle to the channel `id`, if it is registered with this face

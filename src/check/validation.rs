@@ -87,7 +87,7 @@ impl Validation {
                 counts.undecided += 1;
                 None
             }
-            Outcome::Rejected(rejection) => Some(rejection),
+            Outcome::Rejected(rejection) => Some(*rejection),
         }
     }
 

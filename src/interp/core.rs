@@ -82,10 +82,6 @@ impl Core {
         // Relaxed: a snapshot for `is_running`; decisions use the CAS.
         self.activity.load(Ordering::Relaxed) == RUNNING_CODE
     }
-
-    pub(crate) fn trace_id(&self) -> Option<u64> {
-        Some(self.id.0)
-    }
 }
 
 impl fmt::Debug for Core {

@@ -136,18 +136,9 @@ struct Item {
     waiter: bool,
 }
 
-/// Why a send (or put) was refused; the item goes back to its sender.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Refusal {
-    /// The channel is closed.
-    Closed,
-    /// The channel is closing (its send end was closed while items were queued).
-    Closing,
-    /// The sending interpreter released the send end.
-    Released,
-    /// A bounded queue is full.
-    Full,
-}
+/// Why a send (or put) was refused; the item goes back to its sender. The
+/// same refusals a trace records ([`crate::trace::event::SendRefusal`]).
+pub use crate::trace::event::SendRefusal as Refusal;
 
 /// What a receive took.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,19 +1,22 @@
 //! Trace validation: every recorded trace is replayed on the reference
-//! models, and the first event no model allows is reported
-//! (`DESIGN.md` §5).
+//! models, and the first event no model allows is reported.
 //!
 //! # How
 //!
-//! 1. **Read** (`validate/parse.rs`, `channel.rs`, `xi.rs`): each event's
-//!    op, outcome and state become a model step and what it observed
-//!    (`guards=N`, a GIL's holder and waiters, a thread state's count, a
-//!    channel's items, waiting threads, status and association records, an
-//!    object's refcount, a ring's length, a heap's leaks). Ops no model
-//!    covers (`witness`, `violation`, a scenario's own records such as
-//!    `channel.ledger`, a naive known-bug model's own steps) are counted as
-//!    *not covered* and skipped. A covered op with an outcome or state the
-//!    model does not know is a failure: the protocol changed and its model
-//!    must follow.
+//! 1. **Take the steps** (`validate/step.rs`): each event's typed kind
+//!    ([`crate::trace::EventKind`]) is a model step, with the state it
+//!    recorded read from the real state (`guards=N` from the word the
+//!    step's own atomic returned, a GIL's holder and waiters, a thread
+//!    state's count and whether it still exists, a channel's items, waiting
+//!    threads, status and association records under its lock, an object's
+//!    refcount and whether its slot was freed, a ring's length and closed
+//!    flag, a heap's leaks). Nothing is read from text. Events no model
+//!    replays (witnesses, violations, observations, a scenario's own
+//!    [`Custom`](crate::trace::Custom) steps such as `channel.ledger` and
+//!    the naive known-bug models' steps) are counted as *not covered* and
+//!    skipped. A typed event whose data the model does not know (an xi
+//!    failure it has no rule for) is a failure: the protocol changed and
+//!    its model must follow.
 //! 2. **Replay** (`validate/search.rs`): the steps are applied to a fresh
 //!    combined model (`validate/model.rs`: the
 //!    [`Lifecycle`](super::lifecycle::Lifecycle), one
@@ -49,7 +52,7 @@
 //!   decides it. Subinterpreters' policies are in `interp.create`.
 //! - A blocking channel operation is several events (`blocked`, then what
 //!   became of it); the thread counts as waiting in between.
-//! - A close's flags (`send=`, `force=`) are not recorded: each recorded
+//! - A close's flags (`send`, `force`) are not recorded: each recorded
 //!   outcome is produced by one set of flags, and the model must give that
 //!   outcome with them.
 //! - A run of pending calls records each call's decref and then `pending.run
@@ -65,19 +68,17 @@
 mod apply;
 mod channel;
 mod model;
-mod parse;
 mod search;
+mod step;
 mod xi;
-
-pub use parse::covered;
 
 use crate::spec::lifecycle::ThreadKey;
 use crate::trace::event::{GuardEvent, InterpEvent};
 use crate::trace::Event;
-use parse::{Parsed, Step};
 use search::Replayed;
 use std::borrow::Cow;
 use std::fmt;
+use step::{Entry, Step};
 
 /// What replaying one trace came to.
 #[derive(Clone, Debug)]
@@ -99,8 +100,9 @@ pub enum Outcome {
         /// The replay needed a permitted reordering.
         reordered: bool,
     },
-    /// An event the model does not allow.
-    Rejected(Rejection),
+    /// An event the model does not allow (boxed: a rejection carries the
+    /// whole event and its messages, and is rare).
+    Rejected(Box<Rejection>),
     /// The search for a permitted order ran out of budget.
     Undecided,
 }
@@ -130,7 +132,7 @@ impl Verdict {
     /// The rejection, if the trace was rejected.
     pub fn rejection(&self) -> Option<&Rejection> {
         match &self.outcome {
-            Outcome::Rejected(r) => Some(r),
+            Outcome::Rejected(r) => Some(r.as_ref()),
             _ => None,
         }
     }
@@ -146,7 +148,7 @@ pub fn validate(events: &[Event]) -> Verdict {
 /// replay without it, and without copying them).
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    parsed: Vec<Parsed>,
+    entries: Vec<Entry>,
     /// Each thread's first event, to name the model's thread keys in a
     /// rejection.
     first_event_of_thread: Vec<usize>,
@@ -160,7 +162,7 @@ pub struct Prepared {
 pub fn prepare(events: &[Event]) -> Prepared {
     let mut names: Vec<&str> = Vec::new();
     let mut first_event_of_thread = Vec::new();
-    let mut parsed: Vec<Parsed> = Vec::with_capacity(events.len());
+    let mut entries: Vec<Entry> = Vec::with_capacity(events.len());
     let mut uncovered = Vec::new();
     let mut unreadable = None;
     for (i, event) in events.iter().enumerate() {
@@ -172,7 +174,7 @@ pub fn prepare(events: &[Event]) -> Prepared {
                 names.len() - 1
             }
         };
-        let step = match parse::step(event) {
+        let step = match step::step(event) {
             Ok(step) => step,
             Err(why) => {
                 unreadable.get_or_insert((i, why));
@@ -182,27 +184,27 @@ pub fn prepare(events: &[Event]) -> Prepared {
         if step.is_none() && unreadable.as_ref().is_none_or(|(p, _)| *p != i) {
             uncovered.push(Cow::Owned(event.op().to_owned()));
         }
-        parsed.push(Parsed { thread: ThreadKey(thread as u32), interp: event.interp(), step });
+        entries.push(Entry { thread: ThreadKey(thread as u32), interp: event.interp(), step });
     }
     let covered = events.len() - uncovered.len();
-    mark_pending_calls(&mut parsed);
-    Prepared { parsed, first_event_of_thread, covered, uncovered, unreadable }
+    mark_pending_calls(&mut entries);
+    Prepared { entries, first_event_of_thread, covered, uncovered, unreadable }
 }
 
 impl Prepared {
     /// Replays the steps; `event(i)` gives event `i` back for a rejection.
     pub fn replay(self, event: impl Fn(usize) -> Event) -> Verdict {
-        let Self { parsed, first_event_of_thread, covered, uncovered, unreadable } = self;
-        if let Some((i, why)) = unreadable.or_else(|| misplaced_attach_refusal(&parsed)) {
+        let Self { entries, first_event_of_thread, covered, uncovered, unreadable } = self;
+        if let Some((i, why)) = unreadable.or_else(|| misplaced_attach_refusal(&entries)) {
             let rejection = Rejection {
                 event: event(i),
                 rule: "TR-2",
                 expected: why,
                 state: "(not replayed: the trace could not be read)".to_owned(),
             };
-            return Verdict { covered, uncovered, outcome: Outcome::Rejected(rejection) };
+            return Verdict { covered, uncovered, outcome: Outcome::Rejected(Box::new(rejection)) };
         }
-        let outcome = match search::replay(&parsed) {
+        let outcome = match search::replay(&entries) {
             Replayed::InOrder => Outcome::Allowed { reordered: false },
             Replayed::Reordered => Outcome::Allowed { reordered: true },
             Replayed::Undecided => Outcome::Undecided,
@@ -214,7 +216,8 @@ impl Prepared {
                     .map(|(k, i)| format!("thread {k} = {}", event(*i).thread))
                     .collect();
                 let state = format!("{state} ({})", names.join(", "));
-                Outcome::Rejected(Rejection { event: event(at), rule: why.rule, expected: why.expected, state })
+                let rejection = Rejection { event: event(at), rule: why.rule, expected: why.expected, state };
+                Outcome::Rejected(Box::new(rejection))
             }
         };
         Verdict { covered, uncovered, outcome }
@@ -226,22 +229,22 @@ impl Prepared {
 /// thread on the same interpreter, become the run's calls, the first of
 /// which takes the ring. If there are fewer, they stay plain decrefs and
 /// the replay rejects the `pending.run` (no run was taken).
-fn mark_pending_calls(parsed: &mut [Parsed]) {
+fn mark_pending_calls(entries: &mut [Entry]) {
     use crate::trace::event::XiEvent;
     use xi::RunCall;
-    for i in 0..parsed.len() {
-        let Some(Step::Xi(run)) = &parsed[i].step else { continue };
+    for i in 0..entries.len() {
+        let Some(Step::Xi(run)) = &entries[i].step else { continue };
         let XiEvent::RunDone { ran, .. } = run.event else { continue };
-        let (thread, owner) = (parsed[i].thread, run.event.owner());
+        let (thread, owner) = (entries[i].thread, run.event.owner());
         let mut calls = Vec::with_capacity(ran);
         for j in (0..i).rev() {
             if calls.len() == ran {
                 break;
             }
-            if parsed[j].thread != thread {
+            if entries[j].thread != thread {
                 continue;
             }
-            match &parsed[j].step {
+            match &entries[j].step {
                 Some(Step::Xi(c))
                     if c.event.owner() == owner
                         && matches!(
@@ -260,7 +263,7 @@ fn mark_pending_calls(parsed: &mut [Parsed]) {
         // `calls` runs backwards: its last element is the run's first call.
         for (k, j) in calls.iter().enumerate() {
             let take = (k + 1 == ran).then_some(ran);
-            if let Some(Step::Xi(c)) = &mut parsed[*j].step {
+            if let Some(Step::Xi(c)) = &mut entries[*j].step {
                 c.call = Some(RunCall { take });
             }
         }
@@ -269,12 +272,12 @@ fn mark_pending_calls(parsed: &mut [Parsed]) {
 
 /// `thread.attach -> refused` reports the refused guard the same thread
 /// recorded just before it, on the same interpreter.
-fn misplaced_attach_refusal(parsed: &[Parsed]) -> Option<(usize, String)> {
-    for (i, e) in parsed.iter().enumerate() {
+fn misplaced_attach_refusal(entries: &[Entry]) -> Option<(usize, String)> {
+    for (i, e) in entries.iter().enumerate() {
         if !matches!(e.step, Some(Step::Interp(InterpEvent::AttachRefused { .. }))) {
             continue;
         }
-        let previous = parsed[..i].iter().rev().find(|p| p.thread == e.thread);
+        let previous = entries[..i].iter().rev().find(|p| p.thread == e.thread);
         let follows_refusal = previous
             .is_some_and(|p| matches!(p.step, Some(Step::Guard(GuardEvent::Refused { .. }))) && p.interp == e.interp);
         if !follows_refusal {

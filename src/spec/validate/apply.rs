@@ -3,7 +3,7 @@
 //! with the model's. Lifecycle steps are applied here; channel and xi
 //! steps in `channel.rs` and `xi.rs`.
 use super::model::Model;
-use super::parse::{Parsed, Step};
+use super::step::{Entry, Step};
 use crate::spec::lifecycle::{Activity, Disallowed, Interp, Lifecycle, Restore, ThreadModel, MAIN};
 use crate::trace::event::{
     FinalizeEvent as F, GilEvent as G, GilState, GuardEvent as Gd, InterpEvent as I, RunActivity,
@@ -14,7 +14,7 @@ use crate::Phase;
 /// Applies action `action` (0, or 1 for the second action of a two-action
 /// step) of event `e` to `model`. On `Err` the model may be half-changed:
 /// the caller discards it.
-pub fn apply(model: &mut Model, e: &Parsed, action: u8) -> Result<(), Disallowed> {
+pub fn apply(model: &mut Model, e: &Entry, action: u8) -> Result<(), Disallowed> {
     match &e.step {
         None => Err(Disallowed::new("TR-2", "a covered event (an uncovered one has no step to apply)")),
         Some(Step::Channel(step)) => super::channel::apply(&mut model.channels, e, step),
@@ -23,7 +23,7 @@ pub fn apply(model: &mut Model, e: &Parsed, action: u8) -> Result<(), Disallowed
     }
 }
 
-fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -> Result<(), Disallowed> {
+fn apply_lifecycle(model: &mut Lifecycle, e: &Entry, step: &Step, action: u8) -> Result<(), Disallowed> {
     let t = e.thread;
     settle_restore(model, e);
     let interp = || e.interp.ok_or_else(|| Disallowed::new("TR-2", "the event to name its interpreter"));
@@ -361,7 +361,7 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Parsed, step: &Step, action: u8) -
 /// A thread restoring its previous thread state after a release re-attaches
 /// to it (its next GIL step) while counting an unrecorded guard; any other
 /// step of that thread comes after the restore ended (or was refused).
-fn settle_restore(model: &mut Lifecycle, e: &Parsed) {
+fn settle_restore(model: &mut Lifecycle, e: &Entry) {
     let Some(thread) = model.thread_ref(e.thread) else { return };
     let keep = match thread.restore {
         Restore::Idle => return,

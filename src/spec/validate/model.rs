@@ -2,7 +2,7 @@
 //! channel, and the xi model, side by side in one value the search can
 //! copy.
 use super::channel::Channels;
-use super::parse::{Parsed, Step};
+use super::step::{Entry, Step};
 use crate::spec::lifecycle::Lifecycle;
 use crate::spec::xi::Heaps;
 
@@ -25,9 +25,9 @@ impl Model {
 
     /// The part of the state an event is about, for a rejection: its
     /// channel, its owner's heap, or the lifecycle.
-    pub fn describe_for(&self, e: &Parsed) -> String {
+    pub fn describe_for(&self, e: &Entry) -> String {
         match &e.step {
-            Some(Step::Channel(c)) => self.channels.describe(Some(c.seen.id)),
+            Some(Step::Channel(c)) => self.channels.describe(Some(c.channel)),
             Some(Step::Xi(x)) => self.xi.describe(Some(x.event.owner())),
             _ => self.life.describe(),
         }

@@ -37,7 +37,7 @@
 //! is one the recording permits.
 use super::apply::apply;
 use super::model::Model;
-use super::parse::{Parsed, Step};
+use super::step::{Entry, Step};
 use crate::spec::lifecycle::Disallowed;
 
 /// The steps the search may try before giving up (an undecided trace is
@@ -66,7 +66,7 @@ pub enum Replayed {
 }
 
 struct Search<'a> {
-    events: &'a [Parsed],
+    events: &'a [Entry],
     /// Per thread, its events' indices in order.
     by_thread: Vec<Vec<usize>>,
     budget: usize,
@@ -77,7 +77,7 @@ struct Search<'a> {
 
 /// Replays `events` on a fresh model: in recorded order if it can, with
 /// local repairs where an event is refused; else by the full search.
-pub fn replay(events: &[Parsed]) -> Replayed {
+pub fn replay(events: &[Entry]) -> Replayed {
     let threads = events.iter().map(|e| e.thread.0 as usize + 1).max().unwrap_or(0);
     let mut by_thread = vec![Vec::new(); threads];
     for (i, e) in events.iter().enumerate() {
@@ -102,19 +102,19 @@ pub fn replay(events: &[Parsed]) -> Replayed {
     }
 }
 
-fn actions(e: &Parsed) -> u8 {
+fn actions(e: &Entry) -> u8 {
     e.step.as_ref().map_or(0, Step::actions)
 }
 
 /// Applies the remaining actions of event `p` to `model`; on failure the
 /// model may be half-changed.
-fn finish_event(model: &mut Model, events: &[Parsed], p: usize, from: u8) -> bool {
+fn finish_event(model: &mut Model, events: &[Entry], p: usize, from: u8) -> bool {
     (from..actions(&events[p])).all(|a| apply(model, &events[p], a).is_ok())
 }
 
 /// The model's state before event `p` in recorded order (which replays up
 /// to `p`), rebuilt: the failed step may have half-changed the greedy one.
-fn state_before(events: &[Parsed], p: usize) -> String {
+fn state_before(events: &[Entry], p: usize) -> String {
     let mut model = Model::for_traces();
     for e in &events[..p] {
         for a in 0..actions(e) {

@@ -20,7 +20,7 @@
 //! - **Teardown.** The ring's close and the heap's teardown are the
 //!   finalizer's, once finalization began.
 use super::model::Model;
-use super::parse::Parsed;
+use super::step::Entry;
 use crate::spec::lifecycle::Disallowed;
 use crate::spec::xi::{CloseFailure, ObjName};
 use crate::trace::event::XiEvent;
@@ -70,26 +70,6 @@ impl XiStep {
     }
 }
 
-/// Whether `op` is the op of an xi event (for [`covered`](super::covered)).
-pub fn covers(op: &str) -> bool {
-    matches!(
-        op,
-        "heap.alloc"
-            | "refcount.incref"
-            | "refcount.decref"
-            | "xi.share"
-            | "xi.new_object"
-            | "xi.release"
-            | "xiview.open"
-            | "xiview.close"
-            | "pending.push"
-            | "pending.call"
-            | "pending.run"
-            | "pending.close"
-            | "heap.teardown"
-    )
-}
-
 /// The model's name for an object.
 fn name(obj: Obj) -> ObjName {
     ObjName { index: obj.index(), generation: obj.generation() }
@@ -135,7 +115,7 @@ fn rule(rule: &'static str, expected: impl Into<String>) -> Disallowed {
 }
 
 /// XI-2: thread `e.thread` holds `owner`'s GIL (is attached to it).
-fn check_attached(model: &Model, e: &Parsed, owner: u64) -> Result<(), Disallowed> {
+fn check_attached(model: &Model, e: &Entry, owner: u64) -> Result<(), Disallowed> {
     let holding = model.life.thread_ref(e.thread).and_then(|t| t.holding);
     if holding != Some(owner) {
         let now = holding.map_or_else(|| "to nothing".to_owned(), |h| format!("to interpreter {h}"));
@@ -145,7 +125,7 @@ fn check_attached(model: &Model, e: &Parsed, owner: u64) -> Result<(), Disallowe
 }
 
 /// The ring's close and the teardown: by the finalizer, once Finalizing.
-fn check_finalizing(model: &Model, e: &Parsed, owner: u64) -> Result<(), Disallowed> {
+fn check_finalizing(model: &Model, e: &Entry, owner: u64) -> Result<(), Disallowed> {
     let it = model.life.existing(owner)?;
     it.check_finalizer(e.thread)?;
     if it.phase != Phase::Finalizing {
@@ -172,7 +152,7 @@ fn freed_is(obj: Obj, freed: bool, model: usize) -> Result<(), Disallowed> {
 }
 
 /// Applies action `action` of an xi event.
-pub fn apply(model: &mut Model, e: &Parsed, step: &XiStep, action: u8) -> Result<(), Disallowed> {
+pub fn apply(model: &mut Model, e: &Entry, step: &XiStep, action: u8) -> Result<(), Disallowed> {
     let t = e.thread;
     let owner = step.event.owner();
     let heaps = &mut model.xi;

@@ -272,25 +272,3 @@ impl fmt::Display for Event {
         Ok(())
     }
 }
-
-/// Implements [`Step`] for an uninhabited placeholder (a protocol whose
-/// events are still recorded as [`Custom`] text).
-macro_rules! no_events_yet {
-    ($($ty:ident),*) => {$(
-        impl $crate::trace::event::Step for $ty {
-            fn interp(&self) -> Option<u64> {
-                match *self {}
-            }
-            fn op(&self) -> &str {
-                match *self {}
-            }
-            fn fmt_outcome(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                match *self {}
-            }
-            fn fmt_state(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                match *self {}
-            }
-        }
-    )*};
-}
-pub(crate) use no_events_yet;

@@ -1,21 +1,16 @@
 //! From recorded events to model steps: each protocol event becomes a
-//! [`Step`], or `None` for an op no model covers (a witness, a violation, a
-//! scenario's own [`Custom`] record, a naive known-bug model's own step).
-//! Lifecycle events (guards, finalization, interpreters and their threads,
-//! GILs, thread states) are typed: their steps *are* the events
-//! (`crate::trace::event::lifecycle`), matched here, never read from text.
-//! Cross-interpreter data events are typed too ([`XiEvent`]
-//! (crate::trace::event::XiEvent)) and become steps in `xi.rs` by a plain
-//! match. Channel and queue events are still read from text in
-//! `channel.rs`.
-//!
-//! A covered op with an outcome or state the text parsers do not know is
-//! an error, not a skip: the protocol changed and its model must follow.
-use super::channel::{self, ChannelStep};
+//! [`Step`] by a plain `match` on its kind, or `None` for an event no model
+//! replays (a witness, a violation, an observation, a scenario's own
+//! [`Custom`](crate::trace::Custom) step, which is how the naive known-bug
+//! models record theirs). The steps *are* the typed events
+//! (`crate::trace::event`): the lifecycle's directly, a channel's replayed
+//! as recorded (`channel.rs`), an xi step with its place in a run of
+//! pending calls (`xi.rs`). No event text is read anywhere.
+use super::channel;
 use super::xi::{self, XiStep};
 use crate::spec::lifecycle::ThreadKey;
-use crate::trace::event::{FinalizeEvent, GilEvent, GuardEvent, InterpEvent, ThreadStateEvent};
-use crate::trace::{Custom, Event, EventKind};
+use crate::trace::event::{ChannelEvent, FinalizeEvent, GilEvent, GuardEvent, InterpEvent, ThreadStateEvent};
+use crate::trace::{Event, EventKind};
 
 /// One protocol step, as recorded.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,7 +26,7 @@ pub enum Step {
     /// A thread-state step.
     ThreadState(ThreadStateEvent),
     /// A channel or queue step (`channel.*`, `queue.*`).
-    Channel(Box<ChannelStep>),
+    Channel(Box<ChannelEvent>),
     /// A cross-interpreter data step (`heap.*`, `refcount.*`, `xi.*`,
     /// `xiview.*`, `pending.*`).
     Xi(Box<XiStep>),
@@ -58,7 +53,7 @@ impl Step {
     /// steps: see `xi.rs`.
     pub fn movable(&self, action: u8) -> bool {
         match self {
-            Self::Channel(c) => c.is_creation(),
+            Self::Channel(c) => channel::is_creation(c),
             Self::Xi(x) => x.movable(action),
             _ => true,
         }
@@ -90,7 +85,7 @@ pub enum Domain {
 
 /// An event ready for replay.
 #[derive(Clone, Debug)]
-pub struct Parsed {
+pub struct Entry {
     /// The thread, interned.
     pub thread: ThreadKey,
     /// The interpreter acted on.
@@ -99,65 +94,17 @@ pub struct Parsed {
     pub step: Option<Step>,
 }
 
-/// Whether some model covers `op` (its events are checked, not skipped).
-pub fn covered(op: &str) -> bool {
-    channel::covers(op) || xi::covers(op) || lifecycle_covers(op)
-}
-
-fn lifecycle_covers(op: &str) -> bool {
-    matches!(
-        op,
-        "guard.acquire"
-            | "guard.release"
-            | "finalize.request"
-            | "finalize.threads"
-            | "finalize.atexit"
-            | "finalize.drain"
-            | "finalize.wait"
-            | "finalize.begin"
-            | "finalize.subinterpreters"
-            | "finalize.teardown"
-            | "finalize.done"
-            | "interp.create"
-            | "interp.list"
-            | "interp.run"
-            | "interp.destroy"
-            | "thread.spawn"
-            | "thread.attach"
-            | "thread.start"
-            | "thread.exit"
-            | "gil.acquire"
-            | "gil.release"
-            | "threadstate.ensure"
-            | "threadstate.release"
-            | "threadstate.detach"
-            | "threadstate.attach"
-    )
-}
-
 /// The step a covered event records, or why it cannot be read.
 pub fn step(event: &Event) -> Result<Option<Step>, String> {
     Ok(Some(match &event.kind {
-        EventKind::Custom(c) => return legacy(c),
+        EventKind::Custom(_) => return Ok(None),
         EventKind::Guard(e) => Step::Guard(*e),
         EventKind::Finalize(e) => Step::Finalize(*e),
         EventKind::Interp(e) => Step::Interp(e.clone()),
         EventKind::Gil(e) => Step::Gil(*e),
         EventKind::ThreadState(e) => Step::ThreadState(*e),
-        EventKind::Channel(e) => match *e {},
+        EventKind::Channel(e) => Step::Channel(Box::new(e.clone())),
         EventKind::Xi(e) => Step::Xi(Box::new(xi::step(e)?)),
         EventKind::Observation(_) | EventKind::Witness(_) | EventKind::Violation(_) => return Ok(None),
     }))
-}
-
-/// A step still recorded as text (being replaced by typed events): channel
-/// steps. A lifecycle or xi op recorded as [`Custom`] text is a scenario's
-/// own step (a naive known-bug model's): not covered.
-fn legacy(event: &Custom) -> Result<Option<Step>, String> {
-    let outcome = event.outcome.as_str();
-    let state = event.state.as_str();
-    if channel::covers(&event.op) {
-        return Ok(Some(Step::Channel(Box::new(channel::parse(&event.op, outcome, state)?))));
-    }
-    Ok(None)
 }
