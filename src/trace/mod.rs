@@ -1,9 +1,10 @@
 //! Interleaving traces at the level of the protocols: interpreters, guards,
 //! GILs, channel items and refcounts, not raw atomics.
 //!
-//! Every protocol step calls [`trace_event!`](crate::trace_event) with the
-//! interpreter it acts on, the operation, its outcome and the state it left
-//! behind. The event lands in the *session* of the calling thread (see
+//! Every protocol step calls [`trace_event!`](crate::trace_event) with a
+//! typed [`EventKind`] ([`event`]): the interpreter it acts on, what came of
+//! it, and the state it left behind, read from the real state. The event
+//! lands in the *session* of the calling thread (see
 //! [`session`]): the check harness opens one per scenario, resets it at the
 //! start of every execution, and keeps the events of a failing execution as
 //! its counterexample.
@@ -81,9 +82,6 @@ pub fn custom(
 macro_rules! trace_event {
     ($kind:expr $(,)?) => {
         $crate::__trace_event_impl!($kind)
-    };
-    ($interp:expr, $op:expr, $outcome:expr, $state:expr $(,)?) => {
-        $crate::__trace_event_impl!($crate::trace::Custom::new($interp, $op, $outcome, $state))
     };
 }
 
