@@ -1,6 +1,6 @@
 //! Trace validation in the harness: each execution's recorded events are
 //! replayed on the reference models (`crate::spec`), and an event no model
-//! allows fails the scenario like an invariant violation (`DESIGN.md` §5).
+//! allows fails the scenario like an invariant violation.
 //!
 //! | run | what is validated | a rejection |
 //! |---|---|---|

@@ -23,7 +23,7 @@
 //! see [`api`](self#the-api-as-a-sequential-program).
 //!
 //! Every rule is written from the semantics (the protocols' module docs,
-//! `DESIGN.md` §3.1–3.2, PEP 788 and PEP 684), never by calling the
+//! PEP 788 and PEP 684), never by calling the
 //! implementation: a guard is admitted only while Running and, under the
 //! drain policy, before the finalizer starts draining at the guard wait (LC-1); finalization
 //! waits for every guard and enters Finalizing with none counted, after

@@ -1,6 +1,6 @@
 //! Sequential reference models of xinterp's protocols: plain state machines,
 //! no threads, no atomics, no facade, written from the protocols' semantics
-//! (their module docs and `DESIGN.md` §3) and never by calling the
+//! (their module docs, the PEPs and `docs/`) and never by calling the
 //! implementation.
 //!
 //! Each model has two uses:
