@@ -136,8 +136,8 @@ const MUTATIONS: &[Mutation] = &[
         id: "channel-force-close-no-wake",
         what: "a forced close settles the waiting senders' items but wakes only the receivers (lost wake-up)",
         file: "src/channel/core.rs",
-        original: "                let doomed = st.close_now();\n                self.wake_all();\n                trace_event!(\n                    who,",
-        mutated: "                let doomed = st.close_now();\n                self.not_empty.notify_all(); // (mutant: senders not woken)\n                trace_event!(\n                    who,",
+        original: "                let (doomed, removed) = st.close_now();\n                self.wake_all();\n                trace_event!({",
+        mutated: "                let (doomed, removed) = st.close_now();\n                self.not_empty.notify_all(); // (mutant: senders not woken)\n                trace_event!({",
         killers: &["channels::force_close_wakes_sender"],
     },
     Mutation {
