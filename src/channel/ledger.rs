@@ -15,7 +15,7 @@
 //! `markers_dropped` + `markers_queued`).
 use std::fmt;
 
-/// Counters of one channel or queue: see the [module docs](self).
+/// Counters of one channel or queue: see the module docs of [`channel`](crate::channel).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Ledger {
     /// Payloads handed to a send or put.

@@ -27,7 +27,7 @@
 //! has CPython's object-level operations (`send_object`, `recv_object`,
 //! `put_object`, `get_object`: share in the sender, build in the receiver,
 //! release in the owner), in `objects.rs`. Ids come from the runtime's registry
-//! ([`registry`](self::registry)), reached from the attached interpreter's
+//! (`registry.rs`), reached from the attached interpreter's
 //! core: unique per [`Runtime`](crate::Runtime), never reused, shared by
 //! channels and queues.
 //!

@@ -260,7 +260,7 @@ impl RecvChannel<XiData> {
     /// [`recv`](Self::recv) does: builds the receiver's own object from the
     /// data in the calling interpreter (one reference, the caller's), then
     /// releases the data in its owner. An unbound item's marker is passed
-    /// through. See the [module docs](self) for the release's failures.
+    /// through. See the module docs of [`channel`](crate::channel) for the release's failures.
     pub fn recv_object(&self, py: Attached<'_>, timeout: Option<Duration>) -> Result<Received<Obj>, RecvObjectError> {
         let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
         self.recv_object_until(py, &deadline)

@@ -13,7 +13,7 @@
 use crate::interp::InterpreterId;
 
 /// What a queued item turns into when its sender interpreter is destroyed:
-/// see the [module docs](self). Set per channel at creation, and per item
+/// see the module docs of [`channel`](crate::channel). Set per channel at creation, and per item
 /// by the `*_unbound` send variants.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum UnboundPolicy {

@@ -21,14 +21,14 @@
 //!
 //! | transition                              | by                             | how                                                   |
 //! |-----------------------------------------|--------------------------------|-------------------------------------------------------|
-//! | guards + 1                              | [`Lifecycle::acquire`]         | `fetch_add`; undone at once if the word refuses it    |
-//! | guards - 1                              | [`Lifecycle::release`]         | `fetch_sub`; wakes the finalizer at 0 if `WAITING`    |
-//! | set `REQUESTED`                         | [`Lifecycle::request`]         | `fetch_or`; only the first caller sees it clear       |
-//! | set `DRAINING` (drain policy)           | [`Lifecycle::begin_finalizing`]| `fetch_or`, before it first looks at the count        |
-//! | set `WAITING`                           | [`Lifecycle::begin_finalizing`]| CAS, under the wait lock, while guards > 0            |
-//! | Running, 0 guards → Finalizing          | [`Lifecycle::begin_finalizing`]| CAS; clears `WAITING` and `DRAINING`, keeps `REQUESTED` |
-//! | clear `REQUESTED`, `DRAINING`, `WAITING`| [`Lifecycle::abandon`]         | `fetch_and`, when a finalizer gives up (timeout)      |
-//! | Finalizing → Finalized                  | [`Lifecycle::mark_finalized`]  | `fetch_add` on the phase bits, after teardown         |
+//! | guards + 1                              | `Lifecycle::acquire`           | `fetch_add`; undone at once if the word refuses it    |
+//! | guards - 1                              | `Lifecycle::release`           | `fetch_sub`; wakes the finalizer at 0 if `WAITING`    |
+//! | set `REQUESTED`                         | `Lifecycle::request`           | `fetch_or`; only the first caller sees it clear       |
+//! | set `DRAINING` (drain policy)           | `Lifecycle::begin_finalizing`  | `fetch_or`, before it first looks at the count        |
+//! | set `WAITING`                           | `Lifecycle::begin_finalizing`  | CAS, under the wait lock, while guards > 0            |
+//! | Running, 0 guards → Finalizing          | `Lifecycle::begin_finalizing`  | CAS; clears `WAITING` and `DRAINING`, keeps `REQUESTED` |
+//! | clear `REQUESTED`, `DRAINING`, `WAITING`| `Lifecycle::abandon`           | `fetch_and`, when a finalizer gives up (timeout)      |
+//! | Finalizing → Finalized                  | `Lifecycle::mark_finalized`    | `fetch_add` on the phase bits, after teardown         |
 //!
 //! A guard is admitted when the word *before* its `fetch_add` is Running
 //! and, under [`GuardPolicy::Drain`], has `DRAINING` clear. A refused
@@ -107,7 +107,7 @@
 //! - `request`, setting `DRAINING` and `abandon` are `Relaxed`: they decide
 //!   admission by their place in the modification order, like `acquire`.
 //! - `mark_finalized`'s `fetch_add` is `Release`, paired with the `Acquire`
-//!   load in [`Lifecycle::phase`]: whoever sees Finalized sees the teardown.
+//!   load in `Lifecycle::phase`: whoever sees Finalized sees the teardown.
 //!
 //! Page: `docs/lifecycle.md`. Scenarios: `models/lifecycle/`. SPIN spec:
 //! `proofs/lifecycle.pml`, whose labels are named after these functions.

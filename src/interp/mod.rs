@@ -3,7 +3,7 @@
 //! concurrency sees them.
 //!
 //! An interpreter runs until someone finalizes it. Finalization
-//! ([`finalize`]) waits for the interpreter's non-daemon threads, runs its
+//! (`finalize.rs`) waits for the interpreter's non-daemon threads, runs its
 //! at-exit callbacks, waits until no [`Guard`](crate::Guard) is held and
 //! enters Finalizing atomically (no guard can be taken afterwards), tears the
 //! interpreter's state down under its GIL, and marks it Finalized.

@@ -22,6 +22,7 @@ const STEPS: &[Step] = &[
     Step { name: "clippy (shuttle)", run: |root| clippy_model(root, Backend::Shuttle) },
     Step { name: "unit + API tests (std, with and without trace)", run: test_std },
     Step { name: "doctests", run: doctests },
+    Step { name: "rustdoc (-D warnings)", run: rustdoc },
     Step { name: "mermaid (the renderer's output parsed by Mermaid)", run: crate::mermaid::run },
     Step { name: "mutants (loom, shuttle)", run: crate::mutants::run },
     Step { name: "proofs (SPIN)", run: proofs },
@@ -149,6 +150,14 @@ fn test_std(root: &Path) -> Result<(), String> {
 /// Cargo.toml belongs here.
 const TESTS: &[&str] =
     &["api", "lifecycle_state_machine", "channels", "channel_state_machine", "channels_soak", "xi", "xi_state_machine"];
+
+/// The API docs build without a warning (a broken or private link is one).
+fn rustdoc(root: &Path) -> Result<(), String> {
+    let mut cmd = process::cargo(root, "doc");
+    cmd.args(["--no-deps", "-p", "xinterp"]);
+    cmd.env("RUSTDOCFLAGS", "-D warnings");
+    succeed(cmd)
+}
 
 fn doctests(root: &Path) -> Result<(), String> {
     let mut cmd = process::cargo(root, "test");
