@@ -488,3 +488,49 @@ fn protocol_events_follow_the_trace_feature() {
         assert!(ops.is_empty(), "recorded without the trace feature: {ops:?}");
     }
 }
+
+/// Public queries a user can race on record the value they read (an
+/// observation), so a check-then-act shows both halves in a trace; with
+/// tracing compiled out they record nothing.
+#[test]
+fn racy_queries_record_what_they_read() {
+    use xinterp::channel::{self, Status, UnboundPolicy};
+    use xinterp::trace::event::{Observation, Read};
+    use xinterp::trace::EventKind;
+    let session = xinterp::trace::session::Session::new();
+    let _entered = xinterp::trace::session::adopt(Some(session.clone()));
+    let runtime = Runtime::new();
+    let sub = runtime.create().unwrap();
+    let view = sub.view();
+    assert_eq!(view.phase(), Phase::Running);
+    let id = runtime.main().guard().unwrap().with_gil(|py| {
+        let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
+        tx.send_nowait(py, 7).unwrap();
+        assert_eq!((rx.status(), rx.len()), (Status::Open, 1));
+        rx.id().get()
+    });
+    sub.finalize().unwrap();
+    assert!(!runtime.is_finalized());
+    let reads: Vec<Read> = session
+        .trace()
+        .events
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Observation(Observation { read, .. }) => Some(read),
+            _ => None,
+        })
+        .collect();
+    if xinterp::trace::ENABLED {
+        assert_eq!(
+            reads,
+            [
+                Read::Phase(Phase::Running),
+                Read::ChannelStatus { channel: id, status: Status::Open },
+                Read::ChannelLen { channel: id, len: 1 },
+                Read::RuntimeFinalized(false),
+            ]
+        );
+    } else {
+        assert!(reads.is_empty(), "recorded without the trace feature: {reads:?}");
+    }
+}

@@ -8,7 +8,7 @@ use super::unbound::{Received, UnboundPolicy};
 use super::{ChannelId, Status};
 use crate::interp::InterpreterId;
 use crate::sync::time::Deadline;
-use crate::trace::event::{ChannelEvent, ChannelOp};
+use crate::trace::event::{ChannelEvent, ChannelOp, Observation, Read};
 use crate::Attached;
 use std::fmt;
 use std::time::Duration;
@@ -116,12 +116,16 @@ macro_rules! common_end_api {
 
         /// Open, closing, or closed.
         pub fn status(&self) -> Status {
-            self.handle.chan.status()
+            let status = self.handle.chan.status();
+            crate::trace_event!(Observation::new(None, Read::ChannelStatus { channel: self.id().get(), status }));
+            status
         }
 
         /// Items queued now (markers included).
         pub fn len(&self) -> usize {
-            self.handle.chan.len()
+            let len = self.handle.chan.len();
+            crate::trace_event!(Observation::new(None, Read::ChannelLen { channel: self.id().get(), len }));
+            len
         }
 
         /// Whether nothing is queued now.

@@ -7,7 +7,7 @@ use super::registry::{ChannelRegistry, Handle};
 use super::unbound::{Received, UnboundPolicy};
 use super::ChannelId;
 use crate::sync::time::Deadline;
-use crate::trace::event::{ChannelEvent, ChannelOp};
+use crate::trace::event::{ChannelEvent, ChannelOp, Observation, Read};
 use crate::Attached;
 use std::fmt;
 use std::time::Duration;
@@ -72,7 +72,9 @@ impl<T: Send + 'static> Queue<T> {
 
     /// Items queued now (`qsize()`).
     pub fn qsize(&self) -> usize {
-        self.handle.chan.len()
+        let len = self.handle.chan.len();
+        crate::trace_event!(Observation::new(None, Read::ChannelLen { channel: self.id().get(), len }));
+        len
     }
 
     /// Whether nothing is queued now.
