@@ -38,6 +38,7 @@ pub struct ChannelEvent {
 
 /// What a channel or queue step did.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ChannelOp {
     /// `channel.create -> ok: C1, unbound items <policy>`, or
     /// `queue.create -> ok: Q1, maxsize N, unbound items <policy>`.

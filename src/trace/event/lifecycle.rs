@@ -100,6 +100,7 @@ impl fmt::Display for RunActivity {
 
 /// A guard step (PEP 788).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GuardEvent {
     /// `guard.acquire -> ok`.
     Granted {
@@ -162,6 +163,7 @@ impl From<GuardEvent> for super::EventKind {
 
 /// A step of an interpreter's finalization (`Interpreter::finalize`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FinalizeEvent {
     /// `finalize.request -> refused: the calling thread is attached`.
     RefusedAttached {
@@ -345,6 +347,7 @@ impl From<FinalizeEvent> for super::EventKind {
 /// An interpreter created, listed, run or destroyed; one of its threads
 /// spawned, started, refused an attach, or gone.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InterpEvent {
     /// `interp.create -> ok: Own GIL, CPython policy`.
     Created {
@@ -514,6 +517,7 @@ impl From<InterpEvent> for super::EventKind {
 
 /// A GIL step (PEP 684), with the GIL's state read under its lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GilEvent {
     /// `gil.acquire -> blocked: held`: the state before this thread waits.
     Blocked {
@@ -580,6 +584,7 @@ impl From<GilEvent> for super::EventKind {
 
 /// A thread-state step (PEP 788's ensure and release; `allow_threads`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ThreadStateEvent {
     /// `threadstate.ensure -> reused | re-attached | created ...`.
     Ensured {

@@ -47,6 +47,7 @@ impl fmt::Display for ViewClose {
 
 /// A cross-interpreter data step.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum XiEvent {
     /// `heap.alloc -> ok`: a new object in its owner's heap.
     Alloc {
