@@ -339,16 +339,6 @@ mod tests {
     use super::*;
     use crate::trace::{Event, EventKind};
 
-    /// The message `assert_eq!(1, 2)` panics with: three lines.
-    fn assert_eq_message() -> String {
-        let payload = std::panic::catch_unwind(|| {
-            let (left, right) = (std::hint::black_box(1), 2);
-            assert_eq!(left, right);
-        })
-        .expect_err("1 != 2");
-        crate::trace::session::panic_message(&*payload)
-    }
-
     fn failed(message: &str) -> Report {
         let trace = Trace {
             events: vec![
@@ -390,7 +380,7 @@ mod tests {
     /// trace files) carries `assert_eq!`'s whole message, not its first line.
     #[test]
     fn a_failure_report_shows_the_whole_message() {
-        let message = assert_eq_message();
+        let message = crate::trace::session::assert_eq_message();
         assert!(message.lines().count() >= 3, "{message}");
         let report = failed(&message);
         let why = report.verdict().expect_err("a failure");

@@ -351,6 +351,55 @@ pub fn chrome(trace: &Trace) -> String {
     out
 }
 
+/// A trace whose thread names and outcomes are Mermaid syntax (`end`,
+/// `loop`, `I1`, `worker-1` beside `worker_1`, `a;b`, `%%{init: {}}%%`,
+/// multi-line text): the fixture of the renderer's tests and of `cargo
+/// xtask mermaid`, which parses its diagram with Mermaid itself.
+#[doc(hidden)]
+pub fn hostile_trace() -> Trace {
+    let threads = [
+        "end",
+        "loop",
+        "I1",
+        "i1",
+        "t0",
+        "worker-1",
+        "worker_1",
+        "a;b",
+        "x#y",
+        "note",
+        "participant",
+        "alt",
+        "k: v",
+        "%% comment",
+        "%%{init: {}}%%",
+        "a as b",
+        "<b>bold</b>",
+    ];
+    let outcomes = [
+        "line one\nline two",
+        "a;b",
+        "#1 #35;",
+        "x -->> y",
+        "end",
+        "k: v",
+        "100% %% sure",
+        "<br/> & &amp;",
+        "assertion `left == right` failed\n  left: 1\n right: 2",
+    ];
+    let mut events = Vec::new();
+    let mut push = |thread: &str, interp: Option<u64>, op: &str, outcome: &str, state: &str| {
+        let kind = EventKind::from_columns(interp, op, outcome.to_owned(), state.to_owned());
+        events.push(Event { seq: events.len() as u64 + 1, thread: thread.to_owned(), kind });
+    };
+    for (k, t) in threads.iter().enumerate() {
+        push(t, [Some(0), Some(1), None][k % 3], "x.step", outcomes[k % outcomes.len()], "s;t\nu #2");
+    }
+    push("end", None, "witness", "w; #2", "");
+    push("loop", None, "violation", outcomes[8], "");
+    Trace { events }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -367,50 +416,6 @@ mod tests {
                 ev(3, "holder", None, "witness", "held \"x\"", ""),
             ],
         }
-    }
-
-    /// The message `assert_eq!(1, 2)` panics with.
-    fn assert_eq_message() -> String {
-        let payload = std::panic::catch_unwind(|| {
-            let (left, right) = (std::hint::black_box(1), 2);
-            assert_eq!(left, right);
-        })
-        .expect_err("1 != 2");
-        crate::trace::session::panic_message(&*payload)
-    }
-
-    /// Thread names and outcomes that are syntax in Mermaid.
-    pub(crate) fn hostile() -> Trace {
-        let threads = [
-            "end",
-            "loop",
-            "I1",
-            "i1",
-            "t0",
-            "worker-1",
-            "worker_1",
-            "a;b",
-            "x#y",
-            "note",
-            "participant",
-            "alt",
-            "k: v",
-            "%% comment",
-            "%%{init: {}}%%",
-            "a as b",
-            "<b>bold</b>",
-        ];
-        let outcomes =
-            ["line one\nline two", "a;b", "#1 #35;", "x -->> y", "end", "k: v", "100% %% sure", "<br/> & &amp;"];
-        let mut events = Vec::new();
-        for (k, t) in threads.iter().enumerate() {
-            let outcome = outcomes[k % outcomes.len()];
-            let interp = [Some(0), Some(1), None][k % 3];
-            events.push(ev(events.len() as u64 + 1, t, interp, "x.step", outcome, "s;t\nu"));
-        }
-        events.push(ev(events.len() as u64 + 1, "end", None, "witness", "w; #2", ""));
-        events.push(ev(events.len() as u64 + 1, "loop", Some(1), "violation", &assert_eq_message(), ""));
-        Trace { events }
     }
 
     #[test]
@@ -446,7 +451,7 @@ mod tests {
 
     #[test]
     fn json_and_chrome_carry_the_whole_violation_message() {
-        let message = assert_eq_message();
+        let message = crate::trace::session::assert_eq_message();
         assert!(message.contains("left: 1") && message.contains("right: 2"), "{message}");
         let trace = Trace { events: vec![ev(1, "main", None, "violation", &message, "")] };
         let line: serde_json::Value = serde_json::from_str(json_lines(&trace).trim_end()).unwrap();
@@ -477,7 +482,7 @@ mod tests {
     /// outcomes (`cargo xtask mermaid` also parses it with Mermaid itself).
     #[test]
     fn mermaid_ids_are_unique_and_text_is_escaped() {
-        let trace = hostile();
+        let trace = hostile_trace();
         let out = mermaid(&trace);
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "sequenceDiagram");

@@ -117,6 +117,18 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
+/// The message `assert_eq!(1, 2)` panics with: three lines (a test
+/// fixture for the renderers and reports, which must keep it whole).
+#[cfg(test)]
+pub(crate) fn assert_eq_message() -> String {
+    let payload = std::panic::catch_unwind(|| {
+        let (left, right) = (std::hint::black_box(1), 2);
+        assert_eq!(left, right);
+    })
+    .expect_err("1 != 2");
+    panic_message(&*payload)
+}
+
 /// Runs a thread's body; if it panics, the failing step is added to the
 /// calling thread's session before the panic goes on. The check happens
 /// after unwinding, outside any checker's internals, so it is safe to ask

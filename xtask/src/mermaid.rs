@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
 use xinterp::trace::render;
-use xinterp::trace::{Event, EventKind, Trace};
+use xinterp::trace::{Event, Trace};
 
 /// The `mermaid` release the check parses with.
 const MERMAID: &str = "11.17.2";
@@ -38,57 +38,12 @@ try {
 }
 "#;
 
-/// The hostile trace: thread names and outcomes that are syntax in Mermaid.
-pub fn hostile_trace() -> Trace {
-    let threads = [
-        "end",
-        "loop",
-        "I1",
-        "i1",
-        "t0",
-        "worker-1",
-        "worker_1",
-        "a;b",
-        "x#y",
-        "note",
-        "participant",
-        "alt",
-        "k: v",
-        "%% comment",
-        "%%{init: {}}%%",
-        "a as b",
-        "<b>bold</b>",
-    ];
-    let outcomes = [
-        "line one\nline two",
-        "a;b",
-        "#1 #35;",
-        "x -->> y",
-        "end",
-        "k: v",
-        "100% %% sure",
-        "<br/> & &amp;",
-        "assertion `left == right` failed\n  left: 1\n right: 2",
-    ];
-    let mut events = Vec::new();
-    let mut push = |thread: &str, interp: Option<u64>, op: &str, outcome: &str, state: &str| {
-        let kind = EventKind::from_columns(interp, op, outcome.to_owned(), state.to_owned());
-        events.push(Event { seq: events.len() as u64 + 1, thread: thread.to_owned(), kind });
-    };
-    for (k, t) in threads.iter().enumerate() {
-        push(t, [Some(0), Some(1), None][k % 3], "x.step", outcomes[k % outcomes.len()], "s;t\nu #2");
-    }
-    push("end", None, "witness", "w; #2", "");
-    push("loop", None, "violation", outcomes[8], "");
-    Trace { events }
-}
-
-/// Installs Mermaid if needed, renders [`hostile_trace`], parses it with
+/// Installs Mermaid if needed, renders [`render::hostile_trace`], parses it with
 /// Mermaid and checks that every name and text came through.
 pub fn run(root: &Path) -> Result<(), String> {
     let dir = root.join("target").join("xinterp").join("mermaid");
     ensure_installed(&dir)?;
-    let trace = hostile_trace();
+    let trace = render::hostile_trace();
     let diagram = render::mermaid(&trace);
     let diagram_path = dir.join("hostile.mmd");
     let script_path = dir.join("parse.mjs");
@@ -217,7 +172,7 @@ mod tests {
 
     #[test]
     fn compare_catches_a_lost_participant_or_text() {
-        let kind = EventKind::from_columns(None, "x.step", "a;b".to_owned(), String::new());
+        let kind = xinterp::trace::EventKind::from_columns(None, "x.step", "a;b".to_owned(), String::new());
         let trace = Trace { events: vec![Event { seq: 1, thread: "end".to_owned(), kind }] };
         let parsed =
             |label: &str, text: &str| serde_json::json!({"actors": [["t0", label]], "messages": [["t0", "t0", text]]});
@@ -228,6 +183,6 @@ mod tests {
         assert!(compare(&trace, &extra).is_err());
         // The hostile trace's own diagram is well formed as far as Rust can
         // tell (Mermaid's verdict needs node: `cargo xtask mermaid`).
-        assert!(render::mermaid(&hostile_trace()).starts_with("sequenceDiagram\n"));
+        assert!(render::mermaid(&render::hostile_trace()).starts_with("sequenceDiagram\n"));
     }
 }
