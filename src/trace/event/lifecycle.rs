@@ -664,3 +664,77 @@ impl From<ThreadStateEvent> for super::EventKind {
         Self::ThreadState(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::{Event, EventKind};
+
+    fn line(kind: impl Into<EventKind>) -> String {
+        Event { seq: 1, thread: "t".into(), kind: kind.into() }.to_string()
+    }
+
+    fn w(phase: Phase, guards: usize, requested: bool, waiting: bool) -> Word {
+        Word { phase, guards, requested, draining: false, waiting }
+    }
+
+    /// The text every lifecycle kind renders: the columns the traces (and
+    /// the golden files, the README's trace) have always shown.
+    #[test]
+    fn lifecycle_events_render_as_the_traces_always_showed_them() {
+        let cases: [(EventKind, &str); 12] = [
+            (
+                InterpEvent::Created { interp: 1, gil: GilMode::Own, policy: GuardPolicy::CPython, word: w(Phase::Running, 0, false, false) }
+                    .into(),
+                "#1 [t] interp 1 interp.create -> ok: Own GIL, CPython policy (phase=running guards=0)",
+            ),
+            (
+                GuardEvent::Granted { interp: 1, word: w(Phase::Running, 1, false, false) }.into(),
+                "#1 [t] interp 1 guard.acquire -> ok (phase=running guards=1)",
+            ),
+            (
+                GuardEvent::Refused { interp: 1, word: w(Phase::Finalized, 0, false, false) }.into(),
+                "#1 [t] interp 1 guard.acquire -> refused: finalized (phase=finalized guards=0)",
+            ),
+            (
+                FinalizeEvent::Requested { interp: 1, word: w(Phase::Running, 1, true, false) }.into(),
+                "#1 [t] interp 1 finalize.request -> ok (phase=running guards=1 finalize-requested)",
+            ),
+            (
+                FinalizeEvent::Waits { interp: 1, word: w(Phase::Running, 1, true, true) }.into(),
+                "#1 [t] interp 1 finalize.wait -> blocked until no guard is held (phase=running guards=1 finalize-requested finalizer-waiting)",
+            ),
+            (
+                FinalizeEvent::Began { interp: 1, word: w(Phase::Finalizing, 0, true, false) }.into(),
+                "#1 [t] interp 1 finalize.begin -> ok: no guard can be taken now (phase=finalizing guards=0)",
+            ),
+            (
+                FinalizeEvent::TornDown { interp: 1, values: 1 }.into(),
+                "#1 [t] interp 1 finalize.teardown -> values dropped: 1 (state=gone)",
+            ),
+            (
+                GilEvent::Acquired { interp: 1, gil: GilState { owner: 1, held: true, waiters: 0 } }.into(),
+                "#1 [t] interp 1 gil.acquire -> ok (gil(I1)=held)",
+            ),
+            (
+                ThreadStateEvent::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }.into(),
+                "#1 [t] interp 1 threadstate.ensure -> created a thread state (owned by ensure) (count=1)",
+            ),
+            (
+                ThreadStateEvent::Released { interp: 1, count: 0, present: false }.into(),
+                "#1 [t] interp 1 threadstate.release -> deleted the thread state (count=0)",
+            ),
+            (
+                ThreadStateEvent::Released { interp: 1, count: 0, present: true }.into(),
+                "#1 [t] interp 1 threadstate.release -> ok (count=0)",
+            ),
+            (
+                FinalizeEvent::ThreadsWaited { interp: 1, daemons: 0 }.into(),
+                "#1 [t] interp 1 finalize.threads -> no non-daemon thread runs (daemon=0)",
+            ),
+        ];
+        for (kind, text) in cases {
+            assert_eq!(line(kind), text);
+        }
+    }
+}
