@@ -11,8 +11,8 @@
 //!   GIL).
 //! - with the `trace` feature: the same guard acquire+release with no
 //!   session (tracing compiled in, nobody listening) and with a session
-//!   recording its two typed events (`cargo bench --bench lifecycle
-//!   --features trace -- trace`): the cost per recorded event.
+//!   recording its two typed events (`cargo bench -p xinterp-bench --bench
+//!   lifecycle --features trace -- trace`): the cost per recorded event.
 // The peers are std's and parking_lot's own types: naming them is the point.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 // criterion_group! generates undocumented items.
@@ -99,17 +99,15 @@ fn contended(c: &mut Criterion) {
 
 /// The recorder's cost: a guard acquire+release records two events
 /// (`guard.acquire`, `guard.release`) when a session listens.
+#[cfg(feature = "trace")]
 fn tracing(c: &mut Criterion) {
-    if !xinterp::trace::ENABLED {
-        return;
-    }
-    use xinterp::trace::session::{adopt, Session};
+    use xinterp_check::trace::session::{enter, Session};
     let runtime = Runtime::new();
     let sub = runtime.create().unwrap();
     let mut group = c.benchmark_group("trace");
     group.bench_function("guard acquire+release, no session", |b| b.iter(|| drop(black_box(sub.guard().unwrap()))));
     let session = Session::new();
-    let _entered = adopt(Some(session.clone()));
+    let _entered = enter(Some(session.clone()));
     group.bench_function("guard acquire+release, recording 2 events", |b| {
         b.iter_custom(|n| {
             let mut total = Duration::ZERO;
@@ -131,6 +129,9 @@ fn tracing(c: &mut Criterion) {
     });
     group.finish();
 }
+
+#[cfg(not(feature = "trace"))]
+fn tracing(_: &mut Criterion) {}
 
 criterion_group! {
     name = benches;

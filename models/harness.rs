@@ -2,11 +2,11 @@
 //!
 //! loom reports a deadlock by panicking from its scheduler and then aborts
 //! the process while unwinding; a known bug that is a deadlock must still be
-//! *found* (the test passes) with its golden trace. `check::isolate` runs it
+//! *found* (the test passes) with its golden trace. `xinterp_check`'s `isolate` module runs it
 //! in a child process under loom; shuttle reports deadlocks in-process.
-use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc, Condvar, Mutex};
 use xinterp::trace::custom as record;
+use xinterp_check::{LoomBounds, Scenario};
 
 /// Known bug: a lost wake-up. The waiter checks "ready" once, outside the
 /// lock that the notifier sets it under, then sleeps; if the notifier runs
@@ -38,4 +38,29 @@ fn bug_lost_wakeup_deadlock() {
         assert!(cex.message.contains("deadlock"), "the violation is a deadlock: {}", cex.message);
         cex.assert_golden();
     }
+}
+
+/// A debug build's deep frames overflow loom's 32 KiB root stack. The
+/// harness names the overflow and its fix instead of reporting loom's
+/// non-string panic payload as the violation. The recursion is only deep
+/// enough for loom's root stack (256 KiB of frames): loom only.
+#[cfg(loom)]
+#[test]
+fn a_stack_overflow_is_named_with_its_fix() {
+    fn deep(depth: u32) -> u8 {
+        let frame = std::hint::black_box([depth as u8; 4096]);
+        if depth == 0 {
+            frame[0]
+        } else {
+            frame[1].wrapping_add(deep(depth - 1))
+        }
+    }
+    let cex =
+        Scenario::new("harness::a_stack_overflow_is_named_with_its_fix").loom(LoomBounds::default()).expect_bug(|| {
+            record(None, "recurse", "64 frames of 4 KiB", "");
+            std::hint::black_box(deep(std::hint::black_box(64)));
+        });
+    let cex = cex.expect("loom finds the overflow");
+    assert!(cex.message.contains("overflowed its stack"), "named as a stack overflow: {}", cex.message);
+    assert!(cex.message.contains("opt-level"), "with its fix: {}", cex.message);
 }

@@ -11,8 +11,8 @@
 //! The protocols follow CPython's design discussions: PEP 788 finalization
 //! guards and views ([`Guard`], [`View`], [`Interpreter::finalize`]) and PEP
 //! 684 per-interpreter GILs and thread states ([`thread_state`]); PEP
-//! 554/734 channels and queues and the cross-interpreter refcount hand-off
-//! are being built on the same foundation.
+//! 554/734 channels and queues ([`channel`]) and the cross-interpreter
+//! refcount hand-off ([`xi`]).
 //!
 //! ## Quick start
 //!
@@ -41,8 +41,8 @@
 //! [`View`] (PEP 788), [`thread_state`] (`ensure`, `ensure_from_view`,
 //! [`Attached`]: PEP 684 attach/detach), [`xi`] (cross-interpreter data:
 //! per-interpreter heaps with GIL-protected plain refcounts, `XiData`
-//! released in its owner directly or by pending call, `XiView`), [`spec`]
-//! (sequential reference models).
+//! released in its owner directly or by pending call, `XiView`),
+//! [`channel`] (channels and queues between interpreters).
 //!
 //! ## The three ways to run
 //!
@@ -52,18 +52,18 @@
 //! | `RUSTFLAGS="--cfg loom" cargo test`    | every protocol step is a loom operation           |
 //! | `RUSTFLAGS="--cfg shuttle" cargo test` | every protocol step is a shuttle operation        |
 //!
-//! [`sync`] is the facade that makes this possible; [`check`] runs a
-//! scenario under whichever checker the build selected, with witnesses and
-//! reports; [`trace`] records and renders what happened.
+//! [`sync`] is the facade that makes this possible; [`trace`] describes
+//! every protocol step as a typed event and hands it to a recorder. The
+//! checking toolkit, the `xinterp-check` crate (a dev-dependency), runs a
+//! scenario under whichever checker the build selected, with witnesses,
+//! reports, rendered traces and a reference model that replays them.
 //!
 //! [loom]: https://docs.rs/loom
 //! [shuttle]: https://docs.rs/shuttle
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod channel;
-pub mod check;
 pub mod interp;
-pub mod spec;
 pub mod sync;
 pub mod thread_state;
 pub mod trace;
@@ -74,6 +74,8 @@ mod gil;
 mod guard;
 mod runtime;
 mod view;
+
+pub(crate) use trace::trace_event;
 
 pub use config::{Config, ConfigError, GilMode, GuardPolicy};
 pub use guard::{Guard, GuardError, GuardSite, Outstanding, OwnedGuard};

@@ -1,6 +1,6 @@
 //! Random sequential operation sequences against the production channel
 //! and queue, compared step by step with the reference model
-//! `xinterp::spec::channel`: the same outcome, the same ledger, the same
+//! `xinterp_check::spec::channel`: the same outcome, the same ledger, the same
 //! status and length after every operation.
 #![cfg(not(any(loom, shuttle)))]
 // proptest's `prop_oneof!` expands to `std::sync::Arc`; nothing here is
@@ -11,9 +11,9 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
 use xinterp::channel::{self, Ends, Queue, Received, RecvChannel, RecvError, SendChannel, SendError, UnboundPolicy};
-use xinterp::spec::channel::{ChannelSpec, Interp, Op, Outcome};
 use xinterp::sync::time::Deadline;
 use xinterp::{Interpreter, Runtime};
+use xinterp_check::spec::channel::{ChannelSpec, Interp, Op, Outcome};
 
 const INTERPS: u8 = 3;
 

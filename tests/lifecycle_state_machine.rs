@@ -1,5 +1,5 @@
 //! Random sequential programs run against the production lifecycle and the
-//! reference model (`src/spec/lifecycle.rs`), comparing every result and
+//! reference model (`xinterp-check/src/spec/lifecycle.rs`), comparing every result and
 //! the observable state after every operation.
 //!
 //! One thread (the test's) creates interpreters with random configs (valid
@@ -20,7 +20,7 @@
 //! would not wait (the same check guards them while shrinking).
 //!
 //! With the `trace` feature, each case's recorded trace is also replayed on
-//! the model (`xinterp::spec::validate`): it shows what results cannot
+//! the model (`xinterp_check::spec::validate`): it shows what results cannot
 //! (which of ensure's cases ran, whether a thread state was deleted).
 //!
 //! 4,096 cases of 1 to 49 operations, a few seconds in the test profile
@@ -36,16 +36,16 @@ use proptest::test_runner::Config as ProptestConfig;
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use xinterp::spec::lifecycle::{AtExitRun, Lifecycle, SpawnOutcome, ThreadKey, TokenHandle, MAIN};
-use xinterp::spec::validate::validate;
 use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{Arc, Mutex};
 use xinterp::thread_state::{self, Token};
-use xinterp::trace::session::{self, Session};
 use xinterp::{
     Config, CreateError, DestroyError, FinalizeError, GilMode, GuardError, GuardPolicy, Interpreter, NotFound,
     OwnedGuard, ReleaseError, RunError, Runtime, SpawnError, ThreadKind,
 };
+use xinterp_check::spec::lifecycle::{AtExitRun, Lifecycle, SpawnOutcome, ThreadKey, TokenHandle, MAIN};
+use xinterp_check::spec::validate::validate;
+use xinterp_check::trace::session::{self, Session};
 
 /// The test's thread, as the model names it.
 const T: ThreadKey = ThreadKey(0);
@@ -484,7 +484,7 @@ struct Sut {
     workers: u32,
     /// With the `trace` feature: the case's trace session (validated at the
     /// end), left after everything else dropped.
-    _entered: Option<session::Entered>,
+    _entered: Option<xinterp::trace::Entered>,
 }
 
 impl Sut {
@@ -549,7 +549,7 @@ impl StateMachineTest for LifecycleTest {
         // With the `trace` feature, the case's trace is validated against
         // the model too: it sees what results cannot show (which ensure
         // case ran, whether a thread state was deleted).
-        let entered = xinterp::trace::ENABLED.then(|| session::adopt(Some(Session::new())));
+        let entered = xinterp::trace::ENABLED.then(|| session::enter(Some(Session::new())));
         Sut {
             runtime,
             interps,
@@ -568,9 +568,12 @@ impl StateMachineTest for LifecycleTest {
         if let Some(trace) = trace {
             let verdict = validate(&trace.events);
             if let Some(rejection) = verdict.rejection() {
-                panic!("{rejection}\n{}", xinterp::trace::render::text(&trace));
+                panic!("{rejection}\n{}", xinterp_check::trace::render::text(&trace));
             }
-            assert!(!matches!(verdict.outcome, xinterp::spec::validate::Outcome::Undecided), "validation undecided");
+            assert!(
+                !matches!(verdict.outcome, xinterp_check::spec::validate::Outcome::Undecided),
+                "validation undecided"
+            );
         }
     }
 

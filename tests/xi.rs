@@ -288,7 +288,7 @@ fn heap_sessions_are_plain_arithmetic_and_exclusive() {
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             py.with_heap(|_| py.allow_threads(|| ())).unwrap();
         }));
-        let message = xinterp::trace::session::panic_message(&*caught.unwrap_err());
+        let message = xinterp_check::trace::session::panic_message(&*caught.unwrap_err());
         assert!(message.contains("XI-2"), "{message}");
         // ... and the session was closed by the unwind.
         assert!(py.with_heap(|h| h.stats().live).is_ok());

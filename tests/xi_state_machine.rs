@@ -1,5 +1,5 @@
 //! The production cross-interpreter data implementation against the
-//! sequential reference model `xinterp::spec::xi`, on random operation
+//! sequential reference model `xinterp_check::spec::xi`, on random operation
 //! sequences (proptest-state-machine): every result and every runtime
 //! counter must match after every step.
 #![cfg(not(any(loom, shuttle)))]
@@ -7,9 +7,9 @@
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
 use std::time::Duration;
-use xinterp::spec::xi::{Outcome, SpecError, XiSpec};
 use xinterp::xi::{Obj, XiData, XiError, XiView};
 use xinterp::{Config, FinalizeError, Interpreter, Runtime};
+use xinterp_check::spec::xi::{Outcome, SpecError, XiSpec};
 
 const INTERPS: usize = 3;
 const CAPACITY: usize = 1;

@@ -26,12 +26,12 @@
 mod naive;
 
 use xinterp::channel::{self, End, Ends, Ledger, Received, RecvError, SendChannel, SendError, Status, UnboundPolicy};
-use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
 use xinterp::trace::event::{ChannelOp, CloseOutcome, SendRefusal};
 use xinterp::trace::EventKind;
 use xinterp::{Attached, Interpreter, Runtime};
+use xinterp_check::{LoomBounds, Scenario};
 
 /// Runs `f` attached to `interp` (through a guard, as an embedding would).
 fn on<R>(interp: &Interpreter, f: impl FnOnce(Attached<'_>) -> R) -> R {
@@ -95,7 +95,7 @@ fn rendezvous() {
             };
             assert_eq!(receiver.join().unwrap(), Ok(Received::Item(1)), "CH-2: the item is received");
             assert_eq!(sender.join().unwrap(), Ok(()), "CH-2: the sender is told Ok");
-            xinterp::check::reach("delivered");
+            xinterp_check::reach("delivered");
             let ledger = rx.ledger();
             assert_eq!(ledger.received, 1);
             assert_ledger(ledger);
@@ -137,8 +137,8 @@ fn send_timeout_vs_recv() {
             let sent = sender.join().unwrap();
             let got = receiver.join().unwrap();
             match (&sent, &got) {
-                (Ok(()), Ok(Received::Item(7))) => xinterp::check::reach("delivered"),
-                (Err(SendError::Timeout(7)), Err(RecvError::Timeout)) => xinterp::check::reach("withdrawn"),
+                (Ok(()), Ok(Received::Item(7))) => xinterp_check::reach("delivered"),
+                (Err(SendError::Timeout(7)), Err(RecvError::Timeout)) => xinterp_check::reach("withdrawn"),
                 _ => panic!("invariant CH-2 violated: the sender was told {sent:?} and the receiver got {got:?}"),
             }
             assert_ledger(rx.ledger());
@@ -234,7 +234,7 @@ fn close_send_drains() {
             match late {
                 Ok(()) => {
                     assert_eq!(got, vec![1, 2, 3], "CH-5/CH-7: drained in order, the late item included");
-                    xinterp::check::reach("late_send_delivered");
+                    xinterp_check::reach("late_send_delivered");
                 }
                 Err(SendError::Closed(3)) => assert_eq!(got, vec![1, 2], "CH-5/CH-7: drained in order"),
                 Err(other) => panic!("unexpected send failure: {other:?}"),
@@ -312,11 +312,11 @@ fn destroyed_with_items_in_flight(policy: UnboundPolicy) {
     assert!(a_id.is_empty(), "CH-6: the destroyed interpreter's association is released: {a_id:?}");
     let after = match got {
         Ok(Received::Item(1)) => {
-            xinterp::check::reach("received_before_destroy");
+            xinterp_check::reach("received_before_destroy");
             None
         }
         other => {
-            xinterp::check::reach("unbound_after_destroy");
+            xinterp_check::reach("unbound_after_destroy");
             Some(other)
         }
     };
@@ -423,7 +423,7 @@ fn mpmc_2x2() {
                     assert!(from.windows(2).all(|w| w[0] < w[1]), "invariant CH-5 violated: {got:?}");
                 }
                 if per_receiver[0].0 != per_receiver[1].0 {
-                    xinterp::check::reach("interleaved");
+                    xinterp_check::reach("interleaved");
                 }
             }
             let mut all: Vec<(u8, u8)> = got.concat();
@@ -457,7 +457,7 @@ fn end_through_channel() {
                 on(&a, |py| {
                     let tx = ends_rx.recv_until(py, &Deadline::never()).unwrap().into_item().unwrap();
                     tx.send_nowait(py, 42).unwrap();
-                    xinterp::check::reach("end_used");
+                    xinterp_check::reach("end_used");
                     tx.list_interpreters()
                 })
             });
@@ -527,7 +527,7 @@ fn bug_timeout_without_withdrawal() {
 /// sender blocked waiting for its item: the sender sleeps forever (CH-3; a
 /// deadlock, which loom reports and then aborts the process while
 /// unwinding: `expect_bug` runs it in a child process under loom, see
-/// `src/check/isolate.rs`).
+/// `xinterp-check/src/isolate.rs`).
 ///
 /// Production stress has no deadlock detector (the sender would sleep
 /// forever), so the model runs only under the checkers.

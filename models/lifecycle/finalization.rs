@@ -8,12 +8,13 @@
 //! subinterpreter and the runtime; views refuse afterwards), LC-7
 //! (finalization waits for non-daemon threads; a daemon thread that
 //! attaches once finalization has begun gets a typed error).
-use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::thread_state::ensure_from_view;
 use xinterp::trace::event::{FinalizeEvent, GuardEvent};
-use xinterp::trace::{Event, EventKind};
+use xinterp::trace::EventKind;
 use xinterp::{Config, CreateError, GuardError, Phase, Runtime, ThreadKind};
+use xinterp_check::trace::Event;
+use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// The main interpreter finalizes (main thread: `Runtime::finalize`) while
 /// two native threads hold views: `native-sub` attaches to the

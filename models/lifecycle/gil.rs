@@ -7,12 +7,13 @@
 //! GIL-3 (interpreters with their own GIL can be attached at the same
 //! time: a witness, since it is a possibility, not a promise).
 use super::Inside;
-use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc};
 use xinterp::thread_state::{current_id, ensure};
 use xinterp::trace::event::GilEvent;
-use xinterp::trace::{Event, EventKind};
+use xinterp::trace::EventKind;
 use xinterp::{Config, GilMode, Interpreter, Runtime};
+use xinterp_check::trace::Event;
+use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// Runs `work` attached to `interp`, counted in `inside` while attached.
 fn attached_in(interp: &Interpreter, inside: &Inside, work: &str) {

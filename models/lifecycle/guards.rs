@@ -5,10 +5,10 @@
 //! completes once every guard is released; one finalizer wins), TS-5
 //! (`ensure_from_view` holds its guard until the token is released).
 use super::{assert_finalized, finalizer_waits, spawn_finalizer};
-use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::thread_state::{self, ensure_from_view};
 use xinterp::{GuardError, Phase, Runtime};
+use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// One thread promotes a view and uses the interpreter while another
 /// finalizes it; main joins both and checks the end state.
@@ -252,7 +252,7 @@ fn check_then_act_vs_finalizer() {
 
 /// The user's `observe.phase -> read running`, then the finalizer's
 /// `finalize.begin`, then the user's refused promotion.
-fn read_running_then_refused(events: &[xinterp::trace::Event]) -> bool {
+fn read_running_then_refused(events: &[xinterp_check::trace::Event]) -> bool {
     use xinterp::trace::event::{FinalizeEvent, Observation, Read};
     use xinterp::trace::EventKind;
     super::in_order(

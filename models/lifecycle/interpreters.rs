@@ -8,12 +8,12 @@
 //! listing never shows an interpreter whose destroy returned before the
 //! listing began).
 use super::{events, Inside};
-use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{thread, Arc};
 use xinterp::trace::event::{FinalizeEvent, InterpEvent};
 use xinterp::trace::EventKind;
 use xinterp::{DestroyError, InterpreterId, Phase, RunError, Runtime};
+use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// Two threads `run` in the same interpreter; each run waits, inside and
 /// detached (`allow_threads`, as a blocking call would), until the other

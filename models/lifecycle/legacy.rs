@@ -17,10 +17,10 @@
 //! "a thread hangs forever" at the point where CPython calls
 //! `PyThread_hang_thread()`: that is where liveness is lost. A real block
 //! would be a deadlock, which loom reports by aborting the process.
-use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::{thread, Arc, Condvar, Mutex};
 use xinterp::trace::custom as record;
+use xinterp_check::{LoomBounds, Scenario};
 
 /// A legacy interpreter: its GIL, the finalizing flag `Py_IsFinalizing()`
 /// reads, a PEP 788 guard word (bit 0: finalizing; the rest: guards), and

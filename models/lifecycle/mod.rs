@@ -34,8 +34,9 @@ mod thread_states;
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::thread::{self, JoinHandle};
 use xinterp::trace::event::{FinalizeEvent, GilEvent, GilState, GuardEvent, Word};
-use xinterp::trace::{Event, EventKind};
+use xinterp::trace::EventKind;
 use xinterp::{FinalizeError, Interpreter, Phase};
+use xinterp_check::trace::Event;
 
 /// Spawns a thread named `finalizer` that finalizes `interp`.
 pub(crate) fn spawn_finalizer(interp: &Interpreter) -> JoinHandle<Result<(), FinalizeError>> {
@@ -86,7 +87,7 @@ impl Inside {
 /// The events recorded so far in the current execution (empty when
 /// tracing is compiled out: production stress without `--features trace`).
 pub(crate) fn events() -> Vec<Event> {
-    xinterp::trace::session::with_current(|s| s.trace().events).unwrap_or_default()
+    xinterp_check::trace::session::with_current(|s| s.trace().events).unwrap_or_default()
 }
 
 /// Whether `events` has, in order, an event matching each predicate.

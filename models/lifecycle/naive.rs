@@ -7,10 +7,10 @@
 //! `Acquire`, so a plain load could read a stale count, a second flaw that
 //! would hide the first. The flaw here is the window between two steps, and
 //! the counterexample should show exactly that window.
-use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::atomic::{AtomicUsize, Ordering};
 use xinterp::sync::{thread, Arc, Mutex};
 use xinterp::trace::custom as record;
+use xinterp_check::{LoomBounds, Scenario};
 
 const RUNNING: usize = 0;
 const FINALIZING: usize = 1;

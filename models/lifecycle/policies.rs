@@ -18,10 +18,10 @@
 //! order. Under production stress these checks need `--features trace`
 //! (which `cargo xtask verify` turns on); without it they see no events.
 use super::{assert_finalized, events, finalizer_waits, granted, in_order, refused, spawn_finalizer};
-use xinterp::check::{LoomBounds, Scenario};
 use xinterp::sync::thread;
-use xinterp::trace::Event;
 use xinterp::{Config, GuardError, GuardPolicy, Phase, Runtime};
+use xinterp_check::trace::Event;
+use xinterp_check::{LoomBounds, Scenario};
 
 /// How many guards the taker tries to take, one after another.
 const TAKES: usize = 2;

@@ -9,13 +9,13 @@
 //! (`Attached::check` is stale while another thread state is attached and
 //! current again once it is restored), GIL-1 (one thread per GIL).
 use super::{events, finalizer_waits, gil_taken, spawn_finalizer, Inside};
-use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::{thread, Arc};
 use xinterp::thread_state::{current_id, ensure, ensure_from_view};
 use xinterp::trace::event::{EnsureCase, FinalizeEvent, GilEvent, ThreadStateEvent};
-use xinterp::trace::Event;
 use xinterp::trace::EventKind;
 use xinterp::{Config, GuardPolicy, NotAttached, ReleaseError, Runtime};
+use xinterp_check::trace::Event;
+use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// The calling thread's nesting over interpreters A and B, while a rival
 /// thread attaches to A (A's GIL is contended).

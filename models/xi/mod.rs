@@ -22,13 +22,13 @@
 mod naive;
 
 use xinterp::channel::{self, Received, UnboundPolicy};
-use xinterp::check::{reach, LoomBounds, Scenario};
 use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
 use xinterp::trace::event::XiEvent;
 use xinterp::trace::EventKind;
 use xinterp::xi::{Obj, Released, Value, XiData, XiError, XiStats};
 use xinterp::{Attached, Config, Interpreter, Phase, Runtime};
+use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// A run of pending calls that ran exactly one call.
 fn ran_one_call(k: &EventKind) -> bool {

@@ -114,7 +114,7 @@
 //! facade (`sync/time.rs`).
 //!
 //! Page: `docs/channels.md`. Scenarios: `models/channels/`. Invariants:
-//! CH-1 to CH-7 in `docs/invariants.md`. Reference model: `crate::spec::channel`.
+//! CH-1 to CH-7 in `docs/invariants.md`. Reference model: `xinterp_check::spec::channel`.
 //!
 //! SPIN spec: `proofs/channel.pml`, whose inlines and labels are named after
 //! the functions of `core.rs` (its header has the table): `chan_enqueue`

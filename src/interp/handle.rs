@@ -175,7 +175,7 @@ impl Interpreter {
             Ok(guard) => guard.with_gil(|py| {
                 panic::catch_unwind(AssertUnwindSafe(|| f(py))).map_err(|payload| RunError::Failed {
                     interpreter: core.id,
-                    summary: crate::trace::session::panic_message(&*payload),
+                    summary: crate::trace::panic_message(&*payload),
                 })
             }),
         };

@@ -15,14 +15,15 @@
 //! [`Condvar`] (parking_lot's shape: `wait(&mut guard)`), threads with names,
 //! and an [`UnsafeCell`] with loom's `with`/`with_mut` closures.
 //!
-//! Nothing outside this module, `crate::trace` (the recorder, which must add no
-//! schedule points) and `crate::check` (which calls the checkers' entry points)
-//! may name `std::sync`, `parking_lot`, `loom` or `shuttle`: `clippy.toml`'s
-//! `disallowed-types` / `disallowed-methods` enforce it.
+//! Nothing outside this module and `crate::trace` (the recorder hook, which
+//! must add no schedule points) may name `std::sync`, `parking_lot`, `loom` or
+//! `shuttle`: `clippy.toml`'s `disallowed-types` / `disallowed-methods`
+//! enforce it.
 //!
 //! Downstream crates that model-check *their own* code with xinterp switched
 //! along build with the same cfg (`RUSTFLAGS="--cfg loom"`), write their
-//! scenarios against `xinterp::sync`, and run them through [`crate::check`].
+//! scenarios against `xinterp::sync`, and run them through the checking
+//! toolkit, `xinterp-check`.
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
 
 #[cfg(any(loom, shuttle))]
@@ -66,7 +67,7 @@ pub mod thread {
     /// Spawns a thread running `f`.
     ///
     /// Under the production backend the new thread joins the calling thread's
-    /// trace session (if any), so that a stress run's events and witnesses are
+    /// trace recorder (if any), so that a stress run's events and witnesses are
     /// recorded from every thread of the scenario.
     pub fn spawn<F, T>(f: F) -> JoinHandle<T>
     where

@@ -49,13 +49,13 @@ macro_rules! model_backend {
                 T: Send + 'static,
             {
                 // Model threads are coroutines on the test's OS thread: the
-                // trace session (an OS thread-local) is already theirs.
-                let mut builder = $krate::thread::Builder::new();
+                // trace recorder (an OS thread-local) is already theirs.
+                let mut builder = $krate::thread::Builder::new().stack_size(super::THREAD_STACK);
                 if let Some(name) = name {
                     builder = builder.name(name);
                 }
                 builder
-                    .spawn(move || crate::trace::session::run_thread(f))
+                    .spawn(move || crate::trace::run_thread(f))
                     .expect(concat!(stringify!($krate), " refused to spawn a thread"))
             }
         }

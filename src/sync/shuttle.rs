@@ -9,6 +9,10 @@ pub use arc::Arc;
 
 model_backend!(shuttle);
 
+/// A spawned model thread's stack, in bytes (shuttle's unit): 1 MiB, as
+/// under loom, where the default overflows in debug builds.
+const THREAD_STACK: usize = 1 << 20;
+
 /// The current task's name. Reads shuttle's execution state without a
 /// scheduling decision.
 pub fn current_name() -> Option<String> {

@@ -55,15 +55,15 @@ pub(super) mod thread {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let session = crate::trace::session::inherit();
+        let recorder = crate::trace::current();
         let mut builder = std::thread::Builder::new();
         if let Some(name) = name {
             builder = builder.name(name);
         }
         builder
             .spawn(move || {
-                let _adopted = crate::trace::session::adopt(session);
-                crate::trace::session::run_thread(f)
+                let _entered = crate::trace::enter(recorder);
+                crate::trace::run_thread(f)
             })
             .expect("failed to spawn an OS thread")
     }

@@ -113,18 +113,19 @@ impl Obj {
     }
 
     /// The heap slot.
-    pub(crate) fn index(&self) -> u32 {
+    pub fn index(&self) -> u32 {
         self.index
     }
 
     /// The slot's generation when the object was allocated in it.
-    pub(crate) fn generation(&self) -> u32 {
+    pub fn generation(&self) -> u32 {
         self.generation
     }
 
-    /// A handle from its parts, for hand-made traces in tests.
-    #[cfg(test)]
-    pub(crate) fn from_parts(owner: u64, index: u32, generation: u32) -> Self {
+    /// A handle from its parts, for hand-made traces in a checker's tests;
+    /// it refers to nothing in any heap.
+    #[doc(hidden)]
+    pub fn from_parts(owner: u64, index: u32, generation: u32) -> Self {
         Self { owner: InterpreterId(owner), index, generation }
     }
 }

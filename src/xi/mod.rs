@@ -35,7 +35,7 @@
 //! finalizes with an open view.
 //!
 //! Page: `docs/xi.md`. Scenarios: `models/xi/`. Reference model:
-//! [`crate::spec::xi`].
+//! `xinterp_check::spec::xi`.
 //!
 //! SPIN spec: `proofs/xi.pml`, whose inlines and labels are named after the
 //! functions here (its header has the table): labels `Attached_share`

@@ -9,7 +9,7 @@
 //!   is cited by some entry;
 //! - every scenario, proof, test and mutation an entry names exists: a
 //!   scenario by its `Scenario::new` name in `models/`, a proof by its id, a
-//!   test as a `#[test]` function in `tests/` or `src/`, a file by its path;
+//!   test as a `#[test]` function in `tests/`, `src/` or `xinterp-check/src/`, a file by its path;
 //! - the index lists exactly the entries, each linked to its anchor, and its
 //!   SPIN and mutation marks (✓ or not) agree with the entries' fields.
 //!
@@ -61,11 +61,13 @@ fn scenarios(root: &Path) -> BTreeSet<String> {
     names
 }
 
-/// The `#[test]` functions of `tests/` and `src/`.
+/// The `#[test]` functions of `tests/`, `src/` and `xinterp-check/src/`.
 fn tests(root: &Path) -> BTreeSet<String> {
     let mut files = Vec::new();
     rust_files(&root.join("tests"), &mut files);
     rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("xinterp-check/src"), &mut files);
+    rust_files(&root.join("benches/tests"), &mut files);
     let mut names = BTreeSet::new();
     for file in files {
         let mut pending = false;
@@ -238,7 +240,7 @@ fn every_name_an_entry_cites_exists() {
                     wrong.push(format!("{id}: no file `{name}`"));
                 }
             } else if is_test_like(name) && !tests.contains(name) {
-                wrong.push(format!("{id}: no #[test] fn `{name}` in tests/ or src/"));
+                wrong.push(format!("{id}: no #[test] fn `{name}` in tests/, src/ or xinterp-check/src/"));
             }
         }
         for name in Catalogue::mutations(entry) {

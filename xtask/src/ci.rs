@@ -119,29 +119,28 @@ fn clippy_std_trace(root: &Path) -> Result<(), String> {
 }
 
 /// Under a model checker's cfg, in that backend's target dir with the same
-/// RUSTFLAGS `verify` uses. `--lib --tests`: benches are not meant to build
-/// under model cfgs, and xtask is not either.
+/// RUSTFLAGS `verify` uses: the library and the toolkit. `--lib --tests`:
+/// benches are not meant to build under model cfgs, and xtask is not either.
 fn clippy_model(root: &Path, backend: Backend) -> Result<(), String> {
     let mut cmd = backend.cargo(root, "clippy");
-    cmd.args(["--lib", "--tests", "--", "-D", "warnings"]);
+    cmd.args(["-p", "xinterp", "-p", "xinterp-check", "--lib", "--tests", "--", "-D", "warnings"]);
     succeed(cmd)
 }
 
-/// The unit and API tests twice: with the `trace` feature, and without it,
-/// where the recorder must be compiled out of the protocols (TR-1). The
-/// scenarios are left to `verify`.
+/// The unit and API tests of the library, the toolkit and xtask (built with
+/// tracing: the toolkit, their dev-dependency, turns it on), then the
+/// library as an embedder builds it, where the recorder must be compiled
+/// out of the protocols (TR-1). The scenarios are left to `verify`.
 fn test_std(root: &Path) -> Result<(), String> {
     let mut traced = process::cargo(root, "test");
-    traced.args(["--workspace", "--features", "trace", "--lib", "--bins"]);
+    traced.args(["--workspace", "--exclude", "xinterp-bench", "--lib", "--bins"]);
     for test in TESTS {
         traced.args(["--test", test]);
     }
     succeed(traced)?;
-    // Without `trace` the recorder must be compiled out (TR-1): the API
-    // tests check it, and the library's own tests run in that build too.
-    let mut plain = process::cargo(root, "test");
-    plain.args(["--lib", "--test", "api", "--test", "xi"]);
-    succeed(plain)
+    let mut embedder = process::cargo(root, "test");
+    embedder.args(["-p", "xinterp-bench", "--tests"]);
+    succeed(embedder)
 }
 
 /// Every integration test target but `models` (which `verify` runs under
@@ -154,14 +153,14 @@ const TESTS: &[&str] =
 /// The API docs build without a warning (a broken or private link is one).
 fn rustdoc(root: &Path) -> Result<(), String> {
     let mut cmd = process::cargo(root, "doc");
-    cmd.args(["--no-deps", "-p", "xinterp"]);
+    cmd.args(["--no-deps", "-p", "xinterp", "-p", "xinterp-check"]);
     cmd.env("RUSTDOCFLAGS", "-D warnings");
     succeed(cmd)
 }
 
 fn doctests(root: &Path) -> Result<(), String> {
     let mut cmd = process::cargo(root, "test");
-    cmd.arg("--doc");
+    cmd.args(["--doc", "-p", "xinterp", "-p", "xinterp-check"]);
     succeed(cmd)
 }
 

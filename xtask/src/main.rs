@@ -31,7 +31,7 @@ mod verify;
 use backend::Backend;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use xinterp::trace::render::Format;
+use xinterp_check::trace::render::Format;
 
 const USAGE: &str = "\
 usage: cargo xtask <command> [flags]

@@ -10,8 +10,8 @@
 use serde_json::Value;
 use std::path::Path;
 use std::process::Command;
-use xinterp::trace::render;
-use xinterp::trace::{Event, Trace};
+use xinterp_check::trace::render;
+use xinterp_check::trace::{Event, Trace};
 
 /// The `mermaid` release the check parses with.
 const MERMAID: &str = "11.17.2";

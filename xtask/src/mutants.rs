@@ -297,7 +297,7 @@ fn run_killers(
     let mut results = Vec::new();
     for scenario in mutation.killers {
         // One process per scenario: a loom deadlock aborts its process (see
-        // `Provisional` in src/check/run.rs), which must not take the other
+        // `Provisional` in xinterp-check/src/run.rs), which must not take the other
         // scenarios down with it.
         let mut test = models_command(copy, &target, backend);
         test.env("XINTERP_REPORT_DIR", &reports).args(["--", scenario, "--exact"]);
@@ -333,8 +333,8 @@ fn models_command(copy: &Path, target: &Path, backend: Backend) -> Command {
     cmd
 }
 
-/// Copies the crate (what git tracks or would track, minus xtask) and makes
-/// it a workspace of its own.
+/// Copies the library and the toolkit (what git tracks or would track, minus
+/// xtask and the benchmarks) and makes them a workspace of their own.
 fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
     let listing = Command::new("git")
         .current_dir(root)
@@ -347,7 +347,7 @@ fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
     process::fresh_dir(copy)?;
     for file in listing.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
         let relative = PathBuf::from(String::from_utf8_lossy(file).into_owned());
-        if relative.starts_with("xtask") || !root.join(&relative).is_file() {
+        if relative.starts_with("xtask") || relative.starts_with("benches") || !root.join(&relative).is_file() {
             continue;
         }
         let destination = copy.join(&relative);
@@ -359,10 +359,11 @@ fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
     }
     let manifest = copy.join("Cargo.toml");
     let text = read(&manifest)?;
-    if !text.contains("members = [\"xtask\"]") {
-        return Err("Cargo.toml no longer lists `members = [\"xtask\"]`: update xtask/src/mutants.rs".to_owned());
+    const MEMBERS: &str = "members = [\"xinterp-check\", \"benches\", \"xtask\"]";
+    if !text.contains(MEMBERS) {
+        return Err(format!("Cargo.toml no longer lists `{MEMBERS}`: update xtask/src/mutants.rs"));
     }
-    write(&manifest, &text.replace("members = [\"xtask\"]", "members = []"))
+    write(&manifest, &text.replace(MEMBERS, "members = [\"xinterp-check\"]"))
 }
 
 fn read(path: &Path) -> Result<String, String> {

@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 use table::Row;
-use xinterp::trace::render;
+use xinterp_check::trace::render;
 
 /// Every proof's id (`<spec stem>.<property>`), in catalog order: what
 /// `docs/invariants.md` must cite (`crate::catalogue`).
@@ -210,7 +210,7 @@ fn judge(proof: &Proof, stats: &pan::Stats) -> (String, bool) {
 }
 
 /// Replays the trail: spin's output and the trace read from it.
-fn replay(proof: &Proof, work: &Path, violation: Violation) -> Result<(String, xinterp::trace::Trace), String> {
+fn replay(proof: &Proof, work: &Path, violation: Violation) -> Result<(String, xinterp_check::trace::Trace), String> {
     let mut cmd = Command::new("spin");
     cmd.args(["-t", "-p", "-T", proof.spec]).current_dir(work);
     let output = cmd.output().map_err(|e| format!("could not run `spin -t` for {}: {e}", proof.spec))?;
@@ -233,11 +233,11 @@ fn golden_header(proof: &Proof, found: &pan::Found) -> String {
     )
 }
 
-fn golden_text(proof: &Proof, found: &pan::Found, trace: &xinterp::trace::Trace) -> String {
+fn golden_text(proof: &Proof, found: &pan::Found, trace: &xinterp_check::trace::Trace) -> String {
     format!("{}\n{}", golden_header(proof, found), render::text(trace))
 }
 
-fn golden_mermaid(proof: &Proof, found: &pan::Found, trace: &xinterp::trace::Trace) -> String {
+fn golden_mermaid(proof: &Proof, found: &pan::Found, trace: &xinterp_check::trace::Trace) -> String {
     let header: String = golden_header(proof, found).lines().map(|l| format!("%% {l}\n")).collect();
     format!("{header}{}", render::mermaid(trace))
 }

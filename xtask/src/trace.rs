@@ -10,8 +10,9 @@ use crate::verify::stem;
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
-use xinterp::trace::render::{render, Format};
-use xinterp::trace::{Event, EventKind, Trace};
+use xinterp::trace::EventKind;
+use xinterp_check::trace::render::{render, Format};
+use xinterp_check::trace::{Event, Trace};
 
 const LOG_TAIL: usize = 60;
 

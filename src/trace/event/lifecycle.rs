@@ -6,7 +6,7 @@
 //! a GIL's [`GilState`] read under its lock, a thread's running counts under
 //! the threads' lock, a thread state's count and presence read from the
 //! calling thread's record. The reference model
-//! ([`crate::spec::lifecycle`]) replays these events and compares the
+//! (`xinterp_check::spec::lifecycle`) replays these events and compares the
 //! snapshots with its own state.
 use super::Step;
 use crate::{FinalizeError, GilMode, GuardError, GuardPolicy, Phase, ThreadKind};
@@ -668,10 +668,10 @@ impl From<ThreadStateEvent> for super::EventKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Event, EventKind};
+    use crate::trace::EventKind;
 
     fn line(kind: impl Into<EventKind>) -> String {
-        Event { seq: 1, thread: "t".into(), kind: kind.into() }.to_string()
+        format!("#1 [t] {}", kind.into())
     }
 
     fn w(phase: Phase, guards: usize, requested: bool, waiting: bool) -> Word {

@@ -1,7 +1,6 @@
 //! The event vocabulary: every protocol step is recorded as typed data.
 //!
-//! An [`Event`] is a step number, the thread that took the step, and its
-//! [`EventKind`]: one variant per protocol (guards, finalization,
+//! An [`EventKind`] has one variant per protocol (guards, finalization,
 //! interpreters and their threads, GILs, thread states, channels and
 //! queues, cross-interpreter data), plus the harness's own marks (a
 //! witness reached, the failing step), a user's racy read of a public
@@ -11,8 +10,8 @@
 //! snapshot of the state it left, read from the real state (the lifecycle
 //! word the step's own atomic operation produced, a channel's fields under
 //! its lock, an object's refcount in its heap). The reference models in
-//! `crate::spec` replay these values directly; the renderers in
-//! [`render`](super::render) print them through their `Display` impls.
+//! the checking toolkit (`xinterp-check`) replay these values directly; its
+//! renderers print them through their `Display` impls.
 //! Nothing reads event text back.
 //!
 //! Every kind answers four questions ([`Step`]): the interpreter it acted on,
@@ -30,19 +29,6 @@ pub use channel::*;
 pub use lifecycle::*;
 pub use observe::*;
 pub use xi::*;
-
-/// One protocol step, as it appears in a trace.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Event {
-    /// Position in the execution, from 1.
-    pub seq: u64,
-    /// The thread that took the step: its name, or `main` for an unnamed
-    /// thread (the scenario's root is unnamed; name the threads you spawn
-    /// with `sync::thread::spawn_named`, or their steps share main's column).
-    pub thread: String,
-    /// What happened.
-    pub kind: EventKind,
-}
 
 /// What a recorded step was: one variant per protocol, and the harness's
 /// own marks.
@@ -69,7 +55,7 @@ pub enum EventKind {
     /// view's phase, a channel's length): one half of a check-then-act.
     Observation(Observation),
     /// A witness the scenario declared was reached
-    /// ([`crate::check::reach`]).
+    /// (`xinterp_check::reach`).
     Witness(Cow<'static, str>),
     /// The failing step of the execution: the whole failure message.
     Violation(String),
@@ -200,6 +186,23 @@ impl EventKind {
 
 struct Outcome<'a>(&'a EventKind);
 
+/// One line: `interp 1 guard.acquire -> ok (phase=running guards=1)`, the
+/// interpreter (if any), the op, what came of it and the state after it (if
+/// the step reports one). A recorded event prefixes its number and thread.
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(id) = self.interp() {
+            write!(f, "interp {id} ")?;
+        }
+        write!(f, "{} -> {}", self.op(), self.outcome())?;
+        let state = self.state().to_string();
+        if !state.is_empty() {
+            write!(f, " ({state})")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Outcome<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.0 {
@@ -215,60 +218,5 @@ struct State<'a>(&'a EventKind);
 impl fmt::Display for State<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.as_step().map_or(Ok(()), |s| s.fmt_state(f))
-    }
-}
-
-impl Event {
-    /// The interpreter acted on, if any.
-    pub fn interp(&self) -> Option<u64> {
-        self.kind.interp()
-    }
-
-    /// The operation's name.
-    pub fn op(&self) -> &str {
-        self.kind.op()
-    }
-
-    /// What came of the step, for display.
-    pub fn outcome(&self) -> impl fmt::Display + '_ {
-        self.kind.outcome()
-    }
-
-    /// The state after the step, for display.
-    pub fn state(&self) -> impl fmt::Display + '_ {
-        self.kind.state()
-    }
-
-    /// The witness this event marks, if it marks one.
-    pub fn witness(&self) -> Option<&str> {
-        match &self.kind {
-            EventKind::Witness(name) => Some(name),
-            _ => None,
-        }
-    }
-
-    /// Whether this event marks a witness declared by a scenario.
-    pub fn is_witness(&self) -> bool {
-        matches!(self.kind, EventKind::Witness(_))
-    }
-
-    /// Whether this event marks the failing step of the execution.
-    pub fn is_violation(&self) -> bool {
-        matches!(self.kind, EventKind::Violation(_))
-    }
-}
-
-impl fmt::Display for Event {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{} [{}]", self.seq, self.thread)?;
-        if let Some(id) = self.interp() {
-            write!(f, " interp {id}")?;
-        }
-        write!(f, " {} -> {}", self.op(), self.outcome())?;
-        let state = self.state().to_string();
-        if !state.is_empty() {
-            write!(f, " ({state})")?;
-        }
-        Ok(())
     }
 }

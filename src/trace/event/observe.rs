@@ -100,18 +100,14 @@ fn status_name(status: Status) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{Event, EventKind};
+    use crate::trace::EventKind;
 
     #[test]
     fn observations_render_the_value_read() {
-        let e = |read| Event { seq: 1, thread: "user".into(), kind: Observation::new(Some(1), read).into() };
-        assert_eq!(e(Read::Phase(Phase::Running)).to_string(), "#1 [user] interp 1 observe.phase -> read running");
-        let len = Event {
-            seq: 2,
-            thread: "user".into(),
-            kind: Observation::new(None, Read::ChannelLen { channel: 3, len: 2 }).into(),
-        };
-        assert_eq!(len.to_string(), "#2 [user] observe.len -> read C3 items=2");
-        assert!(matches!(len.kind, EventKind::Observation(_)));
+        let e = |read| EventKind::from(Observation::new(Some(1), read));
+        assert_eq!(e(Read::Phase(Phase::Running)).to_string(), "interp 1 observe.phase -> read running");
+        let len = EventKind::from(Observation::new(None, Read::ChannelLen { channel: 3, len: 2 }));
+        assert_eq!(len.to_string(), "observe.len -> read C3 items=2");
+        assert!(matches!(len, EventKind::Observation(_)));
     }
 }

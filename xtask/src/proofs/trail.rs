@@ -15,8 +15,9 @@ use super::catalog::Violation;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
-use xinterp::trace::session::VIOLATION_OP;
-use xinterp::trace::{Event, EventKind, Trace};
+use xinterp::trace::EventKind;
+use xinterp::trace::VIOLATION_OP;
+use xinterp_check::trace::{Event, Trace};
 
 /// spin's marker for the first step of an acceptance cycle.
 const CYCLE_MARK: &str = "<<<<<START OF CYCLE>>>>>";

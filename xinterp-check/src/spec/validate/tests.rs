@@ -1,14 +1,14 @@
 //! The validator on hand-made traces: a correct one passes, and each broken
 //! one is rejected at the right event with the right invariant.
 use super::*;
-use crate::channel::{End, Status, UnboundPolicy};
 use crate::trace::event::{ChannelEnds, ChannelEvent, ChannelOp, ChannelState, CloseOutcome, Receipt, SendRefusal};
 use crate::trace::event::{
     EnsureCase, FinalizeEvent as F, GilEvent as G, GilState, GuardEvent as Gd, InterpEvent as In,
     ThreadStateEvent as Ts, Word,
 };
-use crate::trace::{Custom, EventKind};
-use crate::{GilMode, GuardPolicy, Phase};
+use xinterp::channel::{End, Status, UnboundPolicy};
+use xinterp::trace::{Custom, EventKind};
+use xinterp::{GilMode, GuardPolicy, Phase};
 
 /// A typed event of `thread`.
 fn at(thread: &str, kind: impl Into<EventKind>) -> Event {
@@ -41,7 +41,7 @@ fn id(interp: Option<u64>) -> u64 {
     interp.expect("an interpreter")
 }
 use crate::trace::event::{RingLen, ViewClose, XiEvent};
-use crate::xi::Obj;
+use xinterp::xi::Obj;
 
 fn ev(thread: &str, interp: Option<u64>, op: &'static str, outcome: &str, state: &str) -> Event {
     Event { seq: 0, thread: thread.to_owned(), kind: Custom::new(interp, op, outcome, state).into() }
@@ -270,7 +270,7 @@ fn a_refused_guards_transient_count_is_accepted() {
 /// the two actions of the daemon's refused guard: the recording permits it
 /// (both happened before either was recorded), and it is allowed.
 fn daemon_refused_around_finalize_done(refused: Word) -> Vec<Event> {
-    use crate::ThreadKind::{Daemon, NonDaemon};
+    use xinterp::ThreadKind::{Daemon, NonDaemon};
     let home = |t: &str, kind| at(t, In::ThreadStarted { interp: 1, kind });
     trace(vec![
         create(GuardPolicy::CPython),
@@ -298,7 +298,10 @@ fn daemon_refused_around_finalize_done(refused: Word) -> Vec<Event> {
         home("daemon", Daemon),
         at("daemon", Gd::Refused { interp: 1, word: refused }),
         at("main", F::Done { interp: 1, word: w(GONE, 1, 0) }),
-        at("daemon", In::AttachRefused { interp: 1, error: crate::GuardError::Finalizing(crate::InterpreterId(1)) }),
+        at(
+            "daemon",
+            In::AttachRefused { interp: 1, error: xinterp::GuardError::Finalizing(xinterp::InterpreterId::new(1)) },
+        ),
         at("daemon", In::ThreadExited { interp: 1, kind: Daemon, non_daemon: 0, daemon: 0 }),
     ])
 }
@@ -434,16 +437,17 @@ fn production_traces_are_allowed() {
     }
     let session = crate::trace::session::Session::new();
     {
-        let _entered = crate::trace::session::adopt(Some(session.clone()));
-        let runtime = crate::Runtime::new();
-        let sub = runtime.create_with(crate::Config::isolated().with_guard_policy(crate::GuardPolicy::Drain)).unwrap();
-        let shared = runtime.create_with(crate::Config::legacy()).unwrap();
+        let _entered = crate::trace::session::enter(Some(session.clone()));
+        let runtime = xinterp::Runtime::new();
+        let sub =
+            runtime.create_with(xinterp::Config::isolated().with_guard_policy(xinterp::GuardPolicy::Drain)).unwrap();
+        let shared = runtime.create_with(xinterp::Config::legacy()).unwrap();
         let outer = sub.guard().unwrap();
         outer.with_gil(|py| {
             let _ = shared.run(|_| runtime.list_all().len());
             py.allow_threads(|| ());
         });
-        let token = crate::thread_state::ensure_from_view(&shared.view()).unwrap();
+        let token = xinterp::thread_state::ensure_from_view(&shared.view()).unwrap();
         assert!(sub.finalize_timeout(std::time::Duration::from_millis(1)).is_err());
         token.release().unwrap();
         drop(outer);
@@ -1113,15 +1117,15 @@ fn a_push_recorded_after_the_run_that_took_it_is_allowed() {
 /// allowed, and every one of its events is covered.
 #[test]
 fn production_channel_and_xi_traces_are_allowed() {
-    use crate::channel::{self, Ends, Queue, UnboundPolicy};
     use std::time::Duration;
+    use xinterp::channel::{self, Ends, Queue, UnboundPolicy};
     if !crate::trace::ENABLED {
         return;
     }
     let session = crate::trace::session::Session::new();
     {
-        let _entered = crate::trace::session::adopt(Some(session.clone()));
-        let runtime = crate::Runtime::new();
+        let _entered = crate::trace::session::enter(Some(session.clone()));
+        let runtime = xinterp::Runtime::new();
         let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
         let ms = Some(Duration::from_millis(1));
         let (rx, tx) =
@@ -1175,10 +1179,10 @@ fn production_channel_and_xi_traces_are_allowed() {
         let [direct, pending, viewed] = data;
         b.guard().unwrap().with_gil(|py| {
             let copy = pending.new_object(py).unwrap();
-            assert_eq!(pending.release().unwrap(), crate::xi::Released::Pending);
+            assert_eq!(pending.release().unwrap(), xinterp::xi::Released::Pending);
             py.decref(copy).unwrap();
         });
-        a.guard().unwrap().with_gil(|_| assert_eq!(direct.release().unwrap(), crate::xi::Released::Direct));
+        a.guard().unwrap().with_gil(|_| assert_eq!(direct.release().unwrap(), xinterp::xi::Released::Direct));
         let view = viewed.into_view().unwrap();
         b.guard().unwrap().with_gil(|_| view.close().unwrap());
         drop(kept);
@@ -1214,16 +1218,16 @@ fn production_channel_and_xi_traces_are_allowed() {
 /// allowed, every event covered.
 #[test]
 fn production_object_channel_traces_are_allowed() {
-    use crate::channel::{self, UnboundPolicy};
-    use crate::xi::{Released, XiData};
+    use xinterp::channel::{self, UnboundPolicy};
+    use xinterp::xi::{Released, XiData};
     if !crate::trace::ENABLED {
         return;
     }
     let session = crate::trace::session::Session::new();
     {
-        let _entered = crate::trace::session::adopt(Some(session.clone()));
-        let runtime = crate::Runtime::new();
-        let a = runtime.create_with(crate::Config::isolated().with_pending_calls(1)).unwrap();
+        let _entered = crate::trace::session::enter(Some(session.clone()));
+        let runtime = xinterp::Runtime::new();
+        let a = runtime.create_with(xinterp::Config::isolated().with_pending_calls(1)).unwrap();
         let b = runtime.create().unwrap();
         let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
         let filler = a.guard().unwrap().with_gil(|py| {

@@ -226,7 +226,7 @@ impl Report {
             why.push_str(&cex.explain());
         }
         if let Some(verdict) = &self.spec_on_counterexample {
-            let _ = writeln!(why, "reference model (src/spec) on this trace: {verdict}");
+            let _ = writeln!(why, "reference model (xinterp-check/src/spec) on this trace: {verdict}");
         }
         let _ = write!(why, "replay:\n  {}\n", self.replay);
         Err(why)
@@ -345,7 +345,7 @@ mod tests {
                 Event {
                     seq: 1,
                     thread: "t".into(),
-                    kind: crate::trace::Custom::new(Some(1), "x.step", "ok", "").into(),
+                    kind: xinterp::trace::Custom::new(Some(1), "x.step", "ok", "").into(),
                 },
                 Event { seq: 2, thread: "t".into(), kind: EventKind::Violation(message.to_owned()) },
             ],
@@ -398,8 +398,7 @@ mod tests {
     #[cfg(not(any(loom, shuttle)))]
     #[test]
     fn a_failing_scenario_reports_left_and_right() {
-        let scenario =
-            crate::check::Scenario::new("report::assert_eq").stress(crate::check::StressConfig { iterations: 1 });
+        let scenario = crate::Scenario::new("report::assert_eq").stress(crate::StressConfig { iterations: 1 });
         let report = super::super::run::run(&scenario, Kind::Model, || {
             let (left, right) = (std::hint::black_box(1), 2);
             assert_eq!(left, right);

@@ -24,11 +24,11 @@
 //!   closing` just before its own event, in the same critical section: the
 //!   next event of the channel must be that removal, by the same thread.
 use super::step::Entry;
-use crate::channel::{End, Status};
 use crate::spec::channel::{ChannelSpec, Outcome, Payload, Refusal, Settled, Taken};
 use crate::spec::lifecycle::{Disallowed, ThreadKey};
 use crate::trace::event::{ChannelEnds, ChannelEvent, ChannelOp, ChannelState, CloseOutcome, Receipt};
 use std::collections::{BTreeMap, BTreeSet};
+use xinterp::channel::{End, Status};
 
 /// Whether the event creates its channel.
 pub fn is_creation(e: &ChannelEvent) -> bool {
@@ -366,6 +366,8 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
                 ));
             }
         }
+        // A step newer than these rules fails loudly, not silently.
+        ref op => return Err(rule("TR-2", format!("a channel step the model has a rule for, not {op:?}"))),
     }
     check_seen(chan, id, t, &step.state)?;
     if let Some((by, seen)) = drain {

@@ -32,9 +32,9 @@
 //! channel, in admission order, as traces name them), an item may have a
 //! waiting sender, and a close hands such an item back (`returned`)
 //! instead of dropping it.
-use crate::channel::{Ledger, Status, UnboundPolicy};
 use std::collections::BTreeMap;
 use std::fmt;
+use xinterp::channel::{Ledger, Status, UnboundPolicy};
 
 /// An interpreter, by a small number.
 pub type Interp = u8;

@@ -31,10 +31,10 @@ mod heaps;
 
 pub use heaps::{CloseFailure, Heap, HeapOp, Heaps, ObjName, ObjState};
 
-use crate::xi::{Released, XiStats};
 use std::collections::VecDeque;
+use xinterp::xi::{Released, XiStats};
 
-/// What went wrong, by kind (the production [`XiError`](crate::xi::XiError)
+/// What went wrong, by kind (the production [`XiError`](xinterp::xi::XiError)
 /// without its payload).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SpecError {

@@ -103,7 +103,7 @@ impl Provisional {
         let executions = self.tally.executions.load(Ordering::Relaxed);
         let report = Report {
             scenario: self.scenario.name.clone(),
-            backend: crate::sync::BACKEND.to_owned(),
+            backend: xinterp::sync::BACKEND.to_owned(),
             kind: self.kind,
             bound: self.plan.bound.clone(),
             executions,
@@ -116,7 +116,7 @@ impl Provisional {
             replay: self.plan.replay.clone(),
             counterexample: Some(Counterexample {
                 scenario: self.scenario.name.clone(),
-                backend: crate::sync::BACKEND.to_owned(),
+                backend: xinterp::sync::BACKEND.to_owned(),
                 bound: self.plan.bound.clone(),
                 message: format!("{message}\n(provisional report, written when the violation was detected)"),
                 trace,
@@ -124,7 +124,7 @@ impl Provisional {
                 execution: executions,
                 // loom's order and shuttle's seed are deterministic: an
                 // aborted run's counterexample is as reproducible as any.
-                reproducible: crate::sync::BACKEND != "std" && self.plan.default_bounds,
+                reproducible: xinterp::sync::BACKEND != "std" && self.plan.default_bounds,
             }),
             witness_trace: None,
             spec: self.tally.spec_check(self.kind),
@@ -188,7 +188,7 @@ where
     let provisional =
         Arc::new(Provisional { scenario: scenario.clone(), kind, plan: plan.clone(), tally: Arc::clone(&tally) });
     let previous = ACTIVE.with(|a| a.replace(Some(provisional)));
-    let _entered = session::adopt(Some(Arc::clone(&session)));
+    let _entered = session::enter(Some(Arc::clone(&session)));
     let started = Instant::now();
     let result = explore(scenario, body);
     let wall = started.elapsed();
@@ -204,10 +204,10 @@ where
         .collect();
 
     let failure = result.err().map(|payload| session.failure().unwrap_or_else(|| session::panic_message(&*payload)));
-    let deterministic = crate::sync::BACKEND != "std";
+    let deterministic = xinterp::sync::BACKEND != "std";
     let counterexample = failure.as_ref().map(|message| Counterexample {
         scenario: scenario.name.clone(),
-        backend: crate::sync::BACKEND.to_owned(),
+        backend: xinterp::sync::BACKEND.to_owned(),
         bound: plan.bound.clone(),
         message: message.clone(),
         trace: with_violation_row(session.trace(), message),
@@ -246,7 +246,7 @@ where
 
     Report {
         scenario: scenario.name.clone(),
-        backend: crate::sync::BACKEND.to_owned(),
+        backend: xinterp::sync::BACKEND.to_owned(),
         kind,
         bound: plan.bound,
         executions,
@@ -322,6 +322,12 @@ where
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = bounds.preemption_bound;
     builder.max_branches = bounds.max_branches;
+    // loom runs the root thread on a 32 KiB stack it does not let us size
+    // (the threads a scenario spawns through the facade get 1 MiB). Running
+    // the scenario on a spawned thread instead would cost one of loom's five
+    // threads, which scenarios with four workers need; a debug build that
+    // overflows the root's stack is reported as such, with its fix
+    // (`session::STACK_OVERFLOW`).
     panic::catch_unwind(panic::AssertUnwindSafe(|| builder.check(body)))
 }
 
@@ -357,6 +363,9 @@ where
     let config: ShuttleConfig = scenario.shuttle.resolved();
     let mut shuttle_config = shuttle::Config::new();
     shuttle_config.failure_persistence = shuttle::FailurePersistence::Print;
+    // The root task's stack, as the facade gives spawned ones: shuttle's
+    // 60 KiB default overflows under a debug build's frames.
+    shuttle_config.stack_size = 1 << 20;
     let (iterations, seed) = (config.iterations, config.seed);
     panic::catch_unwind(panic::AssertUnwindSafe(move || {
         match config.scheduler {
@@ -394,7 +403,7 @@ where
     let config: StressConfig = scenario.stress.resolved();
     let stall = stall_limit();
     let body = Arc::new(body);
-    let session = session::inherit();
+    let session = session::current();
     for iteration in 1..=config.iterations {
         let body = Arc::clone(&body);
         let session = session.clone();
@@ -407,7 +416,7 @@ where
                 // Dropped when the body returns or unwinds: either way the
                 // watchdog below stops waiting.
                 let _signal = Signal(done);
-                let _entered = session::adopt(session);
+                let _entered = session::enter(session);
                 body();
             })
             .expect("failed to spawn the scenario's root thread");

@@ -101,7 +101,7 @@ const RECORD_HEADER: &str = "xinterp-counterexample v1";
 impl Counterexample {
     /// The counterexample as a line-oriented record, for a parent process
     /// to read back with [`from_record`](Self::from_record) when the run
-    /// happened in an isolated child (see `check::isolate`). Lossless for
+    /// happened in an isolated child (see `xinterp_check`'s `isolate` module). Lossless for
     /// every field the golden text and the report use.
     pub(crate) fn to_record(&self) -> String {
         let mut out = format!("{RECORD_HEADER}\n");
@@ -211,7 +211,7 @@ mod tests {
                     Event {
                         seq: 1,
                         thread: "sender".into(),
-                        kind: crate::trace::Custom::new(Some(3), "channel.send", "blocked\tuntil taken", "items=1")
+                        kind: xinterp::trace::Custom::new(Some(3), "channel.send", "blocked\tuntil taken", "items=1")
                             .into(),
                     },
                     Event {

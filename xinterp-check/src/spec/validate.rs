@@ -12,7 +12,7 @@
 //!    refcount and whether its slot was freed, a ring's length and closed
 //!    flag, a heap's leaks). Nothing is read from text. Events no model
 //!    replays (witnesses, violations, observations, a scenario's own
-//!    [`Custom`](crate::trace::Custom) steps such as `channel.ledger` and
+//!    [`Custom`](xinterp::trace::Custom) steps such as `channel.ledger` and
 //!    the naive known-bug models' steps) are counted as *not covered* and
 //!    skipped. A typed event whose data the model does not know (an xi
 //!    failure it has no rule for) is a failure: the protocol changed and

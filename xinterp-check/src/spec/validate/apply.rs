@@ -9,7 +9,7 @@ use crate::trace::event::{
     FinalizeEvent as F, GilEvent as G, GilState, GuardEvent as Gd, InterpEvent as I, RunActivity,
     ThreadStateEvent as T, Word,
 };
-use crate::Phase;
+use xinterp::Phase;
 
 /// Applies action `action` (0, or 1 for the second action of a two-action
 /// step) of event `e` to `model`. On `Err` the model may be half-changed:
@@ -355,6 +355,9 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Entry, step: &Step, action: u8) ->
             Ok(())
         }
         Step::Channel(_) | Step::Xi(_) => Err(Disallowed::new("TR-2", "a lifecycle step")),
+        // The event enums are `#[non_exhaustive]`; a step newer than these
+        // rules fails loudly here (and in this crate's tests), not silently.
+        _ => Err(Disallowed::new("TR-2", format!("a step the lifecycle model has a rule for, not {step:?}"))),
     }
 }
 

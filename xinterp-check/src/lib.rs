@@ -1,6 +1,6 @@
 //! The checking harness: one scenario, three checkers.
 //!
-//! A scenario is a plain closure written against [`crate::sync`]. The same
+//! A scenario is a plain closure written against [`xinterp::sync`]. The same
 //! closure runs under whichever backend the build selected:
 //!
 //! | build               | [`Scenario::check`] runs                       | bound recorded in the report        |
@@ -38,9 +38,12 @@
 //! `XINTERP_VALIDATE_EVERY` (validate every n-th execution's trace).
 //!
 //! Every execution's trace is also replayed on the reference models in
-//! [`crate::spec`]: an event they do not allow fails the scenario like an
+//! [`spec`]: an event they do not allow fails the scenario like an
 //! invariant violation (see `validation.rs` and `docs/spec.md`).
 #![allow(clippy::disallowed_types, clippy::disallowed_methods)]
+
+pub mod spec;
+pub mod trace;
 
 mod config;
 mod golden;
@@ -53,7 +56,7 @@ pub use config::{LoomBounds, ShuttleConfig, ShuttleScheduler, StressConfig};
 pub use golden::Counterexample;
 pub use report::{Outcome, Report, SpecCheck, ValidationSummary, WitnessCount};
 
-use crate::trace::{self, Event, EventKind};
+use crate::trace::{Event, EventKind};
 use std::sync::Arc;
 
 /// Whether `value`'s text starts with `prefix`, without rendering it whole.
@@ -87,7 +90,7 @@ fn starts_with(value: impl std::fmt::Display, prefix: &str) -> bool {
 /// Marks the named witness as reached in the current execution (it records a
 /// `witness` event, so the trace shows where).
 pub fn reach(witness: &'static str) {
-    trace::record(EventKind::Witness(witness.into()));
+    xinterp::trace::record(EventKind::Witness(witness.into()));
 }
 
 /// How a witness is recognised in an execution's events.
@@ -162,7 +165,7 @@ impl Scenario {
     /// on under loom and shuttle, the `trace` feature in production):
     ///
     /// ```
-    /// use xinterp::check::Scenario;
+    /// use xinterp_check::Scenario;
     /// use xinterp::trace::EventKind;
     ///
     /// let scenario = Scenario::new("docs::witness_event").witness_event(
@@ -258,7 +261,7 @@ impl Scenario {
     /// fails the test; under stress (which may miss it) it returns `None`.
     ///
     /// Under loom the exploration runs in a child process (see
-    /// `check::isolate`): loom aborts the process after reporting a
+    /// `xinterp_check`'s `isolate` module): loom aborts the process after reporting a
     /// deadlock, and a known bug may be one.
     #[track_caller]
     pub fn expect_bug<F>(self, scenario: F) -> Option<Counterexample>
@@ -302,7 +305,7 @@ mod tests {
     use super::*;
 
     fn event(op: &'static str, outcome: &str) -> Event {
-        Event { seq: 0, thread: "main".to_owned(), kind: trace::Custom::new(Some(1), op, outcome, "").into() }
+        Event { seq: 0, thread: "main".to_owned(), kind: xinterp::trace::Custom::new(Some(1), op, outcome, "").into() }
     }
 
     fn waited_twice(events: &[Event]) -> bool {

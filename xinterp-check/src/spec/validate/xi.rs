@@ -24,8 +24,8 @@ use super::step::Entry;
 use crate::spec::lifecycle::Disallowed;
 use crate::spec::xi::{CloseFailure, ObjName};
 use crate::trace::event::XiEvent;
-use crate::xi::{Obj, XiError};
-use crate::Phase;
+use xinterp::xi::{Obj, XiError};
+use xinterp::Phase;
 
 /// A decref (or a failed call) that a run of pending calls made: the N
 /// such events just before the run's `pending.run -> ran N` (see
@@ -93,7 +93,7 @@ pub fn step(event: &XiEvent) -> Result<XiStep, String> {
         format!(
             "outcome `{}` of `{}` is not one the xi model knows",
             event_outcome(event),
-            crate::trace::Step::op(event)
+            xinterp::trace::Step::op(event)
         )
     };
     match *event {
@@ -146,8 +146,8 @@ fn refcnt_is(recorded: usize, model: usize) -> Result<(), Disallowed> {
 fn freed_is(obj: Obj, freed: bool, model: usize) -> Result<(), Disallowed> {
     match (freed, model) {
         (true, 0) | (false, 1..) => Ok(()),
-        (false, 0) => Err(rule("XI-3", format!("{obj} of I{} freed: its last reference went", obj.owner().0))),
-        (true, n) => Err(rule("XI-3", format!("{obj} of I{} still alive (refcnt={n})", obj.owner().0))),
+        (false, 0) => Err(rule("XI-3", format!("{obj} of I{} freed: its last reference went", obj.owner().get()))),
+        (true, n) => Err(rule("XI-3", format!("{obj} of I{} still alive (refcnt={n})", obj.owner().get()))),
     }
 }
 
@@ -230,6 +230,8 @@ pub fn apply(model: &mut Model, e: &Entry, step: &XiStep, action: u8) -> Result<
             }
             model.xi.teardown(owner, leaked, refs, allocated, freed)
         }
+        // A step newer than these rules fails loudly, not silently.
+        (event, _) => Err(rule("TR-2", format!("an xi step the model has a rule for, not {event:?}"))),
     }
 }
 

@@ -9,8 +9,8 @@
 use super::interp::{Activity, Admission, ThreadPermissions};
 use super::threads::{EnsureCase, Restore, ThreadModel};
 use super::{Disallowed, Lifecycle, ThreadKey, MAIN};
-use crate::guard::Outstanding;
-use crate::{
+use xinterp::Outstanding;
+use xinterp::{
     Config, ConfigError, CreateError, DestroyError, FinalizeError, GilMode, GuardError, GuardPolicy, InterpreterId,
     NotFound, Phase, ReleaseError, RunError, SpawnError, ThreadKind,
 };
@@ -36,7 +36,7 @@ pub struct SpawnOutcome {
 }
 
 fn id(n: u64) -> InterpreterId {
-    InterpreterId(n)
+    InterpreterId::new(n)
 }
 
 /// A step the operation's own logic allowed must be allowed.

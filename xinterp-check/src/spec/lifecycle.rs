@@ -74,9 +74,9 @@ pub use api::{SpawnOutcome, TokenHandle};
 pub use interp::{Activity, Admission, Interp, ThreadPermissions};
 pub use threads::{EnsureCase, Ensured, Gil, Released, Restore, Slot, ThreadModel, TokenEntry};
 
-use crate::{GilMode, GuardPolicy, Phase};
 use std::collections::BTreeMap;
 use std::fmt;
+use xinterp::{GilMode, GuardPolicy, Phase};
 
 /// A thread, as the model names it (the validator interns trace thread
 /// names; the proptest's thread is 0).
@@ -126,7 +126,7 @@ pub struct AtExitRun {
     /// The callback's id (the order it was registered in is the caller's).
     pub callback: u32,
     /// What a guard on the interpreter, taken by the callback, gets.
-    pub guard: Result<(), crate::GuardError>,
+    pub guard: Result<(), xinterp::GuardError>,
 }
 
 /// The whole model.

@@ -1,7 +1,7 @@
 //! One interpreter as the reference model sees it: the lifecycle word taken
 //! apart into plain fields, its finalizer, its `run` claim and its threads.
 use super::{Disallowed, ThreadKey, Word};
-use crate::{GuardError, GuardPolicy, InterpreterId, Phase, ThreadKind};
+use xinterp::{GuardError, GuardPolicy, InterpreterId, Phase, ThreadKind};
 
 /// What `run` and `destroy` have claimed (the production `activity` word).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,7 +110,7 @@ impl Interp {
 
     /// Its id as the crate spells it.
     pub fn interpreter_id(&self) -> InterpreterId {
-        InterpreterId(self.id)
+        InterpreterId::new(self.id)
     }
 
     /// The lifecycle word as the production decodes it: every counted

@@ -51,7 +51,7 @@ pub(super) fn run_in_child(scenario: &Scenario) -> Report {
     });
     let wall = started.elapsed();
     let stem = scenario.name().replace("::", "__");
-    let backend = crate::sync::BACKEND;
+    let backend = xinterp::sync::BACKEND;
     let record = std::fs::read_to_string(dir.join(backend).join(format!("{stem}.cex")));
     let executions = read_executions(&dir.join(backend).join(format!("{stem}.json")));
     let _ = std::fs::remove_dir_all(&dir);
@@ -85,7 +85,10 @@ pub(super) fn run_in_child(scenario: &Scenario) -> Report {
         wall,
         witnesses: Vec::new(),
         outcome: if counterexample.is_some() { Outcome::BugFound } else { Outcome::BugMissed },
-        replay: format!("{}\n  (the harness runs this known bug in a child process: see check::isolate)", plan.replay),
+        replay: format!(
+            "{}\n  (the harness runs this known bug in a child process: see xinterp-check/src/isolate.rs)",
+            plan.replay
+        ),
         // Known-bug executions are not validated (they run a broken protocol
         // on purpose); the model's verdict on the counterexample is, as in
         // an in-process run.

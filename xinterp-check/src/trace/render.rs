@@ -179,6 +179,7 @@ pub fn kind_name(kind: &EventKind) -> &'static str {
         EventKind::Witness(_) => "Witness",
         EventKind::Violation(_) => "Violation",
         EventKind::Custom(_) => "Custom",
+        _ => "Other",
     }
 }
 

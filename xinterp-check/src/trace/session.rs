@@ -1,13 +1,15 @@
 //! The trace session: where the events of the running scenario go.
 //!
-//! A session is an `Arc` held in an OS thread-local. Under loom and shuttle
-//! every model thread is a coroutine on the test's OS thread, so they all see
-//! the session the harness entered; in production the facade's `spawn` hands
-//! the parent's session to the child ([`inherit`] / [`adopt`]).
+//! A [`Session`] is the [`Recorder`] the harness enters for a scenario.
+//! The library's hook holds it in an OS thread-local: under loom and shuttle
+//! every model thread is a coroutine on the test's OS thread, so they all
+//! see the session the harness entered; in production the facade's `spawn`
+//! hands the parent's recorder to the child.
 use super::{Event, EventKind, Trace};
-use std::cell::RefCell;
+use std::any::Any;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use xinterp::trace::Recorder;
 
 /// The events of the current execution, and whether recording has stopped.
 #[derive(Debug, Default)]
@@ -55,8 +57,8 @@ impl Session {
         inner.violation_shown = false;
     }
 
-    pub(crate) fn push(&self, kind: EventKind) {
-        let thread = crate::sync::thread::current_name().unwrap_or_else(|| "main".to_owned());
+    fn push(&self, kind: EventKind) {
+        let thread = xinterp::sync::thread::current_name().unwrap_or_else(|| "main".to_owned());
         let mut inner = self.inner();
         if inner.failure.is_some() {
             return;
@@ -77,7 +79,7 @@ impl Session {
     /// failed: called as a panic leaves a model thread (see [`run_thread`]).
     /// Only the first failure is shown; later panics are consequences.
     fn show_violation(&self, message: &str) {
-        let thread = crate::sync::thread::current_name().unwrap_or_else(|| "main".to_owned());
+        let thread = xinterp::sync::thread::current_name().unwrap_or_else(|| "main".to_owned());
         let mut inner = self.inner();
         if inner.violation_shown {
             return;
@@ -104,17 +106,48 @@ impl Session {
     }
 }
 
-pub use super::event::VIOLATION_OP;
+impl Recorder for Session {
+    fn record(&self, kind: EventKind) {
+        self.push(kind);
+    }
 
-/// The message a panic carried.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    fn thread_panicked(&self, payload: &(dyn Any + Send)) {
+        self.show_violation(&panic_message(payload));
+    }
+}
+
+/// The message a panic carried. A payload that is not a string is not a
+/// scenario's assertion: loom's coroutines unwind with their own error when
+/// a model thread overflows its stack, and that is named with its fix.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(s) = payload.downcast_ref::<&str>() {
         (*s).to_owned()
     } else if let Some(s) = payload.downcast_ref::<String>() {
         s.clone()
+    } else if overflowed(payload) {
+        STACK_OVERFLOW.to_owned()
     } else {
-        "panic with a non-string payload".to_owned()
+        "a panic whose payload is not a string (not an assertion of the scenario's: see the \
+         message printed above it)"
+            .to_owned()
     }
+}
+
+/// What a model thread's stack overflow is reported as.
+pub const STACK_OVERFLOW: &str = "a model thread overflowed its stack (loom runs the scenario's \
+    root thread on a 32 KiB stack; threads spawned through xinterp::sync get 1 MiB): build the \
+    tests with optimisation (`[profile.test] opt-level = 1` in Cargo.toml, \
+    `CARGO_PROFILE_TEST_OPT_LEVEL=1` in the environment, or `cargo xinterp verify`, which sets \
+    it), or move the deep work off the root thread";
+
+#[cfg(loom)]
+fn overflowed(payload: &(dyn Any + Send)) -> bool {
+    matches!(payload.downcast_ref::<generator::Error>(), Some(generator::Error::StackErr))
+}
+
+#[cfg(not(loom))]
+fn overflowed(_: &(dyn Any + Send)) -> bool {
+    false
 }
 
 /// The message `assert_eq!(1, 2)` panics with: three lines (a test
@@ -129,10 +162,9 @@ pub(crate) fn assert_eq_message() -> String {
     panic_message(&*payload)
 }
 
-/// Runs a thread's body; if it panics, the failing step is added to the
-/// calling thread's session before the panic goes on. The check happens
-/// after unwinding, outside any checker's internals, so it is safe to ask
-/// the checker for the thread's name.
+/// Runs the scenario's root body; if it panics, the failing step is added to
+/// the session before the panic goes on (spawned threads get the same from
+/// the library's hook, [`Recorder::thread_panicked`]).
 pub fn run_thread<T>(f: impl FnOnce() -> T) -> T {
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
         Ok(value) => value,
@@ -143,43 +175,19 @@ pub fn run_thread<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-thread_local! {
-    static CURRENT: RefCell<Option<Arc<Session>>> = const { RefCell::new(None) };
-}
-
-/// Whether the calling thread records into a session.
-pub fn active() -> bool {
-    CURRENT.with(|c| c.borrow().is_some())
+/// The calling thread's session, if the harness entered one.
+pub fn current() -> Option<Arc<Session>> {
+    let recorder: Arc<dyn Any + Send + Sync> = xinterp::trace::current()?;
+    recorder.downcast::<Session>().ok()
 }
 
 /// Runs `f` with the calling thread's session, if it has one.
 pub fn with_current<R>(f: impl FnOnce(&Session) -> R) -> Option<R> {
-    let session = CURRENT.with(|c| c.borrow().clone())?;
-    Some(f(&session))
+    current().map(|s| f(&s))
 }
 
-/// The calling thread's session, to hand to a thread it spawns.
-pub fn inherit() -> Option<Arc<Session>> {
-    CURRENT.with(|c| c.borrow().clone())
-}
-
-/// Makes `session` the calling thread's until the returned guard drops, which
-/// restores the previous one.
-pub fn adopt(session: Option<Arc<Session>>) -> Entered {
-    let previous = CURRENT.with(|c| c.replace(session));
-    Entered { previous }
-}
-
-/// Restores the thread's previous session when dropped.
-#[derive(Debug)]
-#[must_use = "the session is left as soon as this guard drops"]
-pub struct Entered {
-    previous: Option<Arc<Session>>,
-}
-
-impl Drop for Entered {
-    fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with(|c| *c.borrow_mut() = previous);
-    }
+/// Makes `session` the calling thread's recorder until the returned guard
+/// drops, which restores the previous one.
+pub fn enter(session: Option<Arc<Session>>) -> xinterp::trace::Entered {
+    xinterp::trace::enter(session.map(|s| s as Arc<dyn Recorder>))
 }
