@@ -2,8 +2,7 @@
 //! owner's buffer, which holds the owner's object **and** a guard on the
 //! owner, so that neither can go away until the view is closed.
 //!
-//! This is the protocol of the PEP 554 discussion (the seed
-//! `shared/seeds/003_*`), step by step:
+//! This is the protocol of the PEP 554 discussion, step by step:
 //!
 //! | step | what | code | trace op |
 //! |---|---|---|---|
