@@ -1,8 +1,11 @@
 /*
  * channel_bug_force_close_no_wake.pml -- known bug, expected to FAIL
- * (invalid end state): a forced close drops the queued item but does not
- * wake its blocked sender, which waits for ever. One sender without a
- * timeout, one closer (forced).
+ * (invalid end state).
+ *
+ * A forced close drops the queued item but does not wake its blocked
+ * sender, which waits for ever. One sender without a timeout, one closer
+ * (forced).
+ *
  * Spec: channel.pml. Rust: the known bug channels::bug_force_close_does_not_wake
  * (models/channels/naive.rs). Page: docs/proofs.md.
  */

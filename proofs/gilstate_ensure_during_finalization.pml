@@ -1,8 +1,11 @@
 /*
  * gilstate_ensure_during_finalization.pml -- known bug, expected to FAIL
- * (invalid end state): a native thread calls PyGILState_Ensure while the
- * main interpreter finalizes, and hangs for ever (gh-87135; since 3.14 it
- * hangs instead of exiting). One native thread, the main thread finalizing.
+ * (invalid end state).
+ *
+ * A native thread calls PyGILState_Ensure while the main interpreter
+ * finalizes, and hangs for ever (gh-87135; since 3.14 it hangs instead of
+ * exiting). One native thread, the main thread finalizing.
+ *
  * Spec: gilstate_legacy.pml. Page: docs/proofs.md.
  */
 #include "gilstate_legacy.pml"

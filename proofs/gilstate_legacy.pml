@@ -2,7 +2,7 @@
  * gilstate_legacy.pml -- CPython's legacy thread-state APIs, for the
  * known-bug specs only: PyGILState_Ensure / PyGILState_Release,
  * Py_IsFinalizing, take_gil's "hang if finalizing", Py_FinalizeEx.
- * As CPython 3.14 behaves (docs: shared/reference/cpython.md).
+ * As CPython 3.14 behaves.
  *
  * Rust:  none on purpose: xinterp does not offer these APIs. What replaces
  *        them is src/interp/lifecycle.rs + src/guard.rs + src/view.rs

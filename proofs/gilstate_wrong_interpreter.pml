@@ -1,10 +1,12 @@
 /*
  * gilstate_wrong_interpreter.pml -- known bug, expected to FAIL
- * (assertion): a subinterpreter's thread hands an object to a native
- * thread; the native thread uses PyGILState_Ensure, which attaches it to
+ * (assertion).
+ *
+ * A subinterpreter's thread hands an object to a native thread; the native thread uses PyGILState_Ensure, which attaches it to
  * the *main* interpreter, and releases the object there: its refcount is
  * touched (and it would be freed) under the wrong interpreter.
  * One subinterpreter thread, one native thread.
+ *
  * Spec: gilstate_legacy.pml. Page: docs/proofs.md.
  */
 #include "gilstate_legacy.pml"

@@ -1,7 +1,9 @@
 /*
  * lifecycle_cpython_1holder_2finalizers.pml -- bounded wrapper of
- * lifecycle.pml: two finalizers race while a holder takes a guard twice.
- * CPython's guard policy. Exactly one finalizer returns Ok.
+ * lifecycle.pml.
+ *
+ * CPython's guard policy; two finalizers race while a holder takes a guard
+ * twice. Exactly one finalizer returns Ok.
  * Rust: src/interp/lifecycle.rs, src/interp/mod.rs. Page: docs/proofs.md.
  */
 #define DRAIN_POLICY 0

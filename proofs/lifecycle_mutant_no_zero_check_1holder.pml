@@ -3,6 +3,7 @@
  *
  * Lifecycle_begin_finalizing enters Finalizing without waiting for zero guards: torn down under a holder (assertion).
  * CPython's guard policy; one holder that takes one guard; one finalizer.
+ *
  * The runner passes this proof only if SPIN finds the violation: it shows
  * that the property the real protocol passes can fail.
  * Rust: src/interp/lifecycle.rs. Page: docs/proofs.md.

@@ -3,6 +3,7 @@
  *
  * Lifecycle_release notifies without the wait lock: the notify can fall between the finalizer setting WAITING and going to sleep (lost wake-up, invalid end state).
  * CPython's guard policy; one holder that takes one guard; one finalizer.
+ *
  * The runner passes this proof only if SPIN finds the violation: it shows
  * that the property the real protocol passes can fail.
  * Rust: src/interp/lifecycle.rs. Page: docs/proofs.md.

@@ -1,9 +1,11 @@
 /*
- * xi_bug_receiver_decref.pml -- known bug, expected to FAIL (assertion):
- * the receiver decrefs the owner's object under its own GIL; its plain
+ * xi_bug_receiver_decref.pml -- known bug, expected to FAIL (assertion).
+ *
+ * The receiver decrefs the owner's object under its own GIL; its plain
  * read-and-write interleaves with the owner's incref of a temporary
  * reference, an update is lost, the count reaches zero while the owner
  * still holds a reference, and the owner touches a freed object.
+ *
  * Spec: xi.pml. Rust: the known bug xi::bug_receiver_decref_use_after_free
  * (models/xi/naive.rs). Page: docs/proofs.md.
  */

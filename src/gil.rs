@@ -6,9 +6,15 @@
 //! interpreter's, exactly as CPython's `interp->ceval.gil` points at the main
 //! interpreter's for a shared GIL: the two exclude each other.
 //!
+//! [`Runtime::create_with`](crate::Runtime::create_with) hands a shared-GIL
+//! interpreter the main interpreter's `Gil` itself, so threads attached to
+//! either exclude each other.
+//!
 //! A thread holds a GIL only while it is *attached* (see
 //! [`crate::thread_state`]); the proof that it is, [`Attached`](crate::Attached),
-//! is what every API that touches an interpreter's state requires.
+//! is what every API that touches an interpreter's state requires. Switching
+//! between two interpreters that share the main GIL releases it before
+//! taking it again, so another thread may get the GIL in between.
 //!
 //! # The state
 //!
@@ -20,6 +26,9 @@
 //! Both live under one facade `Mutex`; the `Condvar` wakes one waiter per
 //! release. There is no forced switching interval (CPython's `eval_breaker`
 //! drop request): a thread holds the GIL until it detaches.
+//!
+//! In traces, `gil.acquire` records `blocked` when it has to wait, and the
+//! state names whose GIL it is: `gil(I0)=held`.
 //!
 //! # Orderings
 //!

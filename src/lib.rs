@@ -56,7 +56,16 @@
 //! every protocol step as a typed event and hands it to a recorder. The
 //! checking toolkit, the `xinterp-check` crate (a dev-dependency), runs a
 //! scenario under whichever checker the build selected, with witnesses,
-//! reports, rendered traces and a reference model that replays them.
+//! reports, rendered traces and a reference model that replays them; its
+//! `Session` is the [`trace::Recorder`] that [`trace::enter`] installs. The
+//! `cargo-xinterp` runner (`cargo xinterp verify` / `trace`) drives it from
+//! the command line.
+//!
+//! Each protocol's state table, races and memory orderings are in the
+//! essay of the module that implements it ([`interp::lifecycle`],
+//! [`thread_state`], [`channel`], [`xi`]). The repository's `docs/` holds
+//! what spans modules: the architecture, how to read traces, the
+//! invariants catalogue, the SPIN proofs and the CPython name map.
 //!
 //! [loom]: https://docs.rs/loom
 //! [shuttle]: https://docs.rs/shuttle

@@ -20,7 +20,8 @@ use std::fmt;
 pub struct Ledger {
     /// Payloads handed to a send or put.
     pub offered: u64,
-    /// Handed back at once by a failed send (closed, released, full).
+    /// Handed back at once by a failed send (closed, closing, released by
+    /// the caller, full).
     pub refused: u64,
     /// Delivered to a receiver.
     pub received: u64,

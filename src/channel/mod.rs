@@ -45,8 +45,13 @@
 //! | `maxsize`      | 0 for channels and unbounded queues                                  |
 //! | `ledger`       | the [`Ledger`]: where every offered payload went (CH-1)              |
 //!
-//! Three `Condvar`s: `not_empty` (receivers), `settled` (blocking senders),
-//! `not_full` (putters on a full bounded queue). Traces show the state as
+//! | condvar     | who waits                          | notified by                                                        |
+//! |-------------|------------------------------------|--------------------------------------------------------------------|
+//! | `not_empty` | receivers                          | an enqueue (one), a close (all), a release of the receive end (all) |
+//! | `settled`   | blocking senders                   | a receive that took a waiting sender's item (all), a close (all)    |
+//! | `not_full`  | putters on a full bounded queue    | a receive (one), a close (all)                                     |
+//!
+//! Traces show the state as
 //! `C1 items=1 senders-waiting=1 closing send=[1] recv=[2,-3]` (`-3`:
 //! interpreter 3 released that end).
 //!
@@ -117,16 +122,8 @@
 //! CH-1 to CH-7 in `docs/invariants.md`. Reference model: `xinterp_check::spec::channel`.
 //!
 //! SPIN spec: `proofs/channel.pml`, whose inlines and labels are named after
-//! the functions of `core.rs` (its header has the table): `chan_enqueue`
-//! for `Chan::enqueue`, `chan_send_and_wait` / `Chan_send_and_wait` for
-//! `Chan::send_and_wait` (label `State_withdraw` at its timeout),
-//! `chan_after_removal`, `chan_recv` and `chan_take`, `chan_close` and
-//! `state_close_now`, `chan_clear_interpreter`, `state_check_ledger`, and
-//! `sendchannel_send_nowait` for [`SendChannel::send_nowait`]. Proofs
-//! (`cargo xtask proofs --filter channel`): `channel_2senders_timeout_close`,
-//! `channel_2senders_force_close`, `channel_unbound_3policies`, and the
-//! must-fail `channel_mutant_withdraw_keeps_closing`,
-//! `channel_bug_timeout_keeps_item` and `channel_bug_force_close_no_wake`.
+//! the functions of `core.rs`; its header and `docs/proofs.md` map the
+//! names and list the proofs (`cargo xtask proofs --filter channel`).
 mod assoc;
 mod core;
 mod ends;

@@ -9,7 +9,7 @@
 //!
 //! In every case the payload is dropped during the interpreter's
 //! finalization, under its GIL, and counted as `unbound` in the
-//! [`Ledger`](super::Ledger).
+//! [`Ledger`](super::Ledger); replace and error also count a marker made.
 use crate::interp::InterpreterId;
 
 /// What a queued item turns into when its sender interpreter is destroyed:

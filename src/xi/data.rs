@@ -15,7 +15,7 @@
 //! | is attached to the owner | decrefs now, under the GIL it holds | [`Released::Direct`] |
 //! | is not, and a guard on the owner is granted | queues the decref on the owner's pending-call ring under that guard | [`Released::Pending`] |
 //! | the ring is full | nothing; hands the XiData back | [`Rejected`] with [`XiError::PendingFull`] |
-//! | the owner is finalizing or gone (guard refused) | nothing can release it: it leaks, counted in [`XiStats::released_after_owner_gone`](super::XiStats) | [`XiError::OwnerGone`] |
+//! | the owner is finalizing or gone (guard refused) | nothing can release it: it leaks, counted in [`XiStats::released_after_owner_gone`](super::XiStats) (and the owner's teardown counted the object in `leaked_at_teardown`) | [`XiError::OwnerGone`] |
 //! | the data carries no object (an int) | nothing to release | [`Released::Nothing`] |
 //!
 //! # Races considered

@@ -35,7 +35,7 @@
 //! | alloc | [`Attached::new_bytes`], [`Attached::new_int`], [`HeapSession::new_bytes`] | a free slot (or a new one), `refcnt = 1` |
 //! | incref | [`Attached::incref`], [`HeapSession::incref`], sharing ([`Attached::share`]) | `refcnt + 1` |
 //! | decref | [`Attached::decref`], [`HeapSession::decref`], a pending call, a direct release, a view's close | `refcnt - 1`; at 0 the value is dropped, the generation bumped, the slot freed |
-//! | teardown | finalization step 5 (`xi::teardown`) | every value dropped; objects still referenced are counted as leaks |
+//! | teardown | finalization step 5 (`xi::teardown`) | the pending-call ring is drained first; XI-4 is asserted (`open_views == 0`); every value dropped; objects still referenced are counted in `XiStats::leaked_at_teardown` (a leak report, not silence) |
 //!
 //! # Handles
 //!
@@ -81,6 +81,20 @@
 //! table. Its unlock by one holder happens before its lock by the next, so
 //! each access sees the previous holder's writes; that is the `// SAFETY:`
 //! argument of the one `unsafe` dereference, and loom checks it.
+//!
+//! # `unsafe`
+//!
+//! The crate denies `unsafe_code`; this module has two local exceptions.
+//! `unsafe impl Sync for Heap` shares the heap although its table is an
+//! `UnsafeCell`: the table is reached only through `with_table_unchecked`,
+//! whose callers hold the owner's GIL (checked by `Heap::checked` for the
+//! API, by `Heap::with_table` for internal paths). The `&mut *table` in
+//! `with_table_unchecked` is ordered after every earlier access by the GIL
+//! mutex, and no other `&mut` is live because a heap session makes every
+//! other door refuse and detaching panic. Every `xi::` scenario checks both
+//! under loom, whose `UnsafeCell` reports two accesses not ordered by
+//! happens-before; the mutation `xi-release-without-switching` is such an
+//! access, and loom reports it.
 use super::XiError;
 use crate::interp::{Core, InterpreterId};
 use crate::sync::{Arc, UnsafeCell};

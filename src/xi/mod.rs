@@ -1,5 +1,5 @@
 //! Cross-interpreter data: object heaps with plain refcounts, `XiData`,
-//! pending calls and cross-interpreter views (issue 5).
+//! pending calls and cross-interpreter views.
 //!
 //! Each interpreter owns a [heap] of objects whose reference counts
 //! are **plain, non-atomic** counters, touched only while holding the
@@ -34,21 +34,19 @@
 //! goes, and none is left referenced at the end; XI-4 an owner never
 //! finalizes with an open view.
 //!
+//! # Orderings
+//!
+//! Each piece's are in its essay. The runtime's counters ([`XiStats`]) and
+//! an owner's `open_views` are `Relaxed`: counts, not synchronization. A
+//! guard taken for a push or a view is the lifecycle word's
+//! ([`crate::interp::lifecycle`]).
+//!
 //! Page: `docs/xi.md`. Scenarios: `models/xi/`. Reference model:
 //! `xinterp_check::spec::xi`.
 //!
 //! SPIN spec: `proofs/xi.pml`, whose inlines and labels are named after the
-//! functions here (its header has the table): labels `Attached_share`
-//! ([`Attached::share`]), `XiData_into_view` ([`XiData::into_view`]),
-//! `XiData_release` ([`XiData::release`]), `XiView_close`
-//! ([`XiView::close`]), `pending_on_attach` (`pending::on_attach`) and
-//! `xi_teardown` (`xi::teardown`); inlines `table_incref` / `table_decref`
-//! (the heap's `Table::incref` / `decref`), `pending_push`
-//! (`Pending::push`) and `pending_run` (`pending::run`). Proofs
-//! (`cargo xtask proofs --filter xi_`): `xi_view_and_pending_call`
-//! (safety, and `freed_eventually`: XI-3's liveness), and the must-fail
-//! `xi_mutant_view_without_guard`, `xi_bug_receiver_decref`,
-//! `xi_bug_concurrent_decref_leak` and `xi_bug_pending_call_after_owner_gone`.
+//! functions here; its header and `docs/proofs.md` map the names and list
+//! the proofs (`cargo xtask proofs --filter xi_`).
 use crate::interp::Core;
 use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::trace::event::XiEvent;

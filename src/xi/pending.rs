@@ -5,7 +5,8 @@
 //! The only call queued here is the release of an [`XiData`](super::XiData)'s
 //! strong reference: a decref that must happen under the owner's GIL, from
 //! a thread that is not attached to the owner. The ring is bounded
-//! ([`Config::pending_calls`](crate::Config::pending_calls), CPython's 300);
+//! ([`Config::pending_calls`](crate::Config::pending_calls), CPython's 300;
+//! the models use 1 to reach "full");
 //! a full ring is an error the releasing caller sees, with its XiData handed
 //! back ([`Rejected`](super::Rejected)).
 //!
@@ -21,7 +22,7 @@
 //! | step | by | trace op |
 //! |---|---|---|
 //! | push | a releaser not attached to the owner, **holding a guard on it** | `pending.push` |
-//! | run | `on_attach`, from `thread_state::attach`: the thread just took the owner's GIL | `pending.run` |
+//! | run | `on_attach`, from `thread_state::attach`: the thread just took the owner's GIL (every attach: `ensure`, `with_gil`, the re-attach after `allow_threads`, the restore after a release) | `pending.run` |
 //! | drain and close | finalization step 5, before the heap is torn down | `pending.run`, `pending.close` |
 //!
 //! # Races considered
@@ -32,7 +33,7 @@
 //!   [`XiError::OwnerGone`](super::XiError::OwnerGone) and the runtime
 //!   counts it: the strong reference leaks, loudly (the known bug
 //!   `xi::bug_pending_after_owner_gone` pushes without the guard and loses
-//!   the call). Pushing to a closed ring panics (XI-3) rather than lose it.
+//!   the call; so does the mutation `xi-push-without-guard`). Pushing to a closed ring panics (XI-3) rather than lose it.
 //! - *Push vs run.* Both take the ring mutex; a run takes the calls queued
 //!   so far and clears the flag under it. A push after that sets the flag
 //!   again and is run at the next attach (or by teardown's drain).

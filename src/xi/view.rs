@@ -2,15 +2,14 @@
 //! owner's buffer, which holds the owner's object **and** a guard on the
 //! owner, so that neither can go away until the view is closed.
 //!
-//! This is the protocol of the PEP 554 discussion (the seed
-//! `shared/seeds/003_*`), step by step:
+//! This is the protocol of the PEP 554 discussion, step by step:
 //!
 //! | step | what | code | trace op |
 //! |---|---|---|---|
 //! | 1 | the owner submits the object | [`Attached::share`](crate::Attached::share): incref under the owner's GIL | `xi.share` |
-//! | 2 | a view is created with references to the owner and its object | [`XiData::into_view`](super::XiData::into_view): the data's reference moves in, a guard on the owner is taken | `xiview.open` |
+//! | 2 | a view is created with references to the owner and its object | [`XiData::into_view`](super::XiData::into_view): the data's reference moves in, an [`OwnedGuard`] on the owner is taken (refused once the owner is finalizing: the data is handed back) | `xiview.open` |
 //! | 3 | the receiver gets the view | moved (`Send`) | (the carrier's) |
-//! | 4 | the receiver closes it, explicitly or by `Drop` (counted: the ResourceWarning analogue) | [`XiView::close`], `Drop` | `xiview.close` |
+//! | 4 | the receiver closes it, explicitly or by `Drop` (counted in `XiStats::implicit_view_closes`: the ResourceWarning analogue) | [`XiView::close`], `Drop` | `xiview.close` |
 //! | 5 | switch to the owner's GIL, release the buffer and the object reference | `thread_state::ensure_held`, then the heap's decref | `threadstate.ensure`, `refcount.decref` |
 //! | 6 | switch back, release the reference to the owner | the token's release restores the receiver's thread state; uncount the view; drop the guard | `threadstate.release`, `guard.release` |
 //! | 7 | the receiver continues | | |

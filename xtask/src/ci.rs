@@ -16,6 +16,7 @@ struct Step {
 const STEPS: &[Step] = &[
     Step { name: "toolchain: rustfmt and clippy", run: toolchain },
     Step { name: "fmt --check", run: fmt },
+    Step { name: "docs --check (generated tables, cited files)", run: docs },
     Step { name: "clippy (std)", run: clippy_std },
     Step { name: "clippy (std, trace)", run: clippy_std_trace },
     Step { name: "clippy (loom)", run: |root| clippy_model(root, Backend::Loom) },
@@ -95,6 +96,12 @@ fn toolchain(root: &Path) -> Result<(), String> {
          (rustup component add rustfmt clippy)",
         missing.join("` and `cargo ")
     ))
+}
+
+/// The generated tables of docs/ are current and every cited file exists:
+/// no build beyond xtask's own, so it goes before clippy.
+fn docs(root: &Path) -> Result<(), String> {
+    crate::docs::run(root, &crate::docs::Options { check: true })
 }
 
 fn fmt(root: &Path) -> Result<(), String> {

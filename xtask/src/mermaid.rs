@@ -16,7 +16,7 @@ use xinterp_check::trace::{Event, Trace};
 /// The `mermaid` release the check parses with.
 const MERMAID: &str = "11.17.2";
 
-/// Reads a diagram (argv[2]), prints what Mermaid parsed as JSON:
+/// Reads a diagram (`argv[2]`), prints what Mermaid parsed as JSON:
 /// `{"actors": [[id, label]], "messages": [[from, to, text]]}`, with entity
 /// codes decoded and `<br/>` as a line break; exits 1 on a parse error.
 const SCRIPT: &str = r#"

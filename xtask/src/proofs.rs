@@ -15,7 +15,7 @@
 //! Logs go to `proofs/results/<proof>.log` (stamped with the git revision),
 //! the table to `proofs/results/summary.md` (on an unfiltered run) and, for
 //! `verify`, to `target/xinterp/proofs/results.json`.
-mod catalog;
+pub mod catalog;
 mod pan;
 pub mod table;
 mod tools;
