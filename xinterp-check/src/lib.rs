@@ -48,6 +48,7 @@ pub mod trace;
 mod config;
 mod golden;
 mod isolate;
+mod json;
 mod report;
 mod run;
 mod validation;
