@@ -1,10 +1,19 @@
 //! Counterexamples and their committed golden traces.
+//!
+//! A known bug's counterexample is compared with a golden trace: the
+//! violation and the text rendering of its trace, kept as an insta snapshot
+//! in `tests/golden/<scenario with :: as __>.<backend>.snap` of the package
+//! under test (one per backend: loom and shuttle find different
+//! interleavings). A changed trace fails the test; `cargo insta review`
+//! shows the difference and accepts or rejects it.
 use crate::trace::render;
-use crate::trace::{Event, EventKind, Trace};
-use std::path::PathBuf;
+use crate::trace::Trace;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 /// A failing execution found by a checker.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Counterexample {
     /// The scenario's name.
     pub scenario: String,
@@ -46,20 +55,25 @@ impl Counterexample {
         format!("violation in execution {}: {}\n\n{}\n", self.execution, self.message, render::text(&self.trace))
     }
 
-    /// `tests/golden/<scenario with :: as __>.<backend>.txt` in the package
-    /// being tested.
-    pub fn golden_path(&self) -> PathBuf {
-        let root = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
-        root.join("tests").join("golden").join(format!("{}.{}.txt", self.scenario.replace("::", "__"), self.backend))
+    /// The snapshot's name: `<scenario with :: as __>.<backend>`.
+    pub fn golden_name(&self) -> String {
+        format!("{}.{}", self.scenario.replace("::", "__"), self.backend)
     }
 
-    /// Compares the counterexample with its committed golden file, failing
-    /// the test on a difference. `XINTERP_BLESS=1` writes the file instead.
+    /// `tests/golden/<golden name>.snap` in the package being tested.
+    pub fn golden_path(&self) -> PathBuf {
+        golden_dir().join(format!("{}.snap", self.golden_name()))
+    }
+
+    /// Compares the counterexample with its golden snapshot
+    /// ([`golden_path`](Self::golden_path)), failing the test on a
+    /// difference. The snapshot is insta's: a changed or missing trace is
+    /// written beside it as `.snap.new` for `cargo insta review` (outside
+    /// CI), `INSTA_UPDATE=always` or `XINTERP_BLESS=1` accepts it on the spot.
     ///
     /// Skipped (with a note) when the counterexample is not reproducible:
     /// found under production stress, or with bounds or a seed overridden
     /// from the environment.
-    #[track_caller]
     pub fn assert_golden(&self) {
         if !self.reproducible {
             println!(
@@ -68,168 +82,129 @@ impl Counterexample {
             );
             return;
         }
-        let path = self.golden_path();
-        let actual = self.golden_text();
-        if std::env::var_os("XINTERP_BLESS").is_some_and(|v| v == "1") {
-            std::fs::create_dir_all(path.parent().expect("golden files live in a folder"))
-                .expect("create tests/golden");
-            std::fs::write(&path, &actual).expect("write the golden trace");
-            println!("blessed {}", path.display());
-            return;
-        }
-        let expected = match std::fs::read_to_string(&path) {
-            Ok(s) => s,
-            Err(e) => panic!(
-                "no golden trace at {} ({e}).\nThe counterexample was:\n{actual}\nRun with XINTERP_BLESS=1 to record it.",
-                path.display()
-            ),
-        };
-        if expected != actual {
-            panic!(
-                "the counterexample of {} under {} differs from {}.\n--- expected\n{expected}\n--- actual\n{actual}\nIf the change is intended, re-run with XINTERP_BLESS=1.",
-                self.scenario,
-                self.backend,
-                path.display()
-            );
-        }
+        self.assert_snapshot_in(&golden_dir());
+    }
+
+    /// Asserts the golden text as the insta snapshot `<golden name>.snap` in
+    /// `dir`. The snapshot's path is explicit: insta would otherwise place
+    /// it beside this file, in the toolkit, not in the package under test.
+    fn assert_snapshot_in(&self, dir: &Path) {
+        bless_means_accept();
+        let mut settings = insta::Settings::clone_current();
+        settings.set_snapshot_path(dir);
+        settings.set_prepend_module_to_snapshot(false);
+        settings.set_omit_expression(true);
+        settings.set_description(format!("{} under {}", self.scenario, self.backend));
+        settings.bind(|| insta::assert_snapshot!(self.golden_name(), self.golden_text()));
     }
 }
 
-/// The first line of a counterexample record (see [`Counterexample::to_record`]).
-const RECORD_HEADER: &str = "xinterp-counterexample v1";
-
-impl Counterexample {
-    /// The counterexample as a line-oriented record, for a parent process
-    /// to read back with [`from_record`](Self::from_record) when the run
-    /// happened in an isolated child (see `xinterp_check`'s `isolate` module). Lossless for
-    /// every field the golden text and the report use.
-    pub(crate) fn to_record(&self) -> String {
-        let mut out = format!("{RECORD_HEADER}\n");
-        for (key, value) in [
-            ("scenario", self.scenario.as_str()),
-            ("backend", &self.backend),
-            ("bound", &self.bound),
-            ("message", &self.message),
-            ("replay", &self.replay),
-        ] {
-            out.push_str(&format!("{key}\t{}\n", escape(value)));
-        }
-        out.push_str(&format!("execution\t{}\nreproducible\t{}\n", self.execution, self.reproducible));
-        for e in &self.trace.events {
-            let interp = e.interp().map_or_else(String::new, |i| i.to_string());
-            out.push_str(&format!(
-                "event\t{}\t{}\t{interp}\t{}\t{}\t{}\n",
-                e.seq,
-                escape(&e.thread),
-                escape(e.op()),
-                escape(&e.outcome().to_string()),
-                escape(&e.state().to_string())
-            ));
-        }
-        out
-    }
-
-    /// Reads a record written by [`to_record`](Self::to_record).
-    pub(crate) fn from_record(text: &str) -> Result<Self, String> {
-        let mut lines = text.lines();
-        if lines.next() != Some(RECORD_HEADER) {
-            return Err("not a counterexample record".to_owned());
-        }
-        let mut cex = Counterexample {
-            scenario: String::new(),
-            backend: String::new(),
-            bound: String::new(),
-            message: String::new(),
-            trace: Trace::default(),
-            replay: String::new(),
-            execution: 0,
-            reproducible: false,
-        };
-        for line in lines {
-            let fields: Vec<&str> = line.split('\t').collect();
-            let bad = || format!("malformed record line: {line:?}");
-            match fields.as_slice() {
-                ["scenario", v] => cex.scenario = unescape(v),
-                ["backend", v] => cex.backend = unescape(v),
-                ["bound", v] => cex.bound = unescape(v),
-                ["message", v] => cex.message = unescape(v),
-                ["replay", v] => cex.replay = unescape(v),
-                ["execution", v] => cex.execution = v.parse().map_err(|_| bad())?,
-                ["reproducible", v] => cex.reproducible = *v == "true",
-                ["event", seq, thread, interp, op, outcome, state] => cex.trace.events.push(Event {
-                    seq: seq.parse().map_err(|_| bad())?,
-                    thread: unescape(thread),
-                    kind: EventKind::from_columns(
-                        if interp.is_empty() { None } else { Some(interp.parse().map_err(|_| bad())?) },
-                        &unescape(op),
-                        unescape(outcome),
-                        unescape(state),
-                    ),
-                }),
-                _ => return Err(bad()),
-            }
-        }
-        Ok(cex)
-    }
+/// `tests/golden` in the package being tested (`CARGO_MANIFEST_DIR` as
+/// cargo sets it for the test run, not as it was when the toolkit was built).
+fn golden_dir() -> PathBuf {
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+    root.join("tests").join("golden")
 }
 
-fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n")
-}
-
-fn unescape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+/// `XINTERP_BLESS=1` (which also blesses the SPIN trails of `cargo xtask
+/// proofs`) is `INSTA_UPDATE=always` for the golden traces. insta reads its
+/// mode from the environment once, at a process's first snapshot assertion,
+/// so the variable is set before that, once; an explicit `INSTA_UPDATE` wins.
+fn bless_means_accept() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let bless = std::env::var_os("XINTERP_BLESS").is_some_and(|v| v == "1");
+        if bless && std::env::var_os("INSTA_UPDATE").is_none() {
+            std::env::set_var("INSTA_UPDATE", "always");
         }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some(other) => out.push(other),
-            None => out.push('\\'),
-        }
-    }
-    out
+    });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::{Event, EventKind};
+    use std::process::Command;
 
-    #[test]
-    fn records_round_trip() {
-        let cex = Counterexample {
-            scenario: "channels::bug_x".into(),
-            backend: "loom".into(),
-            bound: "exhaustive, branches<=1000".into(),
-            message: "deadlock; threads = [(0, Blocked)]\n\tsecond line \\ with a backslash".into(),
-            trace: Trace {
-                events: vec![
-                    Event {
-                        seq: 1,
-                        thread: "sender".into(),
-                        kind: xinterp::trace::Custom::new(Some(3), "channel.send", "blocked\tuntil taken", "items=1")
-                            .into(),
-                    },
-                    Event {
-                        seq: 2,
-                        thread: "(checker)".into(),
-                        kind: EventKind::Violation("deadlock\n  left: 1\n right: 2".into()),
-                    },
-                ],
-            },
-            replay: "cargo test\n  or: cargo xtask trace".into(),
-            execution: 42,
-            reproducible: true,
+    /// Set in a child run of [`a_golden_comparison_fails_on_a_changed_trace`]
+    /// to the snapshot folder it compares in.
+    const CHILD_DIR: &str = "XINTERP_GOLDEN_TEST_DIR";
+    /// Set in a child run to the outcome its counterexample's step reports.
+    const CHILD_OUTCOME: &str = "XINTERP_GOLDEN_TEST_OUTCOME";
+
+    fn counterexample(outcome: &str) -> Counterexample {
+        let trace = Trace {
+            events: vec![
+                Event {
+                    seq: 1,
+                    thread: "holder".into(),
+                    kind: EventKind::from_columns(Some(1), "guard.acquire", outcome.into(), "guards=1".into()),
+                },
+                Event { seq: 2, thread: "finalizer".into(), kind: EventKind::Violation("deadlock".into()) },
+            ],
         };
-        let back = Counterexample::from_record(&cex.to_record()).unwrap();
-        assert_eq!(back.to_record(), cex.to_record());
-        assert_eq!(back.trace, cex.trace);
-        assert_eq!(back.message, cex.message);
-        assert_eq!(back.golden_text(), cex.golden_text());
-        assert!(Counterexample::from_record("something else").is_err());
+        Counterexample {
+            scenario: "golden::tests::bug".into(),
+            backend: "loom".into(),
+            bound: "exhaustive".into(),
+            message: "deadlock".into(),
+            trace,
+            replay: "cargo test".into(),
+            execution: 1,
+            reproducible: true,
+        }
+    }
+
+    /// Runs this test again in a child process that compares the
+    /// counterexample whose step reports `outcome` with the snapshot in
+    /// `dir`, under the insta mode `env` sets (the parent's own environment
+    /// may be blessing); whether the comparison passed.
+    fn compare_in_child(dir: &Path, outcome: &str, env: &[(&str, &str)]) -> bool {
+        let mut child = Command::new(std::env::current_exe().expect("the test binary"));
+        child
+            .args(["golden::tests::a_golden_comparison_fails_on_a_changed_trace", "--exact", "--test-threads", "1"])
+            .env(CHILD_DIR, dir)
+            .env(CHILD_OUTCOME, outcome)
+            .env_remove("XINTERP_BLESS")
+            .env_remove("INSTA_UPDATE")
+            .env_remove("INSTA_FORCE_PASS")
+            .envs(env.iter().copied());
+        let output = child.output().expect("run the test binary");
+        output.status.success()
+    }
+
+    /// The snapshot file's body: what follows insta's metadata block.
+    fn body(path: &Path) -> String {
+        let text = std::fs::read_to_string(path).expect("the snapshot exists");
+        let rest = text.strip_prefix("---\n").expect("insta's metadata block");
+        rest[rest.find("\n---\n").expect("the metadata block ends") + 5..].to_owned()
+    }
+
+    /// A changed trace fails the comparison and leaves the snapshot as it
+    /// was; `XINTERP_BLESS=1` accepts it. Each comparison runs in a child
+    /// process, since insta reads its mode once per process.
+    #[test]
+    fn a_golden_comparison_fails_on_a_changed_trace() {
+        if let (Some(dir), Ok(outcome)) = (std::env::var_os(CHILD_DIR), std::env::var(CHILD_OUTCOME)) {
+            counterexample(&outcome).assert_snapshot_in(Path::new(&dir));
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("xinterp-golden-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (original, changed) = (counterexample("ok"), counterexample("timed out"));
+        let path = dir.join(format!("{}.snap", original.golden_name()));
+        let compare = [("INSTA_UPDATE", "no")];
+
+        assert!(!compare_in_child(&dir, "ok", &compare), "a missing snapshot fails");
+        assert!(!path.exists());
+        assert!(compare_in_child(&dir, "ok", &[("XINTERP_BLESS", "1")]), "blessing records it");
+        assert_eq!(body(&path), original.golden_text(), "the snapshot's body is the golden text");
+        assert!(compare_in_child(&dir, "ok", &compare), "the same trace passes");
+        assert!(!compare_in_child(&dir, "timed out", &compare), "a changed trace fails");
+        assert_eq!(body(&path), original.golden_text(), "a failed comparison changes nothing");
+        assert!(compare_in_child(&dir, "timed out", &[("XINTERP_BLESS", "1")]), "blessing accepts the change");
+        assert_eq!(body(&path), changed.golden_text());
+        assert!(!compare_in_child(&dir, "ok", &compare), "the old trace now differs");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

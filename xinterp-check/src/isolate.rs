@@ -11,15 +11,14 @@
 //! --exact`, with `XINTERP_ISOLATED=<scenario>` and a private report
 //! directory). The child explores in-process as usual; whether it returns
 //! or aborts, the harness has written the counterexample (the panic hook
-//! writes it the moment the violation is detected, before any abort) as a
-//! record the parent reads back. The parent then reports, compares goldens
+//! its report, counterexample included, the moment the violation is
+//! detected, before any abort), and the parent reads that report back. The parent then reports, compares goldens
 //! and fails or passes exactly as an in-process run would.
 //!
 //! By convention a scenario's name is its test's path in the test binary
 //! (`channels::bug_force_close_without_wake`), which is what the child is
 //! asked to run; a scenario whose name is not a test path cannot be isolated,
 //! and the parent reports the bug as missed with the child's output.
-use super::golden::Counterexample;
 use super::report::{Kind, Outcome, Report, SpecCheck};
 use super::run;
 use super::validation;
@@ -52,16 +51,13 @@ pub(super) fn run_in_child(scenario: &Scenario) -> Report {
     let wall = started.elapsed();
     let stem = scenario.name().replace("::", "__");
     let backend = xinterp::sync::BACKEND;
-    let record = std::fs::read_to_string(dir.join(backend).join(format!("{stem}.cex")));
-    let executions = read_executions(&dir.join(backend).join(format!("{stem}.json")));
+    let child = read_report(&dir.join(backend).join(format!("{stem}.json")));
     let _ = std::fs::remove_dir_all(&dir);
+    let executions = child.as_ref().map(|r| r.executions);
 
-    let counterexample = match record {
-        Ok(text) => match Counterexample::from_record(&text) {
-            Ok(cex) => Some(cex),
-            Err(why) => panic!("the isolated run of {} wrote an unreadable counterexample: {why}", scenario.name()),
-        },
-        Err(_) => {
+    let counterexample = match child.and_then(|r| r.counterexample) {
+        Some(cex) => Some(cex),
+        None => {
             // No violation recorded: say what the child printed, since a
             // child that never ran the scenario also lands here.
             match &output {
@@ -109,9 +105,11 @@ fn private_dir() -> PathBuf {
     std::env::temp_dir().join(format!("xinterp-isolated-{}-{n}", std::process::id()))
 }
 
-/// The `executions` field of a child's report, if it wrote one.
-fn read_executions(path: &Path) -> Option<u64> {
+/// The child's report, if it wrote one.
+fn read_report(path: &Path) -> Option<Report> {
     let text = std::fs::read_to_string(path).ok()?;
-    let rest = &text[text.find("\"executions\":")? + "\"executions\":".len()..];
-    rest[..rest.find(|c: char| !c.is_ascii_digit())?].parse().ok()
+    match Report::from_json(&text) {
+        Ok(report) => Some(report),
+        Err(e) => panic!("the isolated run wrote an unreadable report at {}: {e}", path.display()),
+    }
 }

@@ -24,7 +24,7 @@
 //! Known bugs run through [`Scenario::expect_bug`]: it passes only if the
 //! checker finds a violation, and returns the [`Counterexample`] (trace,
 //! message, replay command), which the test compares with a committed golden
-//! file ([`Counterexample::assert_golden`]).
+//! trace, an insta snapshot ([`Counterexample::assert_golden`]).
 //!
 //! Every run writes a [`Report`] (executions explored, bound, wall time,
 //! witnesses, result) to `$XINTERP_REPORT_DIR/<backend>/` when that variable
@@ -34,7 +34,7 @@
 //! or `none`), `XINTERP_LOOM_MAX_BRANCHES`, `XINTERP_SHUTTLE_SCHEDULER`
 //! (`pct`, `random`, `dfs`), `XINTERP_SHUTTLE_ITERATIONS`,
 //! `XINTERP_SHUTTLE_DEPTH`, `XINTERP_SEED`, `XINTERP_STRESS_ITERATIONS`,
-//! `XINTERP_REPORT_DIR`, `XINTERP_BLESS=1` (rewrite golden files),
+//! `XINTERP_REPORT_DIR`, `XINTERP_BLESS=1` (accept changed golden traces, as `INSTA_UPDATE=always`),
 //! `XINTERP_VALIDATE_EVERY` (validate every n-th execution's trace).
 //!
 //! Every execution's trace is also replayed on the reference models in
@@ -48,6 +48,7 @@ pub mod trace;
 mod config;
 mod golden;
 mod isolate;
+mod json;
 mod report;
 mod run;
 mod validation;

@@ -1,13 +1,15 @@
 //! What one scenario run under one checker came to.
 use super::golden::Counterexample;
-use crate::trace::render::{self, json_escape};
+use crate::trace::render;
 use crate::trace::Trace;
+use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::time::Duration;
 
 /// Whether the scenario is a model that must pass or a known bug that must
 /// be found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// A correct protocol: no violation, every witness reached.
     Model,
@@ -50,6 +52,25 @@ impl Outcome {
         }
     }
 
+    /// The outcome whose [`label`](Self::label) is `label`, carrying
+    /// `witnesses` if it is one that names witnesses.
+    pub(crate) fn from_label(label: &str, witnesses: Vec<String>) -> Option<Self> {
+        let all = [
+            Self::Passed,
+            Self::PassedWitnessesUnseen(Vec::new()),
+            Self::Failed,
+            Self::MissingWitnesses(Vec::new()),
+            Self::BugFound,
+            Self::BugMissed,
+            Self::BugNotSeenUnderStress,
+        ];
+        Some(match all.into_iter().find(|o| o.label() == label)? {
+            Self::PassedWitnessesUnseen(_) => Self::PassedWitnessesUnseen(witnesses),
+            Self::MissingWitnesses(_) => Self::MissingWitnesses(witnesses),
+            other => other,
+        })
+    }
+
     /// Whether the run counts as a success.
     pub fn ok(&self) -> bool {
         matches!(self, Self::Passed | Self::PassedWitnessesUnseen(_) | Self::BugFound | Self::BugNotSeenUnderStress)
@@ -57,7 +78,7 @@ impl Outcome {
 }
 
 /// How often a witness was reached.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WitnessCount {
     /// The witness's name.
     pub name: String,
@@ -134,28 +155,6 @@ impl SpecCheck {
             }
             Self::KnownBug => "spec: known-bug run, executions not validated".to_owned(),
             Self::Off => "spec: off (no protocol events without --features trace)".to_owned(),
-        }
-    }
-
-    fn to_json(&self, executions: u64) -> String {
-        match self {
-            Self::Validated(v) => {
-                let ops: Vec<String> =
-                    v.uncovered_ops.iter().map(|(op, n)| format!("{}:{n}", json_escape(op))).collect();
-                format!(
-                    "{{\"mode\":\"validated\",\"validated\":{},\"executions\":{executions},\"sample_every\":{},\"reordered\":{},\"undecided\":{},\"covered_events\":{},\"uncovered_events\":{},\"uncovered_ops\":{{{}}},\"validation_ms\":{:.3}}}",
-                    v.validated,
-                    v.sample_every,
-                    v.reordered,
-                    v.undecided,
-                    v.covered_events,
-                    v.uncovered_events,
-                    ops.join(","),
-                    v.spent.as_secs_f64() * 1000.0
-                )
-            }
-            Self::KnownBug => "{\"mode\":\"known-bug\"}".to_owned(),
-            Self::Off => "{\"mode\":\"off\"}".to_owned(),
         }
     }
 }
@@ -253,52 +252,16 @@ impl Report {
             .unwrap_or_default()
     }
 
-    /// The report as one JSON object (the format `cargo xtask verify` reads).
+    /// The report as one JSON object (the format `cargo xtask verify` reads;
+    /// see `json.rs` for its fields).
     pub fn to_json(&self) -> String {
-        let mut out = String::from("{");
-        let _ = write!(
-            out,
-            "\"scenario\":{},\"backend\":{},\"kind\":\"{}\",\"bound\":{},\"executions\":{},\"wall_ms\":{:.3},\"outcome\":{},\"ok\":{},",
-            json_escape(&self.scenario),
-            json_escape(&self.backend),
-            match self.kind {
-                Kind::Model => "model",
-                Kind::Bug => "bug",
-            },
-            json_escape(&self.bound),
-            self.executions,
-            self.wall.as_secs_f64() * 1000.0,
-            json_escape(self.outcome.label()),
-            self.outcome.ok(),
-        );
-        out.push_str("\"witnesses\":[");
-        for (i, w) in self.witnesses.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            let _ = write!(
-                out,
-                "{{\"name\":{},\"description\":{},\"count\":{}}}",
-                json_escape(&w.name),
-                json_escape(&w.description),
-                w.count
-            );
-        }
-        out.push_str("],");
-        match &self.counterexample {
-            Some(c) => {
-                let _ = write!(out, "\"violation\":{},\"failing_execution\":{},", json_escape(&c.message), c.execution);
-            }
-            None => out.push_str("\"violation\":null,\"failing_execution\":null,"),
-        }
-        let _ = write!(out, "\"spec\":{},", self.spec.to_json(self.executions));
-        let _ = write!(
-            out,
-            "\"spec_on_counterexample\":{},",
-            self.spec_on_counterexample.as_deref().map_or_else(|| "null".to_owned(), json_escape)
-        );
-        let _ = write!(out, "\"replay\":{}}}", json_escape(&self.replay));
-        out
+        serde_json::to_string(self).expect("a report serializes: string keys, finite numbers")
+    }
+
+    /// Reads a report written by [`to_json`](Self::to_json). The witness
+    /// trace is not part of it (it is written beside, as JSON lines).
+    pub fn from_json(json: &str) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(json)
     }
 
     /// Writes the report (and its trace, as JSON lines) under
@@ -321,10 +284,6 @@ impl Report {
             let trace = self.counterexample.as_ref().map(|c| &c.trace).or(self.witness_trace.as_ref());
             if let Some(trace) = trace {
                 std::fs::write(dir.join(format!("{stem}.trace.jsonl")), render::json_lines(trace))?;
-            }
-            if let Some(cex) = &self.counterexample {
-                // For a parent process that ran this scenario isolated.
-                std::fs::write(dir.join(format!("{stem}.cex")), cex.to_record())?;
             }
             Ok(())
         };
@@ -387,10 +346,11 @@ mod tests {
         assert!(why.contains("assertion `left == right` failed"), "{why}");
         assert!(why.lines().any(|l| l.trim() == "left: 1"), "{why}");
         assert!(why.lines().any(|l| l.trim() == "right: 2"), "{why}");
-        assert!(report.to_json().contains(&json_escape(&message)));
+        let escaped = serde_json::to_string(&message).unwrap();
+        assert!(report.to_json().contains(&escaped));
         let trace = &report.counterexample.as_ref().unwrap().trace;
-        assert!(render::json_lines(trace).contains(&json_escape(&message)));
-        assert!(render::chrome(trace).contains(&json_escape(&message)));
+        assert!(render::json_lines(trace).contains(&escaped));
+        assert!(render::chrome(trace).contains(&escaped));
     }
 
     /// The same through the harness: a scenario failing with

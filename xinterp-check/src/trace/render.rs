@@ -5,6 +5,7 @@
 //! - [`mermaid`]: a sequence diagram (GitHub renders it);
 //! - [`chrome`]: Chrome trace-event JSON (open in Perfetto or `chrome://tracing`).
 use super::{Event, EventKind, Trace};
+use serde::Serialize;
 use std::fmt::Write as _;
 
 /// The formats `cargo xtask trace --format` understands.
@@ -138,31 +139,6 @@ pub fn text(trace: &Trace) -> String {
     out
 }
 
-fn json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-/// Escapes `s` as a JSON string literal (quotes included).
-pub fn json_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    json_string(&mut out, s);
-    out
-}
-
 /// The name of `kind`'s [`EventKind`] variant (`Guard`, `Channel`,
 /// `Witness`, `Custom`): tells a tool a typed protocol step from a
 /// scenario's own text.
@@ -189,22 +165,8 @@ pub fn kind_name(kind: &EventKind) -> &'static str {
 pub fn json_lines(trace: &Trace) -> String {
     let mut out = String::new();
     for e in &trace.events {
-        let _ = write!(out, "{{\"seq\":{},\"thread\":", e.seq);
-        json_string(&mut out, &e.thread);
-        match e.interp() {
-            Some(i) => {
-                let _ = write!(out, ",\"interp\":{i}");
-            }
-            None => out.push_str(",\"interp\":null"),
-        }
-        out.push_str(",\"op\":");
-        json_string(&mut out, e.op());
-        out.push_str(",\"outcome\":");
-        json_string(&mut out, &e.outcome().to_string());
-        out.push_str(",\"state\":");
-        json_string(&mut out, &e.state().to_string());
-        let _ = write!(out, ",\"kind\":\"{}\"", kind_name(&e.kind));
-        out.push_str("}\n");
+        out.push_str(&json_line(e));
+        out.push('\n');
     }
     out
 }
@@ -301,55 +263,99 @@ fn chrome_pid(e: &Event) -> u64 {
     e.interp().map_or(0, |i| i + 1)
 }
 
+/// A Chrome metadata event: the name of a process (`tid` absent) or of a
+/// thread in a process.
+#[derive(Serialize)]
+struct ChromeName<'a> {
+    name: &'static str,
+    ph: &'static str,
+    pid: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tid: Option<usize>,
+    args: NameArgs<'a>,
+}
+
+#[derive(Serialize)]
+struct NameArgs<'a> {
+    name: &'a str,
+}
+
+/// A Chrome instant event, thread-scoped (`s` = `t`).
+#[derive(Serialize)]
+struct ChromeInstant<'a> {
+    name: &'a str,
+    ph: &'static str,
+    s: &'static str,
+    ts: u64,
+    pid: u64,
+    tid: usize,
+    args: InstantArgs,
+}
+
+#[derive(Serialize)]
+struct InstantArgs {
+    outcome: String,
+    state: String,
+    kind: &'static str,
+}
+
 /// Chrome trace-event JSON: one instant event per step, `ts` the step number
 /// in microseconds. A process is an interpreter (`pid` = its id + 1, named
 /// `interpreter 0 (main)`, `interpreter 1`, ...), with `pid` 0 named `no
 /// interpreter` for steps that name none; `tid` is the thread's column in
 /// the text rendering, named after the thread in every process it appears
 /// in. `args` carry the outcome (a violation's whole message), the state
-/// and the event's kind ([`kind_name`]).
+/// and the event's kind ([`kind_name`]). One event per line.
 pub fn chrome(trace: &Trace) -> String {
     let threads = trace.threads();
     let tid_of = |e: &Event| threads.iter().position(|t| *t == e.thread).expect("thread listed");
-    let mut out = String::from("{\"traceEvents\":[\n");
     let mut pairs: Vec<(u64, usize)> = trace.events.iter().map(|e| (chrome_pid(e), tid_of(e))).collect();
     pairs.sort_unstable();
     pairs.dedup();
     let mut pids: Vec<u64> = pairs.iter().map(|(pid, _)| *pid).collect();
     pids.dedup();
+    let mut lines: Vec<String> = Vec::new();
     for pid in pids {
         let name = match pid {
             0 => "no interpreter".to_owned(),
             pid => interp_name(pid - 1),
         };
-        let _ = write!(out, "{{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":{pid},\"args\":{{\"name\":");
-        json_string(&mut out, &name);
-        out.push_str("}},\n");
+        let meta = ChromeName { name: "process_name", ph: "M", pid, tid: None, args: NameArgs { name: &name } };
+        lines.push(json_line(&meta));
     }
     for (pid, tid) in pairs {
-        let _ = write!(out, "{{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":{pid},\"tid\":{tid},\"args\":{{\"name\":");
-        json_string(&mut out, threads[tid]);
-        out.push_str("}},\n");
+        let meta =
+            ChromeName { name: "thread_name", ph: "M", pid, tid: Some(tid), args: NameArgs { name: threads[tid] } };
+        lines.push(json_line(&meta));
     }
-    for (k, e) in trace.events.iter().enumerate() {
-        out.push_str("{\"name\":");
-        json_string(&mut out, e.op());
-        let _ = write!(
-            out,
-            ",\"ph\":\"i\",\"s\":\"t\",\"ts\":{},\"pid\":{},\"tid\":{},\"args\":{{\"outcome\":",
-            e.seq,
-            chrome_pid(e),
-            tid_of(e)
-        );
-        json_string(&mut out, &e.outcome().to_string());
-        out.push_str(",\"state\":");
-        json_string(&mut out, &e.state().to_string());
-        let _ = write!(out, ",\"kind\":\"{}\"", kind_name(&e.kind));
-        out.push_str("}}");
-        out.push_str(if k + 1 == trace.events.len() { "\n" } else { ",\n" });
+    for e in &trace.events {
+        let instant = ChromeInstant {
+            name: e.op(),
+            ph: "i",
+            s: "t",
+            ts: e.seq,
+            pid: chrome_pid(e),
+            tid: tid_of(e),
+            args: InstantArgs {
+                outcome: e.outcome().to_string(),
+                state: e.state().to_string(),
+                kind: kind_name(&e.kind),
+            },
+        };
+        lines.push(json_line(&instant));
+    }
+    let mut out = String::from("{\"traceEvents\":[\n");
+    out.push_str(&lines.join(",\n"));
+    if !lines.is_empty() {
+        out.push('\n');
     }
     out.push_str("]}\n");
     out
+}
+
+/// `value` as one line of JSON.
+fn json_line(value: &impl Serialize) -> String {
+    serde_json::to_string(value).expect("string keys only: serializes")
 }
 
 /// A trace whose thread names and outcomes are Mermaid syntax (`end`,
