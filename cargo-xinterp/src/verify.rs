@@ -161,7 +161,10 @@ fn run_backend(project: &Project, options: &Options, kind: RunnerKind, backend: 
                 if options.format == MessageFormat::Json {
                     println!("{}", message::scenario(&case, &run));
                 }
-                runs.push(run);
+                // The table lists the tests in their listed order, not in
+                // the order they happened to finish.
+                let index = plan.cases.iter().position(|c| *c == case).unwrap_or(usize::MAX);
+                runs.push((index, run));
             }
         };
         let result = runner::run(project, backend, &plan, filter, &reports, &logs, &mut on_event);
@@ -170,6 +173,8 @@ fn run_backend(project: &Project, options: &Options, kind: RunnerKind, backend: 
     });
     progress.finish();
     result?;
+    runs.sort_by_key(|(index, _)| *index);
+    let mut runs: Vec<RunReport> = runs.into_iter().map(|(_, run)| run).collect();
     let claimed: Vec<String> = plan.cases.iter().map(|c| c.name.clone()).collect();
     for path in unclaimed_reports(&reports.join(name), &claimed)? {
         let run = RunReport::read(&path)
