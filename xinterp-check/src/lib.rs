@@ -148,7 +148,7 @@ pub struct Scenario {
 impl Scenario {
     /// A scenario named `name`. By convention the name is the test's path in
     /// its test binary (`lifecycle::guards::guards_vs_finalizer`), so that
-    /// `cargo xtask trace <name>` can re-run it.
+    /// `cargo xinterp trace <name>` can re-run it.
     pub fn new(name: impl Into<String>) -> Self {
         let name = name.into();
         let shuttle = ShuttleConfig::for_scenario(&name);

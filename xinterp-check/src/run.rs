@@ -304,7 +304,7 @@ pub(super) fn plan(scenario: &Scenario) -> Plan {
     Plan {
         bound: bounds.to_string(),
         replay: format!(
-            "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=target/loom XINTERP_LOOM_PREEMPTIONS={preemptions} XINTERP_LOOM_MAX_BRANCHES={} {}\n  (loom explores in a fixed order: the same bounds reach the same first failing execution)\n  or: cargo xtask trace {} --backend loom",
+            "RUSTFLAGS=\"--cfg loom\" CARGO_TARGET_DIR=target/loom CARGO_PROFILE_TEST_OPT_LEVEL=1 XINTERP_LOOM_PREEMPTIONS={preemptions} XINTERP_LOOM_MAX_BRANCHES={} {}\n  (loom explores in a fixed order: the same bounds reach the same first failing execution)\n  or: cargo xinterp trace {} --backend loom",
             bounds.max_branches,
             test_command(&scenario.name),
             scenario.name
@@ -343,7 +343,7 @@ pub(super) fn plan(scenario: &Scenario) -> Plan {
     Plan {
         bound: config.to_string(),
         replay: format!(
-            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   a failure inside an execution also has its schedule printed above by shuttle, for shuttle::replay)\n  or: cargo xtask trace {} --backend shuttle",
+            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   a failure inside an execution also has its schedule printed above by shuttle, for shuttle::replay)\n  or: cargo xinterp trace {} --backend shuttle",
             config.iterations,
             config.seed,
             test_command(&scenario.name),

@@ -1,8 +1,8 @@
 //! `cargo xtask ci`: the whole gate, cheapest checks first, stopping at the
 //! first failure.
-use crate::backend::Backend;
-use crate::process;
 use crate::verify;
+use cargo_xinterp::backend::Backend;
+use cargo_xinterp::process;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -22,6 +22,7 @@ const STEPS: &[Step] = &[
     Step { name: "clippy (loom)", run: |root| clippy_model(root, Backend::Loom) },
     Step { name: "clippy (shuttle)", run: |root| clippy_model(root, Backend::Shuttle) },
     Step { name: "unit + API tests (std, with and without trace)", run: test_std },
+    Step { name: "downstream (the README's scenario in a fresh crate, by cargo xinterp)", run: crate::downstream::run },
     Step { name: "doctests", run: doctests },
     Step { name: "rustdoc (-D warnings)", run: rustdoc },
     Step { name: "mermaid (the renderer's output parsed by Mermaid)", run: crate::mermaid::run },
@@ -129,7 +130,7 @@ fn clippy_std_trace(root: &Path) -> Result<(), String> {
 /// RUSTFLAGS `verify` uses: the library and the toolkit. `--lib --tests`:
 /// benches are not meant to build under model cfgs, and xtask is not either.
 fn clippy_model(root: &Path, backend: Backend) -> Result<(), String> {
-    let mut cmd = backend.cargo(root, "clippy");
+    let mut cmd = backend.cargo(root, crate::project(root).target_dir(backend), "clippy");
     cmd.args(["-p", "xinterp", "-p", "xinterp-check", "--lib", "--tests", "--", "-D", "warnings"]);
     succeed(cmd)
 }
@@ -145,6 +146,11 @@ fn test_std(root: &Path) -> Result<(), String> {
         traced.args(["--test", test]);
     }
     succeed(traced)?;
+    // The runner's own integration test: an aborting loom scenario in a
+    // fixture crate must not hide the other's verdict.
+    let mut runner = process::cargo(root, "test");
+    runner.args(["-p", "cargo-xinterp", "--test", "isolation"]);
+    succeed(runner)?;
     let mut embedder = process::cargo(root, "test");
     embedder.args(["-p", "xinterp-bench", "--tests"]);
     succeed(embedder)
@@ -179,8 +185,13 @@ fn proofs(root: &Path) -> Result<(), String> {
 /// verify reports the proofs the step before just ran rather than running
 /// them again.
 fn verify_all(root: &Path) -> Result<(), String> {
-    let options = verify::Options { backends: Backend::ALL.to_vec(), filter: None, proofs: verify::Proofs::Reuse };
-    verify::run(root, &options)
+    let scenarios = cargo_xinterp::verify::Options {
+        backends: Backend::ALL.to_vec(),
+        filter: None,
+        runner: cargo_xinterp::runner::RunnerKind::Auto,
+        format: cargo_xinterp::verify::MessageFormat::Human,
+    };
+    verify::run(root, &verify::Options { scenarios, proofs: verify::Proofs::Reuse })
 }
 
 #[cfg(test)]

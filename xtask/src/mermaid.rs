@@ -94,7 +94,7 @@ fn ensure_installed(dir: &Path) -> Result<(), String> {
     println!("mermaid: installing the npm package mermaid@{MERMAID} into {}", dir.display());
     let mut cmd = Command::new("npm");
     cmd.args(["install", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(dir);
-    if !crate::process::run_visible(cmd)? {
+    if !cargo_xinterp::process::run_visible(cmd)? {
         return Err(format!("`npm install` of mermaid@{MERMAID} failed in {}", dir.display()));
     }
     Ok(())

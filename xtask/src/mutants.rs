@@ -5,10 +5,9 @@
 //! shuttle; a mutation that survives means those scenarios (or their
 //! invariants) have lost their teeth. The mutations are applied to a copy of
 //! the crate under `target/xinterp/mutants/`, never to the working tree.
-use crate::backend::Backend;
-use crate::process;
-use crate::report::RunReport;
-use crate::verify::stem;
+use cargo_xinterp::backend::Backend;
+use cargo_xinterp::process;
+use cargo_xinterp::report::{stem, RunReport};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -325,11 +324,11 @@ fn run_killers(
 }
 
 fn models_command(copy: &Path, target: &Path, backend: Backend) -> Command {
-    let mut cmd = backend.cargo(copy, "test");
+    let mut cmd = backend.cargo(copy, target, "test");
     // Every mutation rebuilds the crate and the models binary twice; the
     // killers mostly fail at their first execution, so build time is what
     // this step costs. No debug info: a smaller, faster build and link.
-    cmd.env("CARGO_TARGET_DIR", target).env("CARGO_PROFILE_TEST_DEBUG", "0").args(["--test", "models"]);
+    cmd.env("CARGO_PROFILE_TEST_DEBUG", "0").args(["--test", "models"]);
     cmd
 }
 

@@ -21,7 +21,7 @@ pub mod table;
 mod tools;
 mod trail;
 
-use crate::process;
+use cargo_xinterp::process;
 use catalog::{Check, Expect, Proof, Violation, PROOFS};
 use serde_json::Value;
 use std::fmt::Write as _;

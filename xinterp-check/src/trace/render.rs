@@ -8,7 +8,7 @@ use super::{Event, EventKind, Trace};
 use serde::Serialize;
 use std::fmt::Write as _;
 
-/// The formats `cargo xtask trace --format` understands.
+/// The formats `cargo xinterp trace --format` (and `cargo xtask trace`) understand.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// [`text`]

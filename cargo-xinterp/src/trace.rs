@@ -1,12 +1,13 @@
-//! `cargo xtask trace <scenario>`: re-run one scenario and print its trace.
+//! `trace <test>`: re-run one scenario and print its trace.
 //!
 //! The harness writes a trace for every scenario that has one to show: the
 //! counterexample of a found bug or a failing model, or the witness trace of
 //! a passing model (the execution that reached the most witnesses).
 use crate::backend::Backend;
+use crate::listing;
+use crate::package::Project;
 use crate::process;
-use crate::report::RunReport;
-use crate::verify::stem;
+use crate::report::{stem, RunReport};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -16,18 +17,23 @@ use xinterp_check::trace::{Event, Trace};
 
 const LOG_TAIL: usize = 60;
 
+/// Which scenario to trace, how.
 #[derive(Debug)]
 pub struct Options {
+    /// The test's path (by convention, its scenario's name).
     pub scenario: String,
+    /// The backend to run it under.
     pub backend: Backend,
+    /// How to print the trace.
     pub format: Format,
 }
 
-pub fn run(root: &Path, options: &Options) -> Result<(), String> {
+/// Re-runs the test `options.scenario` of `project` under its backend with
+/// the report dir set, and prints the trace its report holds.
+pub fn run(project: &Project, options: &Options) -> Result<(), String> {
     let Options { scenario, backend, format } = options;
-    let out = root.join("target").join("xinterp");
-    let reports = out.join("trace-runs");
-    let logs = out.join("logs");
+    let reports = project.out.join("trace-runs");
+    let logs = project.logs_dir();
     process::fresh_dir(&reports)?;
     process::create_dir(&logs)?;
     let log = logs.join(format!("trace-{}.log", backend.name()));
@@ -36,7 +42,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     // Progress goes to stderr: stdout is the trace, which for the machine
     // formats is meant to be redirected to a file.
     eprintln!("== {}: building and running {scenario} ==", backend.name());
-    let mut cmd = backend.models_test(root);
+    let mut cmd = project.cargo(*backend, &["test"]);
     cmd.env("XINTERP_REPORT_DIR", &reports).args(["--", scenario, "--exact"]);
     let tests = process::run_logged(cmd, &log, |line| {
         if line.starts_with("test ") {
@@ -47,7 +53,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     let dir = reports.join(backend.name());
     let report_path = dir.join(format!("{}.json", stem(scenario)));
     if !report_path.exists() {
-        return Err(no_report(root, *backend, scenario, &tests, &log));
+        return Err(no_report(project, *backend, scenario, &tests, &log));
     }
     let report = RunReport::read(&report_path)?;
     let header = header(&report);
@@ -83,7 +89,7 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
 }
 
 /// Why a run left no report: cargo failed, or the name is not a test.
-fn no_report(root: &Path, backend: Backend, scenario: &str, tests: &process::Logged, log: &Path) -> String {
+fn no_report(project: &Project, backend: Backend, scenario: &str, tests: &process::Logged, log: &Path) -> String {
     if !tests.success {
         process::print_log_tail(log, LOG_TAIL);
         return format!("`cargo test` failed before `{scenario}` reported; full log: {}", log.display());
@@ -91,20 +97,22 @@ fn no_report(root: &Path, backend: Backend, scenario: &str, tests: &process::Log
     if tests.stdout.iter().any(|l| l.starts_with("running 0 tests")) {
         return format!(
             "no scenario is named `{scenario}`; the scenarios are:\n{}",
-            known_scenarios(root, backend, log)
+            known_scenarios(project, backend, log)
         );
     }
     format!("`{scenario}` ran but wrote no report: it does not go through the harness")
 }
 
-/// The models binary's test names, one per line, indented.
-fn known_scenarios(root: &Path, backend: Backend, log: &Path) -> String {
-    let mut cmd = backend.models_test(root);
+/// The test binaries' test names, one per line, indented.
+fn known_scenarios(project: &Project, backend: Backend, log: &Path) -> String {
+    let mut cmd = project.cargo(backend, &["test"]);
     cmd.args(["--", "--list", "--format", "terse"]);
     match process::run_logged(cmd, log, |_| {}) {
-        Ok(listed) if listed.success => {
-            process::listed_tests(&listed.stdout).iter().map(|t| format!("  {t}")).collect::<Vec<_>>().join("\n")
-        }
+        Ok(listed) if listed.success => listing::libtest_terse(&listed.stdout.join("\n"))
+            .iter()
+            .map(|t| format!("  {t}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
         _ => format!("  (could not list them; see {})", log.display()),
     }
 }

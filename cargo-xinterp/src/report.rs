@@ -6,27 +6,40 @@ use std::path::Path;
 /// A declared witness and in how many executions it was reached.
 #[derive(Clone, Debug)]
 pub struct Witness {
+    /// The witness's name.
     pub name: String,
+    /// What reaching it means.
     pub description: String,
+    /// In how many executions it was reached.
     pub count: u64,
 }
 
 /// One scenario under one backend, as its report file describes it.
 #[derive(Clone, Debug)]
 pub struct RunReport {
+    /// The scenario's name (by convention its test's path).
     pub scenario: String,
+    /// `loom`, `shuttle` or `std`.
     pub backend: String,
     /// `model` or `bug`.
     pub kind: String,
+    /// The bounds in force, in words.
     pub bound: String,
+    /// Executions explored.
     pub executions: u64,
+    /// Wall time of the exploration.
     pub wall_ms: f64,
     /// The harness's word for the result (`pass`, `bug found`, `FAIL`, ...).
     pub outcome: String,
+    /// Whether the run counts as a success.
     pub ok: bool,
+    /// The declared witnesses and their counts.
     pub witnesses: Vec<Witness>,
+    /// What was violated (for a placeholder: why there is no verdict).
     pub violation: Option<String>,
+    /// The execution that failed, if one did.
     pub failing_execution: Option<u64>,
+    /// The command that replays the run.
     pub replay: String,
     /// Trace validation against the reference models: `validated/executions`,
     /// `bug run`, `off`, or `-` for a report written before validation existed.
@@ -46,6 +59,7 @@ impl RunReport {
         Self::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
+    /// Parses one report (the JSON object the harness writes).
     pub fn parse(text: &str) -> Result<Self, String> {
         let raw: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         let witnesses = match raw.get("witnesses") {
@@ -97,6 +111,7 @@ impl RunReport {
         }
     }
 
+    /// Whether this came from the harness (not a placeholder).
     pub fn has_report(&self) -> bool {
         self.kind != "-"
     }
@@ -241,6 +256,11 @@ pub fn markdown_failure(run: &RunReport) -> String {
         out.push_str(&format!("replay:\n\n```sh\n{}\n```\n\n", run.replay));
     }
     out
+}
+
+/// The harness's file stem for a scenario (`a::b` is `a__b`).
+pub fn stem(scenario: &str) -> String {
+    scenario.replace("::", "__")
 }
 
 /// Milliseconds, in the unit that reads best.

@@ -1,5 +1,5 @@
 //! Running cargo: with its output streamed to the terminal, or kept in a log
-//! with only the interesting lines forwarded.
+//! with only the interesting lines forwarded; and the files they leave.
 use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -56,6 +56,7 @@ pub fn run_silent(mut cmd: Command) -> bool {
 
 /// What a logged command left behind.
 pub struct Logged {
+    /// Whether it exited with 0.
     pub success: bool,
     /// Its stdout, line by line.
     pub stdout: Vec<String>,
@@ -112,13 +113,15 @@ fn forward_lines(
 /// The last `n` lines of the log at `path` (or why it could not be read).
 pub fn log_tail(path: &Path, n: usize) -> String {
     match std::fs::read(path) {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            let lines: Vec<&str> = text.lines().collect();
-            lines[lines.len().saturating_sub(n)..].join("\n")
-        }
+        Ok(bytes) => tail(&String::from_utf8_lossy(&bytes), n),
         Err(e) => format!("(could not read {}: {e})", path.display()),
     }
+}
+
+/// The last `n` lines of `text`.
+pub fn tail(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
 }
 
 /// Prints the tail of a failed command's log, framed so it stands out from
@@ -139,6 +142,7 @@ pub fn fresh_dir(dir: &Path) -> Result<(), String> {
     create_dir(dir)
 }
 
+/// Creates `dir` and its parents.
 pub fn create_dir(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("could not create {}: {e}", dir.display()))
 }
@@ -146,9 +150,4 @@ pub fn create_dir(dir: &Path) -> Result<(), String> {
 /// Creates (or empties) the file at `path`.
 pub fn truncate(path: &Path) -> Result<(), String> {
     File::create(path).map(drop).map_err(|e| format!("could not create {}: {e}", path.display()))
-}
-
-/// The test names `cargo test -- --list --format terse` printed.
-pub fn listed_tests(stdout: &[String]) -> Vec<String> {
-    stdout.iter().filter_map(|line| line.strip_suffix(": test")).map(str::to_owned).collect()
 }
