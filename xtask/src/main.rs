@@ -8,6 +8,8 @@
 //! - `trace` re-runs one scenario and prints its trace;
 //! - `mutants` puts known bugs back into the real code and checks that the
 //!   scenarios catch each one under loom and shuttle;
+//! - `layers` checks that the crate's files form no import cycle and that
+//!   the kernel names neither channels nor cross-interpreter data;
 //! - `mermaid` parses the Mermaid renderer's output for hostile names with
 //!   Mermaid itself (installing the npm package when missing);
 //! - `proofs` runs the SPIN proofs in `proofs/` (installing SPIN when it
@@ -20,6 +22,7 @@ mod backend;
 #[cfg(test)]
 mod catalogue;
 mod ci;
+mod layers;
 mod mermaid;
 mod mutants;
 mod process;
@@ -42,7 +45,7 @@ commands:
            --filter SUBSTRING           (only the scenarios and proofs whose name contains it)
            --no-proofs                  (skip the SPIN proofs)
            writes target/xinterp/report.md and target/xinterp/report.json
-  ci       fmt check, clippy under std/std+trace/loom/shuttle, tests, doctests,
+  ci       fmt check, layers, clippy under std/std+trace/loom/shuttle, tests, doctests,
            mutants, proofs, then verify; stops at the first failing step
   proofs   run the SPIN proofs in proofs/ (installs spin and gcc with apt-get
            when missing and running as root), compare counterexample trails
@@ -58,6 +61,9 @@ commands:
            that loom and shuttle fail the scenarios that guard against it
            --filter SUBSTRING           (only the mutations whose id or killer
                                         scenarios contain it)
+  layers   check that src/ has no import cycle between files and that the
+           kernel (listed in xtask/src/layers.rs) names neither crate::channel
+           nor crate::xi
   mermaid  render a trace with hostile thread names and outcomes as Mermaid and
            parse it with the npm package mermaid under node (installs it into
            target/xinterp/mermaid/ when missing)
@@ -79,6 +85,7 @@ enum Command {
     Mutants(Option<String>),
     Proofs(proofs::Options),
     Mermaid,
+    Layers,
 }
 
 fn main() -> ExitCode {
@@ -102,6 +109,7 @@ fn main() -> ExitCode {
         Command::Mutants(filter) => mutants::run_filtered(&root, filter.as_deref()),
         Command::Proofs(options) => proofs::run(&root, &options),
         Command::Mermaid => mermaid::run(&root),
+        Command::Layers => layers::run(&root),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -138,6 +146,10 @@ fn parse(args: Vec<String>) -> Result<Command, String> {
         "mermaid" => match rest.first() {
             None => Ok(Command::Mermaid),
             Some(arg) => Err(format!("`mermaid` takes no arguments (got `{arg}`)")),
+        },
+        "layers" => match rest.first() {
+            None => Ok(Command::Layers),
+            Some(arg) => Err(format!("`layers` takes no arguments (got `{arg}`)")),
         },
         other => Err(format!("unknown command `{other}`")),
     }
