@@ -7,6 +7,7 @@ use crate::config::Config;
 use crate::gil::Gil;
 use crate::guard::GuardSites;
 use crate::runtime::RuntimeShared;
+use crate::subsystem::{Installed, InterpSlots, Subsystem};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex};
 use crate::Attached;
@@ -40,9 +41,8 @@ pub(crate) struct Core {
     /// `destroy` claimed it).
     pub(crate) activity: AtomicUsize,
     pub(crate) runtime: Arc<RuntimeShared>,
-    /// xi (issue 5): the object heap (plain refcounts, touched only under
-    /// this interpreter's GIL), the pending-call ring, the open-view count.
-    pub(crate) xi: crate::xi::XiState,
+    /// What the subsystems built on the kernel keep for this interpreter.
+    pub(crate) subsystems: InterpSlots,
 }
 
 impl Core {
@@ -57,7 +57,7 @@ impl Core {
             at_exit: Mutex::new(Vec::new()),
             activity: AtomicUsize::new(IDLE),
             runtime,
-            xi: crate::xi::XiState::new(id, config.pending_calls),
+            subsystems: Installed::new_interp(id, &config),
             config,
         }
     }

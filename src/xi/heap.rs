@@ -81,10 +81,11 @@
 //! table. Its unlock by one holder happens before its lock by the next, so
 //! each access sees the previous holder's writes; that is the `// SAFETY:`
 //! argument of the one `unsafe` dereference, and loom checks it.
+use super::access::{self, HeapAccess};
 use super::XiError;
 use crate::interp::{Core, InterpreterId};
 use crate::sync::{Arc, UnsafeCell};
-use crate::thread_state::{self, HeapAccess};
+use crate::thread_state;
 use crate::trace::event::XiEvent;
 use crate::trace_event;
 use crate::Attached;
@@ -305,8 +306,8 @@ impl Heap {
     /// loom's race detector reports it, which is the check the `UnsafeCell`
     /// is there for.
     fn with_table<R>(&self, gil: GilHeld<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
-        debug_assert!(std::ptr::eq(&gil.core.xi.heap, self), "a GIL proof for another heap");
-        match thread_state::heap_access(self) {
+        debug_assert!(std::ptr::eq(&gil.core.subsystems.xi.heap, self), "a GIL proof for another heap");
+        match access::heap_access(self) {
             HeapAccess::Attached => {}
             HeapAccess::Pinned => return Err(XiError::HeapBusy(self.owner)),
             HeapAccess::Elsewhere => {
@@ -326,7 +327,7 @@ impl Heap {
     /// the owner.
     #[inline]
     fn checked<R>(&self, py: &Attached<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
-        match thread_state::heap_access(self) {
+        match access::heap_access(self) {
             HeapAccess::Attached => Ok(self.with_table_unchecked(f)),
             HeapAccess::Pinned => Err(XiError::HeapBusy(self.owner)),
             HeapAccess::Elsewhere => Err(match py.check() {
@@ -455,7 +456,7 @@ fn trace_decref(obj: Obj, refcnt: usize, freed: &Option<Value>) {
 /// Refcount operations, for the thread attached to the owner.
 impl<'a> Attached<'a> {
     fn heap(&self) -> &'a Heap {
-        &self.core().xi.heap
+        &self.core().subsystems.xi.heap
     }
 
     /// The heap of the interpreter `obj` belongs to, if this proof is
@@ -549,7 +550,7 @@ impl<'a> Attached<'a> {
     pub fn with_heap<R>(&self, f: impl FnOnce(&mut HeapSession<'_>) -> R) -> Result<R, XiError> {
         let heap = self.heap();
         let owner = self.interpreter_id();
-        match thread_state::heap_access(heap) {
+        match access::heap_access(heap) {
             HeapAccess::Attached => {}
             HeapAccess::Pinned => return Err(XiError::HeapBusy(owner)),
             HeapAccess::Elsewhere => return Err(XiError::NotAttached(owner)),
@@ -557,10 +558,10 @@ impl<'a> Attached<'a> {
         struct Unpin;
         impl Drop for Unpin {
             fn drop(&mut self) {
-                thread_state::set_heap_pinned(false);
+                access::set_heap_pinned(false);
             }
         }
-        thread_state::set_heap_pinned(true);
+        access::set_heap_pinned(true);
         let _unpin = Unpin;
         Ok(heap.with_table_unchecked(|table| f(&mut HeapSession { table, owner, _not_send: PhantomData })))
     }
