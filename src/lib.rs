@@ -72,12 +72,14 @@ pub mod xi;
 mod config;
 mod gil;
 mod guard;
+mod guard_sites;
 mod runtime;
 mod subsystem;
 mod view;
 
 pub use config::{Config, ConfigError, GilMode, GuardPolicy};
-pub use guard::{Guard, GuardError, GuardSite, Outstanding, OwnedGuard};
+pub use guard::{Guard, GuardError, OwnedGuard};
+pub use guard_sites::{GuardSite, Outstanding};
 pub use interp::{
     DestroyError, FinalizeError, Interpreter, InterpreterId, InterpreterState, InterpreterThread, Phase, RunError,
     SpawnError, ThreadKind,

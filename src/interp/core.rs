@@ -1,11 +1,11 @@
 //! The shared core of an interpreter: what handles, guards, views and thread
 //! states point at.
 use super::lifecycle::Lifecycle;
-use super::threads::Threads;
+use super::thread_counts::Threads;
 use super::{InterpreterId, InterpreterState};
 use crate::config::Config;
 use crate::gil::Gil;
-use crate::guard::GuardSites;
+use crate::guard_sites::GuardSites;
 use crate::runtime::RuntimeShared;
 use crate::subsystem::{Installed, InterpSlots, Subsystem};
 use crate::sync::atomic::{AtomicUsize, Ordering};

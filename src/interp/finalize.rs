@@ -20,7 +20,7 @@
 //! [`Lifecycle::request`]: super::lifecycle::Lifecycle::request
 use super::lifecycle::WaitFailed;
 use super::{Interpreter, InterpreterId};
-use crate::guard::Outstanding;
+use crate::guard_sites::Outstanding;
 use crate::subsystem::{Installed, Subsystem};
 use crate::sync::time::Deadline;
 use crate::thread_state;

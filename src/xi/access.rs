@@ -1,5 +1,4 @@
-//! Whether the calling thread may touch a heap, and the heap session that
-//! pins its GIL.
+//! The heap session that pins the calling thread's GIL.
 //!
 //! A heap is touched only by a thread attached to its owner, which then
 //! holds the owner's GIL (XI-2). A [heap session](super::HeapSession) hands
@@ -15,43 +14,15 @@
 //! per-thread subsystem slot), touched only by its own thread: no
 //! synchronization. Detaching checks it ([`on_detach`], called by the
 //! kernel right before it releases the GIL) and panics rather than release
-//! a GIL whose heap is borrowed.
-use super::heap::Heap;
+//! a GIL whose heap is borrowed; the heap's doors read it through
+//! `heap::heap_access`.
 use crate::interp::Core;
 use crate::thread_state;
 
 /// xi's part of a thread's record.
 #[derive(Default)]
 pub(crate) struct XiThread {
-    heap_pinned: bool,
-}
-
-/// What [`heap_access`] found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum HeapAccess {
-    /// Attached to the interpreter: its GIL is held by this thread.
-    Attached,
-    /// Attached to it, but a heap session is open (its `&mut` is live).
-    Pinned,
-    /// Not attached to it.
-    Elsewhere,
-}
-
-/// Whether the calling thread may touch `heap` right now: attached to the
-/// interpreter that owns it (whose GIL it then holds), and no heap session
-/// open.
-#[inline]
-pub(crate) fn heap_access(heap: &Heap) -> HeapAccess {
-    thread_state::with_subsystems(|attached, slots| match attached {
-        Some(c) if std::ptr::eq(&c.subsystems.xi.heap, heap) => {
-            if slots.xi.heap_pinned {
-                HeapAccess::Pinned
-            } else {
-                HeapAccess::Attached
-            }
-        }
-        _ => HeapAccess::Elsewhere,
-    })
+    pub(super) heap_pinned: bool,
 }
 
 /// Whether a heap session is open on the calling thread: switching

@@ -42,7 +42,8 @@
 //! owner's GIL; a pending release goes through the ring mutex and then the
 //! owner's GIL. The guard taken for the push is the lifecycle word's
 //! (`src/interp/lifecycle.rs`).
-use super::access::{self, HeapAccess};
+use super::access;
+use super::heap::{heap_access, HeapAccess};
 use super::heap::{Bytes, GilHeld, Value};
 use super::pending::Call;
 use super::{Obj, XiError, XiView};
@@ -288,7 +289,7 @@ impl XiData {
         // Compared by core, not by id: ids are unique only within a runtime.
         // Inside a heap session of the owner (`Pinned`) the decref is queued
         // like any other, rather than alias the session's borrow.
-        if access::heap_access(&core.subsystems.xi.heap) == HeapAccess::Attached {
+        if heap_access(&core.subsystems.xi.heap) == HeapAccess::Attached {
             // Attached to the owner (its GIL is held by this thread): the
             // decref happens here and now.
             self.obj = None;

@@ -81,7 +81,7 @@
 //! table. Its unlock by one holder happens before its lock by the next, so
 //! each access sees the previous holder's writes; that is the `// SAFETY:`
 //! argument of the one `unsafe` dereference, and loom checks it.
-use super::access::{self, HeapAccess};
+use super::access;
 use super::XiError;
 use crate::interp::{Core, InterpreterId};
 use crate::sync::{Arc, UnsafeCell};
@@ -307,7 +307,7 @@ impl Heap {
     /// is there for.
     fn with_table<R>(&self, gil: GilHeld<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
         debug_assert!(std::ptr::eq(&gil.core.subsystems.xi.heap, self), "a GIL proof for another heap");
-        match access::heap_access(self) {
+        match heap_access(self) {
             HeapAccess::Attached => {}
             HeapAccess::Pinned => return Err(XiError::HeapBusy(self.owner)),
             HeapAccess::Elsewhere => {
@@ -327,7 +327,7 @@ impl Heap {
     /// the owner.
     #[inline]
     fn checked<R>(&self, py: &Attached<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
-        match access::heap_access(self) {
+        match heap_access(self) {
             HeapAccess::Attached => Ok(self.with_table_unchecked(f)),
             HeapAccess::Pinned => Err(XiError::HeapBusy(self.owner)),
             HeapAccess::Elsewhere => Err(match py.check() {
@@ -550,7 +550,7 @@ impl<'a> Attached<'a> {
     pub fn with_heap<R>(&self, f: impl FnOnce(&mut HeapSession<'_>) -> R) -> Result<R, XiError> {
         let heap = self.heap();
         let owner = self.interpreter_id();
-        match access::heap_access(heap) {
+        match heap_access(heap) {
             HeapAccess::Attached => {}
             HeapAccess::Pinned => return Err(XiError::HeapBusy(owner)),
             HeapAccess::Elsewhere => return Err(XiError::NotAttached(owner)),
@@ -627,4 +627,32 @@ impl fmt::Debug for HeapSession<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeapSession").field("owner", &self.owner).field("stats", &self.stats()).finish()
     }
+}
+
+/// What [`heap_access`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeapAccess {
+    /// Attached to the interpreter: its GIL is held by this thread.
+    Attached,
+    /// Attached to it, but a heap session is open (its `&mut` is live).
+    Pinned,
+    /// Not attached to it.
+    Elsewhere,
+}
+
+/// Whether the calling thread may touch `heap` right now: attached to the
+/// interpreter that owns it (whose GIL it then holds), and no heap session
+/// open.
+#[inline]
+pub(crate) fn heap_access(heap: &Heap) -> HeapAccess {
+    thread_state::with_subsystems(|attached, slots| match attached {
+        Some(c) if std::ptr::eq(&c.subsystems.xi.heap, heap) => {
+            if slots.xi.heap_pinned {
+                HeapAccess::Pinned
+            } else {
+                HeapAccess::Attached
+            }
+        }
+        _ => HeapAccess::Elsewhere,
+    })
 }

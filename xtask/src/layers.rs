@@ -39,6 +39,7 @@ pub const KERNEL: &[&str] = &[
     "src/config.rs",
     "src/gil.rs",
     "src/guard.rs",
+    "src/guard_sites.rs",
     "src/interp/",
     "src/runtime.rs",
     "src/subsystem.rs",
@@ -47,15 +48,58 @@ pub const KERNEL: &[&str] = &[
     "src/view.rs",
 ];
 
+/// Edges that close a cycle today, each from a lower file to a higher one:
+/// the layering's debt. They are left out of the cycle search; the check
+/// fails when one no longer exists or no longer closes a cycle, so the list
+/// only shrinks. A new cycle needs an edge not listed here, and fails.
+pub const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
+    // The events name the value types of the protocols they record (the
+    // kernel's errors, phases and thread kinds; xi's handles and errors;
+    // channel ends), which record events: the types belong below both.
+    ("src/trace/event/lifecycle.rs", "src/guard.rs"),
+    ("src/trace/event/lifecycle.rs", "src/interp/lifecycle.rs"),
+    ("src/trace/event/lifecycle.rs", "src/interp/thread_counts.rs"),
+    ("src/trace/event/observe.rs", "src/interp/lifecycle.rs"),
+    ("src/trace/event/xi.rs", "src/xi/heap.rs"),
+    ("src/trace/event/xi.rs", "src/xi/mod.rs"),
+    ("src/trace/event/channel.rs", "src/channel/assoc.rs"),
+    // The kernel's knot, in the order core, guard, view, the thread-state
+    // record, attached, token, ensure, handle, runtime (the subsystem
+    // interface first): an interpreter's core holds its runtime (which
+    // holds the cores), its subsystems' slots and at-exit callbacks that
+    // take the attached proof; guards attach; the proof and the record
+    // hand out interpreter handles.
+    ("src/interp/core.rs", "src/runtime.rs"),
+    ("src/interp/core.rs", "src/thread_state/attached.rs"),
+    ("src/subsystem.rs", "src/interp/core.rs"),
+    ("src/subsystem.rs", "src/thread_state/attached.rs"),
+    ("src/guard.rs", "src/thread_state/attached.rs"),
+    ("src/guard.rs", "src/thread_state/ensure.rs"),
+    ("src/thread_state/record.rs", "src/interp/handle.rs"),
+    ("src/thread_state/attached.rs", "src/interp/handle.rs"),
+    // The toolkit (moving to its own crate, where this list stops seeing
+    // it): the report prints through the runner; the validator's step
+    // table dispatches to the protocols' validators, which use its entries.
+    ("src/check/report.rs", "src/check/run.rs"),
+    ("src/spec/validate/step.rs", "src/spec/validate/channel.rs"),
+    ("src/spec/validate/step.rs", "src/spec/validate/xi.rs"),
+    ("src/trace/mod.rs", "src/trace/session.rs"),
+];
+
+/// The crate root declares every module, re-exports the public API and
+/// wires the subsystems into the kernel (`crate::Subsystems`): it is above
+/// every layer, so what it names is not an edge (what names it is).
+const COMPOSITION_ROOT: &str = "src/lib.rs";
+
 /// The modules the kernel may not name.
 const ABOVE_KERNEL: &[&str] = &["channel", "xi"];
 
 pub fn run(root: &Path) -> Result<(), String> {
     let sources = read_sources(&root.join("src"))?;
-    let report = check(&sources);
-    println!("layers: {} files, {} edges", report.files, report.edges);
+    let report = check(&sources, KNOWN_CYCLE_EDGES);
+    println!("layers: {} files, {} edges ({} known cycle edges left out)", report.files, report.edges, report.known);
     if report.problems.is_empty() {
-        println!("layers: no cycle; the kernel names neither channels nor xi");
+        println!("layers: no other cycle; the kernel names neither channels nor xi");
         Ok(())
     } else {
         for problem in &report.problems {
@@ -70,6 +114,8 @@ pub fn run(root: &Path) -> Result<(), String> {
 pub struct Report {
     pub files: usize,
     pub edges: usize,
+    /// Known cycle edges found and left out of the search.
+    pub known: usize,
     /// One line per cycle or forbidden edge, empty when the check passes.
     pub problems: Vec<String>,
 }
@@ -97,10 +143,27 @@ fn read_sources(src: &Path) -> Result<Vec<(String, String)>, String> {
 
 /// Builds the file graph of `sources` (`src/...` paths) and reports its
 /// cycles and the kernel's forbidden edges.
-pub fn check(sources: &[(String, String)]) -> Report {
+pub fn check(sources: &[(String, String)], known: &[(&str, &str)]) -> Report {
     let krate = Crate::parse(sources);
-    let edges = krate.edges();
+    let mut edges = krate.edges();
     let mut problems = Vec::new();
+    let total = edges.len();
+    // The known edges: each must still close a cycle (else the list is
+    // stale: it only shrinks); then they are left out of the search.
+    let component = strongly_connected(&adjacency(krate.files.len(), &edges));
+    let index = |path: &str| krate.files.iter().position(|f| f.path == path);
+    for &(from, to) in known {
+        let (Some(a), Some(b)) = (index(from), index(to)) else { continue };
+        if !edges.contains_key(&(a, b)) {
+            problems.push(format!("known cycle edge {from} -> {to} is gone: remove it from KNOWN_CYCLE_EDGES"));
+        } else if component[a] != component[b] {
+            problems.push(format!(
+                "known cycle edge {from} -> {to} no longer closes a cycle: remove it from KNOWN_CYCLE_EDGES"
+            ));
+        } else {
+            edges.remove(&(a, b));
+        }
+    }
     for cycle in cycles(krate.files.len(), &edges) {
         let mut line = String::from("cycle: ");
         for pair in cycle.windows(2) {
@@ -113,6 +176,14 @@ pub fn check(sources: &[(String, String)]) -> Report {
         if component.len() > cycle.len() - 1 {
             let names: Vec<&str> = component.iter().map(|&f| krate.files[f].path.as_str()).collect();
             let _ = write!(line, "\n  (the cycle is one of those among {} files: {})", names.len(), names.join(", "));
+            if std::env::var_os("XTASK_LAYERS_EDGES").is_some() {
+                for (&(a, b), why) in edges.range((component[0], 0)..) {
+                    if component.contains(&a) && component.contains(&b) {
+                        let (a, b) = (&krate.files[a].path, &krate.files[b].path);
+                        let _ = write!(line, "\n    {a} -> {b} (line {}: `{}`)", why.line, why.text);
+                    }
+                }
+            }
         }
         problems.push(line);
     }
@@ -133,7 +204,7 @@ pub fn check(sources: &[(String, String)]) -> Report {
             }
         }
     }
-    Report { files: krate.files.len(), edges: edges.len(), problems }
+    Report { files: krate.files.len(), edges: total, known: total - edges.len(), problems }
 }
 
 fn is_kernel(path: &str) -> bool {
@@ -649,6 +720,9 @@ impl Crate {
     fn edges(&self) -> BTreeMap<(usize, usize), Why> {
         let mut edges = BTreeMap::new();
         for (from, file) in self.files.iter().enumerate() {
+            if file.path == COMPOSITION_ROOT {
+                continue;
+            }
             for r in &file.refs {
                 let Some(abs) = self.absolute(file, r) else { continue };
                 let to = match self.resolve(&abs, 0) {
@@ -673,10 +747,7 @@ impl Crate {
 /// One cycle per strongly connected component of more than one file, as
 /// the files in order with the first repeated at the end.
 fn cycles(n: usize, edges: &BTreeMap<(usize, usize), Why>) -> Vec<Vec<usize>> {
-    let mut adjacent = vec![Vec::new(); n];
-    for &(a, b) in edges.keys() {
-        adjacent[a].push(b);
-    }
+    let adjacent = adjacency(n, edges);
     let component = strongly_connected(&adjacent);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -720,14 +791,19 @@ fn cycles(n: usize, edges: &BTreeMap<(usize, usize), Why>) -> Vec<Vec<usize>> {
     out
 }
 
-/// The files in `start`'s strongly connected component, sorted.
-fn component_of(start: usize, edges: &BTreeMap<(usize, usize), Why>) -> Vec<usize> {
-    let n = edges.keys().map(|&(a, b)| a.max(b)).max().map_or(0, |m| m + 1).max(start + 1);
+/// Each file's successors.
+fn adjacency(n: usize, edges: &BTreeMap<(usize, usize), Why>) -> Vec<Vec<usize>> {
     let mut adjacent = vec![Vec::new(); n];
     for &(a, b) in edges.keys() {
         adjacent[a].push(b);
     }
-    let component = strongly_connected(&adjacent);
+    adjacent
+}
+
+/// The files in `start`'s strongly connected component, sorted.
+fn component_of(start: usize, edges: &BTreeMap<(usize, usize), Why>) -> Vec<usize> {
+    let n = edges.keys().map(|&(a, b)| a.max(b)).max().map_or(0, |m| m + 1).max(start + 1);
+    let component = strongly_connected(&adjacency(n, edges));
     (0..n).filter(|&f| component[f] == component[start]).collect()
 }
 
@@ -782,13 +858,17 @@ fn strongly_connected(adjacent: &[Vec<usize>]) -> Vec<usize> {
 mod tests {
     use super::*;
 
+    fn check_all(sources: &[(String, String)]) -> Report {
+        check(sources, &[])
+    }
+
     fn sources(files: &[(&str, &str)]) -> Vec<(String, String)> {
         files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect()
     }
 
     #[test]
     fn a_synthetic_cycle_is_found_and_printed() {
-        let report = check(&sources(&[
+        let report = check_all(&sources(&[
             ("src/lib.rs", "mod a;\nmod b;\nmod c;\n"),
             ("src/a.rs", "use crate::b::B;\npub struct A;\n"),
             ("src/b.rs", "pub struct B;\nfn f() { crate::c::g(); }\n"),
@@ -803,7 +883,7 @@ mod tests {
 
     #[test]
     fn a_kernel_file_naming_xi_is_found() {
-        let report = check(&sources(&[
+        let report = check_all(&sources(&[
             ("src/lib.rs", "mod runtime;\npub mod xi;\n"),
             ("src/runtime.rs", "pub struct Runtime { stats: crate::xi::Stats }\n"),
             ("src/xi/mod.rs", "pub struct Stats;\n"),
@@ -813,7 +893,7 @@ mod tests {
 
     #[test]
     fn a_kernel_file_naming_channels_through_a_module_import_is_found() {
-        let report = check(&sources(&[
+        let report = check_all(&sources(&[
             ("src/lib.rs", "pub mod interp;\npub mod channel;\n"),
             ("src/interp/mod.rs", "mod finalize;\n"),
             ("src/interp/finalize.rs", "use crate::channel;\nfn f() { channel::clear(); }\n"),
@@ -827,7 +907,7 @@ mod tests {
     fn re_exports_mod_declarations_comments_and_strings_are_not_edges() {
         // mod.rs declares and re-exports its children, which use what it
         // defines: no cycle. Comments and strings naming paths are ignored.
-        let report = check(&sources(&[
+        let report = check_all(&sources(&[
             ("src/lib.rs", "pub mod interp;\npub use interp::Core;\n"),
             ("src/interp/mod.rs", "mod core;\npub use self::core::Core;\npub struct Id;\n"),
             (
@@ -841,8 +921,39 @@ mod tests {
     }
 
     #[test]
+    fn a_known_edge_is_left_out_and_a_stale_one_fails() {
+        let files = sources(&[
+            ("src/lib.rs", "mod a;\nmod b;\n"),
+            ("src/a.rs", "use crate::b::B;\npub struct A;\n"),
+            ("src/b.rs", "pub struct B(crate::a::A);\n"),
+        ]);
+        assert!(check(&files, &[("src/b.rs", "src/a.rs")]).problems.is_empty());
+        let stale = check(
+            &files[..2]
+                .iter()
+                .cloned()
+                .chain([("src/b.rs".to_owned(), "pub struct B;".to_owned())])
+                .collect::<Vec<_>>(),
+            &[("src/b.rs", "src/a.rs")],
+        );
+        assert_eq!(stale.problems, ["known cycle edge src/b.rs -> src/a.rs is gone: remove it from KNOWN_CYCLE_EDGES"]);
+        // Listed edges of files that do not exist (moved away) are ignored.
+        assert!(check(&files, &[("src/b.rs", "src/a.rs"), ("src/check/x.rs", "src/a.rs")]).problems.is_empty());
+    }
+
+    #[test]
+    fn the_composition_root_names_without_making_edges() {
+        let report = check_all(&sources(&[
+            ("src/lib.rs", "mod runtime;\npub mod xi;\npub(crate) struct Wired(crate::xi::State);\n"),
+            ("src/runtime.rs", "pub struct Runtime(crate::Wired);\n"),
+            ("src/xi/mod.rs", "pub struct State(crate::runtime::Runtime);\n"),
+        ]));
+        assert!(report.problems.is_empty(), "{report:?}");
+    }
+
+    #[test]
     fn a_macro_resolves_to_the_file_that_exports_it() {
-        let report = check(&sources(&[
+        let report = check_all(&sources(&[
             ("src/lib.rs", "pub mod trace;\nmod gil;\n"),
             ("src/trace/mod.rs", "#[macro_export]\nmacro_rules! trace_event { () => { $crate::gil::f() } }\n"),
             ("src/gil.rs", "pub fn f() { crate::trace_event!(); }\n"),

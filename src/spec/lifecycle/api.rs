@@ -9,7 +9,7 @@
 use super::interp::{Activity, Admission, ThreadPermissions};
 use super::threads::{EnsureCase, Restore, ThreadModel};
 use super::{Disallowed, Lifecycle, ThreadKey, MAIN};
-use crate::guard::Outstanding;
+use crate::Outstanding;
 use crate::{
     Config, ConfigError, CreateError, DestroyError, FinalizeError, GilMode, GuardError, GuardPolicy, InterpreterId,
     NotFound, Phase, ReleaseError, RunError, SpawnError, ThreadKind,
