@@ -24,6 +24,9 @@ use std::panic::Location;
 /// Takes `core`'s GIL and records `slot` as attached. The GIL is taken
 /// outside the record's borrow: blocking while borrowed would be harmless
 /// (only this thread uses it) but the trace recorder may look at it.
+/// Inline, as [`detach`]: ensure and release call both from other files,
+/// which are other codegen units.
+#[inline]
 pub(super) fn attach(slot: usize, core: &Core) {
     core.gil.acquire(core.id);
     with_thread(|t| t.attached = Some(slot));
@@ -32,6 +35,7 @@ pub(super) fn attach(slot: usize, core: &Core) {
 }
 
 /// Releases the attached slot's GIL.
+#[inline]
 pub(super) fn detach(slot: usize, core: &Core) {
     with_thread(|t| {
         debug_assert_eq!(t.attached, Some(slot));

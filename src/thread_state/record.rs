@@ -57,10 +57,12 @@ pub(super) struct Entry {
 }
 
 impl PerThread {
+    #[inline]
     pub(super) fn slot(&self, i: usize) -> &Slot {
         self.slots[i].as_ref().expect("a referenced thread state is alive")
     }
 
+    #[inline]
     pub(super) fn slot_mut(&mut self, i: usize) -> &mut Slot {
         self.slots[i].as_mut().expect("a referenced thread state is alive")
     }
@@ -78,12 +80,15 @@ impl PerThread {
         }
     }
 
+    #[inline]
     pub(super) fn attached_core(&self) -> Option<&Arc<Core>> {
         self.attached.map(|i| &self.slot(i).core)
     }
 }
 
-/// Runs `f` on the calling thread's record.
+/// Runs `f` on the calling thread's record. Inline: the parent's files
+/// are separate codegen units, and this is on every attach and ensure.
+#[inline]
 pub(super) fn with_thread<R>(f: impl FnOnce(&mut PerThread) -> R) -> R {
     THREAD.with(|t| f(&mut t.borrow_mut()))
 }
