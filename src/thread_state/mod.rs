@@ -5,10 +5,10 @@
 //! takes the interpreter's GIL, detaching releases it. The proof that the
 //! calling thread is attached is an [`Attached`] value, which every API that
 //! touches an interpreter's state requires. Every attachment is backed by a
-//! guard (a [`Guard`](crate::Guard), an [`OwnedGuard`](crate::OwnedGuard), or the guard an interpreter thread
-//! takes for each attach), so an attached thread's interpreter cannot begin
-//! finalizing under it, and re-attaching after
-//! [`Attached::allow_threads`] cannot fail.
+//! guard (a [`Guard`](crate::Guard), an [`OwnedGuard`](crate::OwnedGuard),
+//! or the guard an interpreter thread takes for each attach), so an
+//! attached thread's interpreter cannot begin finalizing under it, and
+//! re-attaching after [`Attached::allow_threads`] cannot fail.
 //!
 //! # Ensure and release
 //!
@@ -42,8 +42,8 @@
 //!
 //! - *Attach vs finalization.* An attachment is guard-backed: the guard is
 //!   taken before the GIL, so a finalizer either refused the guard (and the
-//!   attach fails with [`GuardError`](crate::GuardError)) or waits for it. Teardown runs with
-//!   the interpreter's GIL held by the finalizer.
+//!   attach fails with [`GuardError`](crate::GuardError)) or waits for it.
+//!   Teardown runs with the interpreter's GIL held by the finalizer.
 //! - *Switching interpreters that share a GIL.* Case 3 releases the current
 //!   GIL before taking the new one, so switching between two interpreters
 //!   that share the main GIL cannot self-deadlock.

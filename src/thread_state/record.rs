@@ -7,14 +7,15 @@
 //! | `attached` | the slot attached now (its interpreter's GIL is held by this thread)      |
 //! | `home`     | the thread's own thread state, the one case 2 re-attaches (CPython's gilstate slot) |
 //! | `tokens`   | outstanding tokens, innermost last, each with its previous slot           |
+//! | `next_serial` | the next token's serial (a token finds its entry by it)                |
+//! | `subsystems` | what the subsystems built on the kernel keep per thread (`subsystem.rs`) |
 //!
 //! The record is a facade thread-local: one per model thread under loom and
 //! shuttle, one per OS thread in production. It is touched only by its own
 //! thread, so it needs no synchronization; the GILs it takes and releases do
 //! the cross-thread work.
 //!
-//!
-//! Only this module's parent reads and writes the record's fields; the
+//! Only the `thread_state` files read and write the record's fields; the
 //! rest of the crate asks it questions ([`current`], [`involves`]) or lends
 //! a subsystem its slot ([`with_subsystems`]).
 use crate::interp::{Core, Interpreter, InterpreterId};
