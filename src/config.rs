@@ -75,8 +75,9 @@ pub struct Config {
     pub track_guards: bool,
     /// Capacity of the interpreter's pending-call ring: work other
     /// interpreters queue on it, run by the next thread that holds its GIL
-    /// (releases of cross-interpreter data). CPython's `MAXPENDINGCALLS` is
-    /// [`PENDING_CALLS`]; a full ring is an error the queuing caller sees.
+    /// (releases of cross-interpreter data). The default is CPython's
+    /// `MAXPENDINGCALLS`, 300; a full ring is an error the queuing caller
+    /// sees.
     pub pending_calls: usize,
 }
 

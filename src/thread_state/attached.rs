@@ -126,7 +126,7 @@ pub struct Attached<'a> {
 }
 
 /// An [`Attached`] was used while its interpreter was not the one the
-/// calling thread is attached to (an inner [`ensure`] switched to another
+/// calling thread is attached to (an inner [`ensure`](super::ensure) switched to another
 /// interpreter, or the thread detached).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct NotAttached(pub InterpreterId);

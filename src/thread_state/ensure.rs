@@ -21,7 +21,7 @@ enum Plan {
 }
 
 /// Attaches the calling thread to the guarded interpreter
-/// (`PyThreadState_Ensure`): see the [module docs](self) for the three
+/// (`PyThreadState_Ensure`): see the [module docs](super) for the three
 /// cases. The token borrows the guard, so the guard outlives it.
 ///
 /// ```

@@ -20,7 +20,7 @@ pub(super) enum CoreRef<'g> {
     Owned(Arc<Core>),
 }
 
-/// What [`ensure`] returns: the calling thread is attached until it is
+/// What [`ensure`](super::ensure) returns: the calling thread is attached until it is
 /// released (`PyThreadStateToken`). Dropping it releases it.
 #[must_use = "dropping the token releases the thread state at once"]
 pub struct Token<'g> {

@@ -80,7 +80,7 @@ use std::ops::Deref;
 /// receiver.guard()?.with_gil(|_py| assert_eq!(&view[..], b"zero-copy"));
 /// view.close()?;                                // decref in the owner, then the guard goes
 /// owner.finalize()?;                            // would have waited for the view
-/// assert_eq!(runtime.subsystems.xi().leaked_at_teardown, 0);
+/// assert_eq!(runtime.xi_stats().leaked_at_teardown, 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct XiView {
