@@ -21,6 +21,23 @@ pub(crate) const IDLE: usize = 0;
 pub(crate) const RUNNING_CODE: usize = 1;
 pub(crate) const CLOSING: usize = 2;
 
+/// A handle to an interpreter: its core, shared. Cloning it is cheap; it
+/// does not keep the interpreter from finalizing (a
+/// [`Guard`](crate::Guard) does). Its operations are in `handle.rs`,
+/// `threads.rs` and `finalize.rs`; it is defined here, beside what it
+/// points at, so that the kernel files that hand out handles (the
+/// thread-state record, the attached proof) need only the core.
+#[derive(Clone)]
+pub struct Interpreter {
+    pub(crate) core: Arc<Core>,
+}
+
+impl Interpreter {
+    pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+}
+
 /// The shared core of an interpreter. It outlives teardown (views need the
 /// lifecycle word), but its `state` does not.
 pub(crate) struct Core {

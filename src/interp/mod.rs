@@ -23,7 +23,8 @@ mod thread_counts;
 mod threads;
 
 pub(crate) use self::core::Core;
-pub use handle::{DestroyError, Interpreter, RunError};
+pub use self::core::Interpreter;
+pub use handle::{DestroyError, RunError};
 pub use lifecycle::{FinalizeError, Phase};
 pub use thread_counts::ThreadKind;
 pub use threads::{InterpreterThread, SpawnError};

@@ -66,17 +66,15 @@ pub const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
     // The kernel's knot, in the order core, guard, view, the thread-state
     // record, attached, token, ensure, handle, runtime (the subsystem
     // interface first): an interpreter's core holds its runtime (which
-    // holds the cores), its subsystems' slots and at-exit callbacks that
-    // take the attached proof; guards attach; the proof and the record
-    // hand out interpreter handles.
+    // holds the cores) and at-exit callbacks that take the attached proof;
+    // the subsystem interface's hooks take the core and the proof; guards
+    // attach (`with_gil`).
     ("src/interp/core.rs", "src/runtime.rs"),
     ("src/interp/core.rs", "src/thread_state/attached.rs"),
     ("src/subsystem.rs", "src/interp/core.rs"),
     ("src/subsystem.rs", "src/thread_state/attached.rs"),
     ("src/guard.rs", "src/thread_state/attached.rs"),
     ("src/guard.rs", "src/thread_state/ensure.rs"),
-    ("src/thread_state/record.rs", "src/interp/handle.rs"),
-    ("src/thread_state/attached.rs", "src/interp/handle.rs"),
     // The toolkit (moving to its own crate, where this list stops seeing
     // it): the report prints through the runner; the validator's step
     // table dispatches to the protocols' validators, which use its entries.
