@@ -3,7 +3,7 @@
  * PyThreadState_Ensure / EnsureFromView / Release (PEP 788), attach and
  * detach (PEP 684 per-interpreter GILs).
  *
- * Rust:  src/thread_state.rs (ensure, ensure_from_view, Token::release and
+ * Rust:  src/thread_state/ (ensure, ensure_from_view, Token::release and
  *        the private ensure_slot, finish, attach, detach), src/gil.rs
  *        (Gil::acquire / release, which attach and detach call). The guard
  *        protocol comes from lifecycle.pml (src/interp/lifecycle.rs),
@@ -20,7 +20,7 @@
  * to a private one, the label names the public function and the inline the
  * private one; Promela allows no label with an inline's name anyway.
  *
- *   Promela                              Rust (src/thread_state.rs unless said)
+ *   Promela                              Rust (src/thread_state/ unless said)
  *   label thread_state_ensure            thread_state::ensure (also ensure_owned)
  *   label thread_state_ensure_from_view  thread_state::ensure_from_view (a guard
  *                                        from the view, then ensure; the token

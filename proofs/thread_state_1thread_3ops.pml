@@ -5,7 +5,7 @@
  * program of at most 3 ensures, up to 2 deep, over
  * ensure(main), guard + ensure(sub), EnsureFromView(sub); a finalizer
  * finalizes sub meanwhile (CPython's guard policy).
- * Spec: thread_state.pml. Rust: src/thread_state.rs, src/gil.rs. Page: docs/proofs.md.
+ * Spec: thread_state.pml. Rust: src/thread_state/, src/gil.rs. Page: docs/proofs.md.
  */
 #define MAX_DEPTH 2
 #define MAX_OPS 3

@@ -2,7 +2,7 @@
  * thread_state_daemon_from_view.pml -- wrapper of thread_state.pml.
  *
  * The same daemon with EnsureFromView: its implicit guard lives until the release, so finalization waits and the re-attach cannot hang, even with CPython's attach. Holds (safety, and finalization completes).
- * Spec: thread_state.pml. Rust: src/thread_state.rs, src/gil.rs. Page: docs/proofs.md.
+ * Spec: thread_state.pml. Rust: src/thread_state/, src/gil.rs. Page: docs/proofs.md.
  */
 #define ATTACH_HANGS_WHEN_FINALIZING
 #define DAEMON_FROM_VIEW

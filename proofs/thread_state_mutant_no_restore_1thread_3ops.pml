@@ -2,7 +2,7 @@
  * thread_state_mutant_no_restore_1thread_3ops.pml -- wrapper of thread_state.pml.
  *
  * Mutant, expected to FAIL (assertion): release does not re-attach the previous thread state; a balanced sequence no longer ends where it began. One native thread, one finalizer.
- * Spec: thread_state.pml. Rust: src/thread_state.rs, src/gil.rs. Page: docs/proofs.md.
+ * Spec: thread_state.pml. Rust: src/thread_state/, src/gil.rs. Page: docs/proofs.md.
  */
 #define MAX_DEPTH 2
 #define MAX_OPS 3

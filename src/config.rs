@@ -17,6 +17,10 @@
 //! a thread, so `allow_daemon_threads` without `allow_threads` is refused too.
 use std::fmt;
 
+/// CPython's pending-call ring capacity (`MAXPENDINGCALLS`): the default of
+/// [`Config::pending_calls`].
+pub(crate) const PENDING_CALLS: usize = 300;
+
 /// Which GIL an interpreter's threads take when they attach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GilMode {
@@ -69,9 +73,11 @@ pub struct Config {
     /// Remember where each guard was taken (`#[track_caller]`), so that a
     /// finalization that times out can list them. Costs a lock per guard.
     pub track_guards: bool,
-    /// Capacity of the interpreter's pending-call ring (xi: releases of
-    /// cross-interpreter data queued by other interpreters). CPython's is
-    /// 300; a full ring is an error the releasing caller sees.
+    /// Capacity of the interpreter's pending-call ring: work other
+    /// interpreters queue on it, run by the next thread that holds its GIL
+    /// (releases of cross-interpreter data). The default is CPython's
+    /// `MAXPENDINGCALLS`, 300; a full ring is an error the queuing caller
+    /// sees.
     pub pending_calls: usize,
 }
 
@@ -89,7 +95,7 @@ impl Config {
             allow_exec: false,
             guard_policy: GuardPolicy::CPython,
             track_guards: false,
-            pending_calls: crate::xi::PENDING_CALLS,
+            pending_calls: PENDING_CALLS,
         }
     }
 
@@ -106,7 +112,7 @@ impl Config {
             allow_exec: true,
             guard_policy: GuardPolicy::CPython,
             track_guards: false,
-            pending_calls: crate::xi::PENDING_CALLS,
+            pending_calls: PENDING_CALLS,
         }
     }
 

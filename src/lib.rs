@@ -81,13 +81,16 @@ pub mod xi;
 mod config;
 mod gil;
 mod guard;
+mod guard_sites;
 mod runtime;
+mod subsystem;
 mod view;
 
 pub(crate) use trace::trace_event;
 
 pub use config::{Config, ConfigError, GilMode, GuardPolicy};
-pub use guard::{Guard, GuardError, GuardSite, Outstanding, OwnedGuard};
+pub use guard::{Guard, GuardError, OwnedGuard};
+pub use guard_sites::{GuardSite, Outstanding};
 pub use interp::{
     DestroyError, FinalizeError, Interpreter, InterpreterId, InterpreterState, InterpreterThread, Phase, RunError,
     SpawnError, ThreadKind,
@@ -95,6 +98,69 @@ pub use interp::{
 pub use runtime::{CreateError, NotFound, Runtime};
 pub use thread_state::{Attached, NotAttached, ReleaseError, Token};
 pub use view::View;
+
+/// The subsystems built on the kernel, wired in here and nowhere else: the
+/// kernel calls them through [`subsystem::Subsystem`] and names none of them.
+pub(crate) struct Subsystems;
+
+/// Each interpreter's subsystem state (`Core::subsystems`).
+pub(crate) struct InterpSubsystems {
+    /// Its object heap, pending-call ring and open-view count.
+    pub(crate) xi: xi::XiState,
+}
+
+/// Each runtime's subsystem state (`RuntimeShared::subsystems`).
+pub(crate) struct RuntimeSubsystems {
+    /// Channel and queue ids, lookup, and what finalization clears.
+    pub(crate) channels: sync::Arc<channel::registry::ChannelRegistry>,
+    /// Counters of cross-interpreter data events.
+    pub(crate) xi: xi::Stats,
+}
+
+/// Each thread's subsystem state, beside its thread states.
+#[derive(Default)]
+pub(crate) struct ThreadSubsystems {
+    /// Whether a heap session is open on the attached interpreter's heap.
+    pub(crate) xi: xi::access::XiThread,
+}
+
+impl subsystem::Subsystem for Subsystems {
+    type Interp = InterpSubsystems;
+    type Runtime = RuntimeSubsystems;
+    type Thread = ThreadSubsystems;
+
+    fn new_interp(id: InterpreterId, config: &Config) -> InterpSubsystems {
+        InterpSubsystems { xi: xi::XiState::new(id, config.pending_calls) }
+    }
+
+    fn new_runtime() -> RuntimeSubsystems {
+        RuntimeSubsystems {
+            channels: sync::Arc::new(channel::registry::ChannelRegistry::default()),
+            xi: xi::Stats::default(),
+        }
+    }
+
+    #[inline]
+    fn on_attach(core: &interp::Core) {
+        xi::pending::on_attach(core);
+    }
+
+    #[inline]
+    fn on_detach(core: &interp::Core, thread: &ThreadSubsystems) {
+        xi::access::on_detach(core, &thread.xi);
+    }
+
+    fn teardown(core: &interp::Core, py: Attached<'_>) {
+        // Channels first: an unbound item of a cleared channel may hold
+        // XiData owned here, whose release needs the heap xi then frees.
+        channel::registry::teardown(core);
+        xi::teardown(core, py);
+    }
+
+    fn runtime_dropped(runtime: &RuntimeSubsystems) {
+        runtime.channels.clear();
+    }
+}
 
 /// The README's example compiles (it is a doc test).
 #[cfg(doctest)]

@@ -14,6 +14,7 @@
 use crate::config::{Config, ConfigError, GilMode};
 use crate::gil::Gil;
 use crate::interp::{Core, Interpreter, InterpreterId, Phase};
+use crate::subsystem::{Installed, RuntimeSlots, Subsystem};
 use crate::sync::atomic::{AtomicU64, Ordering};
 use crate::sync::time::Deadline;
 use crate::sync::{Arc, Mutex};
@@ -36,12 +37,8 @@ pub(crate) struct RuntimeShared {
     registry: Mutex<Registry>,
     /// The main interpreter's GIL, which shared-GIL interpreters take.
     main_gil: Arc<Gil>,
-    /// Channels and queues (issue 4): ids, lookup, and the hook that an
-    /// interpreter's finalization calls (`src/channel/registry.rs`).
-    pub(crate) channels: Arc<crate::channel::registry::ChannelRegistry>,
-    /// xi (issue 5): counters of cross-interpreter data events that are
-    /// not errors at the call site (implicit view closes, leaks).
-    pub(crate) xi_stats: crate::xi::Stats,
+    /// What the subsystems built on the kernel keep for the runtime.
+    pub(crate) subsystems: RuntimeSlots,
 }
 
 #[derive(Default)]
@@ -104,12 +101,16 @@ impl Runtime {
             next_id: AtomicU64::new(1),
             registry: Mutex::new(Registry::default()),
             main_gil: Arc::clone(&main_gil),
-            channels: Arc::new(crate::channel::registry::ChannelRegistry::default()),
-            xi_stats: crate::xi::Stats::default(),
+            subsystems: Installed::new_runtime(),
         });
         let core = Arc::new(Core::new(InterpreterId::MAIN, config, main_gil, Arc::clone(&shared)));
         shared.registry.lock().interpreters.insert(InterpreterId::MAIN, Arc::clone(&core));
         Ok(Self { shared, main: Interpreter::from_core(core) })
+    }
+
+    /// What every interpreter of this runtime shares.
+    pub(crate) fn shared(&self) -> &RuntimeShared {
+        &self.shared
     }
 
     /// The main interpreter.
@@ -196,13 +197,6 @@ impl Runtime {
         self.main.finalize()
     }
 
-    /// Counters of cross-interpreter data events (xi): implicit view
-    /// closes (the ResourceWarning analogue), releases after the owner was
-    /// gone, objects leaked at teardown, full pending-call rings.
-    pub fn xi_stats(&self) -> crate::xi::XiStats {
-        self.shared.xi_stats.snapshot()
-    }
-
     /// Whether the runtime has been finalized.
     pub fn is_finalized(&self) -> bool {
         let finalized = self.shared.registry.lock().finalized;
@@ -252,8 +246,8 @@ impl Drop for Runtime {
         // the runtime keep their own references.
         let interpreters = std::mem::take(&mut self.shared.registry.lock().interpreters);
         drop(interpreters);
-        // Channels (issue 4): the same for channels whose items hold handles.
-        self.shared.channels.clear();
+        // The same for subsystem state that holds handles (channel items).
+        Installed::runtime_dropped(&self.shared.subsystems);
     }
 }
 

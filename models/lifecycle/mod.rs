@@ -1,7 +1,7 @@
 //! Scenarios for the interpreter lifecycle: PEP 788 guards, views and
 //! finalization (both guard policies), PEP 684 GILs and thread states,
 //! `run`/`destroy`/`list_all`, interpreter threads, and the legacy APIs'
-//! known bugs. Code: `src/interp/`, `src/thread_state.rs`, `src/gil.rs`;
+//! known bugs. Code: `src/interp/`, `src/thread_state/`, `src/gil.rs`;
 //! page: `docs/lifecycle.md`; invariants: `docs/invariants.md`.
 //!
 //! | file              | what it checks                                                        | invariants            |

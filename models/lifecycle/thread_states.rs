@@ -1,6 +1,6 @@
 //! Thread states: `PyThreadState_Ensure` / `Release` nesting across two
 //! interpreters, and restoring the previous thread state while its
-//! interpreter finalizes (`src/thread_state.rs`).
+//! interpreter finalizes (`src/thread_state/`).
 //!
 //! Invariants (`docs/invariants.md`): TS-1 (the three ensure cases), TS-2
 //! (release restores the previous thread state, or reports that its

@@ -31,7 +31,7 @@ use std::time::Duration;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn create<T: Send + 'static>(py: Attached<'_>, unbound: UnboundPolicy) -> (RecvChannel<T>, SendChannel<T>) {
-    let registry = &py.core().runtime.channels;
+    let registry = &py.core().runtime.subsystems.channels;
     let (mut handles, created) = ChannelRegistry::create::<T>(registry, Face::Channel, 0, unbound, 2);
     let send = SendChannel { handle: handles.pop().expect("two handles") };
     let recv = RecvChannel { handle: handles.pop().expect("two handles") };
@@ -48,7 +48,7 @@ pub fn create<T: Send + 'static>(py: Attached<'_>, unbound: UnboundPolicy) -> (R
 /// The ids of the runtime's channels that are not closed
 /// (`_interpchannels.list_all()`).
 pub fn list_all(py: Attached<'_>) -> Vec<ChannelId> {
-    py.core().runtime.channels.list(Face::Channel)
+    py.core().runtime.subsystems.channels.list(Face::Channel)
 }
 
 /// Which ends a channel-wide [`close`](SendChannel::close_ends) names
@@ -146,7 +146,7 @@ impl<T: Send + 'static> SendChannel<T> {
     /// The send end of the channel `id` in the calling interpreter's
     /// runtime (how an id received from elsewhere becomes an end).
     pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, NotFound> {
-        ChannelRegistry::lookup(&py.core().runtime.channels, id, Face::Channel).map(|handle| Self { handle })
+        ChannelRegistry::lookup(&py.core().runtime.subsystems.channels, id, Face::Channel).map(|handle| Self { handle })
     }
 
     /// Sends `item` and waits until a receiver has taken *that item*
@@ -199,7 +199,7 @@ impl<T: Send + 'static> RecvChannel<T> {
     /// The receive end of the channel `id` in the calling interpreter's
     /// runtime.
     pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, NotFound> {
-        ChannelRegistry::lookup(&py.core().runtime.channels, id, Face::Channel).map(|handle| Self { handle })
+        ChannelRegistry::lookup(&py.core().runtime.subsystems.channels, id, Face::Channel).map(|handle| Self { handle })
     }
 
     /// Receives the next item, waiting (GIL released) until there is one or

@@ -50,7 +50,7 @@ use super::errors::{RecvError, SendError};
 use super::unbound::{Received, UnboundPolicy};
 use super::{Queue, RecvChannel, SendChannel};
 use crate::sync::time::Deadline;
-use crate::thread_state::{self, HeapAccess};
+use crate::xi::heap::{heap_access, HeapAccess};
 use crate::xi::{Obj, XiData, XiError};
 use crate::Attached;
 use std::fmt;
@@ -172,7 +172,7 @@ fn recv_object_with(
 ) -> Result<Received<Obj>, RecvObjectError> {
     // Before taking anything: an item taken by a thread that cannot build
     // its copy could only be released.
-    match thread_state::heap_access(&py.core().xi.heap) {
+    match heap_access(&py.core().subsystems.xi.heap) {
         HeapAccess::Attached => {}
         HeapAccess::Pinned => return Err(RecvObjectError::Refused(XiError::HeapBusy(py.interpreter_id()))),
         HeapAccess::Elsewhere => return Err(RecvObjectError::Refused(XiError::NotAttached(py.interpreter_id()))),

@@ -37,7 +37,7 @@ impl<T: Send + 'static> Queue<T> {
     /// (`interpreters.create_queue(maxsize)`): `maxsize <= 0` is unbounded.
     pub fn create(py: Attached<'_>, maxsize: isize, unbound: UnboundPolicy) -> Self {
         let maxsize = usize::try_from(maxsize).unwrap_or(0);
-        let registry = &py.core().runtime.channels;
+        let registry = &py.core().runtime.subsystems.channels;
         let (mut handles, created) = ChannelRegistry::create::<T>(registry, Face::Queue, maxsize, unbound, 1);
         let handle = handles.pop().expect("one handle");
         crate::trace_event!(ChannelEvent {
@@ -52,12 +52,12 @@ impl<T: Send + 'static> Queue<T> {
 
     /// The queue `id` in the calling interpreter's runtime.
     pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, NotFound> {
-        ChannelRegistry::lookup(&py.core().runtime.channels, id, Face::Queue).map(|handle| Self { handle })
+        ChannelRegistry::lookup(&py.core().runtime.subsystems.channels, id, Face::Queue).map(|handle| Self { handle })
     }
 
     /// The ids of the runtime's queues.
     pub fn list_all(py: Attached<'_>) -> Vec<ChannelId> {
-        py.core().runtime.channels.list(Face::Queue)
+        py.core().runtime.subsystems.channels.list(Face::Queue)
     }
 
     /// Its id (unique among the runtime's channels and queues).

@@ -31,7 +31,7 @@ use super::core::{Chan, Face};
 use super::errors::NotFound;
 use super::unbound::UnboundPolicy;
 use super::ChannelId;
-use crate::interp::InterpreterId;
+use crate::interp::{Core, InterpreterId};
 use crate::sync::atomic::Ordering;
 use crate::sync::{Arc, Mutex};
 use crate::trace::event::ChannelState;
@@ -170,6 +170,14 @@ impl ChannelRegistry {
         let entries = std::mem::take(&mut self.inner.lock().entries);
         drop(entries);
     }
+}
+
+/// Finalization's channel step (the kernel's teardown hook): interpreter
+/// `core` releases its associations, and the items it sent that nobody
+/// received follow their unbound policy, under its GIL, before its state
+/// goes.
+pub(crate) fn teardown(core: &Core) {
+    core.runtime.subsystems.channels.clear_interpreter(core.id);
 }
 
 impl fmt::Debug for ChannelRegistry {

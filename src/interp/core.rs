@@ -1,12 +1,13 @@
 //! The shared core of an interpreter: what handles, guards, views and thread
 //! states point at.
 use super::lifecycle::Lifecycle;
-use super::threads::Threads;
+use super::thread_counts::Threads;
 use super::{InterpreterId, InterpreterState};
 use crate::config::Config;
 use crate::gil::Gil;
-use crate::guard::GuardSites;
+use crate::guard_sites::GuardSites;
 use crate::runtime::RuntimeShared;
+use crate::subsystem::{Installed, InterpSlots, Subsystem};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex};
 use crate::Attached;
@@ -19,6 +20,23 @@ pub(crate) type AtExit = Box<dyn FnOnce(Attached<'_>) + Send>;
 pub(crate) const IDLE: usize = 0;
 pub(crate) const RUNNING_CODE: usize = 1;
 pub(crate) const CLOSING: usize = 2;
+
+/// A handle to an interpreter: its core, shared. Cloning it is cheap; it
+/// does not keep the interpreter from finalizing (a
+/// [`Guard`](crate::Guard) does). Its operations are in `handle.rs`,
+/// `threads.rs` and `finalize.rs`; it is defined here, beside what it
+/// points at, so that the kernel files that hand out handles (the
+/// thread-state record, the attached proof) need only the core.
+#[derive(Clone)]
+pub struct Interpreter {
+    pub(crate) core: Arc<Core>,
+}
+
+impl Interpreter {
+    pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+}
 
 /// The shared core of an interpreter. It outlives teardown (views need the
 /// lifecycle word), but its `state` does not.
@@ -40,9 +58,8 @@ pub(crate) struct Core {
     /// `destroy` claimed it).
     pub(crate) activity: AtomicUsize,
     pub(crate) runtime: Arc<RuntimeShared>,
-    /// xi (issue 5): the object heap (plain refcounts, touched only under
-    /// this interpreter's GIL), the pending-call ring, the open-view count.
-    pub(crate) xi: crate::xi::XiState,
+    /// What the subsystems built on the kernel keep for this interpreter.
+    pub(crate) subsystems: InterpSlots,
 }
 
 impl Core {
@@ -57,7 +74,7 @@ impl Core {
             at_exit: Mutex::new(Vec::new()),
             activity: AtomicUsize::new(IDLE),
             runtime,
-            xi: crate::xi::XiState::new(id, config.pending_calls),
+            subsystems: Installed::new_interp(id, &config),
             config,
         }
     }

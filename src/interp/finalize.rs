@@ -20,7 +20,8 @@
 //! [`Lifecycle::request`]: super::lifecycle::Lifecycle::request
 use super::lifecycle::WaitFailed;
 use super::{Interpreter, InterpreterId};
-use crate::guard::Outstanding;
+use crate::guard_sites::Outstanding;
+use crate::subsystem::{Installed, Subsystem};
 use crate::sync::time::Deadline;
 use crate::thread_state;
 use crate::trace::event::FinalizeEvent;
@@ -118,16 +119,11 @@ impl Interpreter {
         }
 
         // 5. Teardown under the interpreter's GIL: an attached daemon thread
-        //    (which began before Finalizing) finishes its step first.
+        //    (which began before Finalizing) finishes its step first. The
+        //    subsystems let go of what they keep for it before its state
+        //    goes: what they release may still need its heap or its GIL.
         let token = thread_state::ensure_finalizer(core);
-        // Channels (issue 4): the interpreter's channel associations are
-        // released and the items it sent that nobody received follow their
-        // unbound policy, under its GIL, before its state goes.
-        core.runtime.channels.clear_interpreter(core.id);
-        // xi (issue 5): run the pending calls still queued (no new one can
-        // be queued: queuing takes a guard), then free the heap, counting
-        // the objects still referenced as leaks; XI-4: no view is open.
-        crate::xi::teardown(core, token.attached());
+        Installed::teardown(core, token.attached());
         let state = core.take_state();
         let values = state.as_ref().map_or(0, |s| s.len());
         drop(state);

@@ -1,7 +1,7 @@
 //! The [`Interpreter`] handle and PEP 554's operations on it: guards and
 //! views, `run`, `is_running`, at-exit callbacks and `destroy`.
-use super::core::{Core, CLOSING, IDLE, RUNNING_CODE};
-use super::{InterpreterId, Phase};
+use super::core::{CLOSING, IDLE, RUNNING_CODE};
+use super::{Interpreter, InterpreterId, Phase};
 use crate::config::Config;
 use crate::guard::{Guard, GuardError, OwnedGuard};
 use crate::sync::atomic::Ordering;
@@ -11,13 +11,6 @@ use crate::trace_event;
 use crate::{Attached, FinalizeError, View};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe, Location};
-
-/// A handle to an interpreter. Cloning it is cheap; it does not keep the
-/// interpreter from finalizing (a [`Guard`] does).
-#[derive(Clone)]
-pub struct Interpreter {
-    pub(crate) core: Arc<Core>,
-}
 
 /// Why [`Interpreter::run`] did not return the closure's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,10 +70,6 @@ impl fmt::Display for DestroyError {
 impl std::error::Error for DestroyError {}
 
 impl Interpreter {
-    pub(crate) fn from_core(core: Arc<Core>) -> Self {
-        Self { core }
-    }
-
     /// Its id.
     pub fn id(&self) -> InterpreterId {
         self.core.id

@@ -451,7 +451,7 @@ pub enum FinalizeError {
     /// The deadline passed while guards were still held. Finalization was
     /// abandoned and the interpreter runs on; at-exit callbacks that already
     /// ran are not run again.
-    GuardsOutstanding(crate::guard::Outstanding),
+    GuardsOutstanding(crate::guard_sites::Outstanding),
     /// The deadline passed while non-daemon threads were still running;
     /// finalization was abandoned and the interpreter runs on.
     ThreadsOutstanding {

@@ -19,12 +19,15 @@ mod core;
 mod finalize;
 mod handle;
 pub mod lifecycle;
+mod thread_counts;
 mod threads;
 
 pub(crate) use self::core::Core;
-pub use handle::{DestroyError, Interpreter, RunError};
+pub use self::core::Interpreter;
+pub use handle::{DestroyError, RunError};
 pub use lifecycle::{FinalizeError, Phase};
-pub use threads::{InterpreterThread, SpawnError, ThreadKind};
+pub use thread_counts::ThreadKind;
+pub use threads::{InterpreterThread, SpawnError};
 
 /// An interpreter's id: unique within its [`Runtime`](crate::Runtime), never
 /// reused. The main interpreter is 0.

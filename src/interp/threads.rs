@@ -8,33 +8,19 @@
 //! would hang it forever, and one that is attached when finalization begins
 //! holds the finalizer off until it detaches.
 //!
-//! | field        | meaning                                             |
-//! |--------------|-----------------------------------------------------|
-//! | `non_daemon` | non-daemon threads started and not yet finished     |
-//! | `daemon`     | daemon threads started and not yet finished         |
-//! | `closed`     | the finalizer is waiting: no thread may be started  |
-//!
-//! All three live under one mutex, so "the finalizer saw no non-daemon
-//! thread" and "a new non-daemon thread was counted" cannot both happen.
+//! The counts, and the door finalization closes, are kept by
+//! `thread_counts.rs`, which the interpreter's core holds; this file starts
+//! the threads and counts them there.
 use super::core::Core;
+use super::thread_counts::ThreadKind;
 use super::{Interpreter, InterpreterId};
 use crate::guard::{Guard, GuardError};
-use crate::sync::time::Deadline;
-use crate::sync::{thread, Arc, Condvar, Mutex};
+use crate::sync::{thread, Arc};
 use crate::trace::event::InterpEvent;
 use crate::trace_event;
 use crate::Attached;
 use std::fmt;
 use std::panic::Location;
-
-/// Whether finalization waits for a thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ThreadKind {
-    /// Finalization waits for it to finish.
-    NonDaemon,
-    /// Finalization does not wait; it cannot attach once finalization began.
-    Daemon,
-}
 
 /// Why a thread could not be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,47 +45,6 @@ impl fmt::Display for SpawnError {
 
 impl std::error::Error for SpawnError {}
 
-#[derive(Default)]
-struct Counts {
-    non_daemon: usize,
-    daemon: usize,
-    closed: bool,
-}
-
-/// An interpreter's thread bookkeeping.
-#[derive(Default)]
-pub(crate) struct Threads {
-    counts: Mutex<Counts>,
-    finished: Condvar,
-}
-
-impl Threads {
-    /// Closes the door to new threads and waits until no non-daemon thread
-    /// runs. On timeout, opens the door again and returns how many remain.
-    pub(crate) fn close_and_wait(&self, deadline: &Deadline) -> Result<usize, usize> {
-        let mut counts = self.counts.lock();
-        counts.closed = true;
-        while counts.non_daemon > 0 {
-            if self.finished.wait_until(&mut counts, deadline) && counts.non_daemon > 0 {
-                counts.closed = false;
-                return Err(counts.non_daemon);
-            }
-        }
-        Ok(counts.daemon)
-    }
-
-    /// Opens the door again (a finalization that gave up).
-    pub(crate) fn reopen(&self) {
-        self.counts.lock().closed = false;
-    }
-
-    /// How many threads of each kind are running (non-daemon, daemon).
-    pub(crate) fn running(&self) -> (usize, usize) {
-        let counts = self.counts.lock();
-        (counts.non_daemon, counts.daemon)
-    }
-}
-
 /// Uncounts a thread when it ends, even by panic.
 struct Finished {
     core: Arc<Core>,
@@ -108,23 +53,7 @@ struct Finished {
 
 impl Drop for Finished {
     fn drop(&mut self) {
-        let threads = &self.core.threads;
-        let mut counts = threads.counts.lock();
-        match self.kind {
-            ThreadKind::NonDaemon => counts.non_daemon -= 1,
-            ThreadKind::Daemon => counts.daemon -= 1,
-        }
-        // Under the lock, like `thread.spawn`: the counts a trace shows are
-        // exact (trace validation checks them).
-        trace_event!(InterpEvent::ThreadExited {
-            interp: self.core.id.0,
-            kind: self.kind,
-            non_daemon: counts.non_daemon,
-            daemon: counts.daemon
-        });
-        if counts.non_daemon == 0 {
-            threads.finished.notify_all();
-        }
+        self.core.threads.exited(self.core.id, self.kind);
     }
 }
 
@@ -189,22 +118,8 @@ impl Interpreter {
         if kind == ThreadKind::Daemon && !core.config.allow_daemon_threads {
             return Err(SpawnError::DaemonThreadsNotAllowed(core.id));
         }
-        {
-            let mut counts = core.threads.counts.lock();
-            if counts.closed || core.lifecycle.phase() != super::Phase::Running {
-                trace_event!(InterpEvent::SpawnRefused { interp: core.id.0 });
-                return Err(SpawnError::Finalizing(core.id));
-            }
-            match kind {
-                ThreadKind::NonDaemon => counts.non_daemon += 1,
-                ThreadKind::Daemon => counts.daemon += 1,
-            }
-            trace_event!(InterpEvent::ThreadSpawned {
-                interp: core.id.0,
-                kind,
-                non_daemon: counts.non_daemon,
-                daemon: counts.daemon
-            });
+        if !core.threads.admit(core.id, kind, || core.lifecycle.phase() == super::Phase::Running) {
+            return Err(SpawnError::Finalizing(core.id));
         }
         let core = Arc::clone(core);
         Ok(thread::spawn_named(name, move || {

@@ -42,13 +42,15 @@
 //! owner's GIL; a pending release goes through the ring mutex and then the
 //! owner's GIL. The guard taken for the push is the lifecycle word's
 //! (`src/interp/lifecycle.rs`).
+use super::access;
+use super::heap::{heap_access, HeapAccess};
 use super::heap::{Bytes, GilHeld, Value};
 use super::pending::Call;
 use super::{Obj, XiError, XiView};
 use crate::guard::OwnedGuard;
 use crate::interp::InterpreterId;
 use crate::sync::atomic::Ordering;
-use crate::thread_state::{self, HeapAccess};
+use crate::thread_state;
 use crate::trace::event::XiEvent;
 use crate::trace_event;
 use crate::{Attached, View};
@@ -234,7 +236,7 @@ impl XiData {
             Ok(released) => return Ok(released),
             Err(rejected) => rejected,
         };
-        if !matches!(error, XiError::PendingFull(_)) || thread_state::heap_pinned() {
+        if !matches!(error, XiError::PendingFull(_)) || access::heap_pinned() {
             // Owner gone: the data is already consumed (counted). A heap
             // session: `Drop` retries the push and counts a failure.
             drop(data);
@@ -258,7 +260,7 @@ impl XiData {
         let released = self.release_inner(location);
         drop(token);
         if released.is_ok() {
-            self.owner.core().runtime.xi_stats.switched_releases.fetch_add(1, Ordering::Relaxed);
+            self.owner.core().runtime.subsystems.xi.switched_releases.fetch_add(1, Ordering::Relaxed);
         }
         released
     }
@@ -269,7 +271,7 @@ impl XiData {
     fn leak_owner_gone(&mut self) -> XiError {
         let owner = self.owner();
         if let Some(obj) = self.obj.take() {
-            self.owner.core().runtime.xi_stats.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
+            self.owner.core().runtime.subsystems.xi.released_after_owner_gone.fetch_add(1, Ordering::Relaxed);
             trace_event!(XiEvent::ReleaseOwnerGone { obj });
         }
         XiError::OwnerGone(owner)
@@ -287,11 +289,11 @@ impl XiData {
         // Compared by core, not by id: ids are unique only within a runtime.
         // Inside a heap session of the owner (`Pinned`) the decref is queued
         // like any other, rather than alias the session's borrow.
-        if thread_state::heap_access(&core.xi.heap) == HeapAccess::Attached {
+        if heap_access(&core.subsystems.xi.heap) == HeapAccess::Attached {
             // Attached to the owner (its GIL is held by this thread): the
             // decref happens here and now.
             self.obj = None;
-            let refcnt = core.xi.heap.decref(GilHeld::checked(core), obj)?;
+            let refcnt = core.subsystems.xi.heap.decref(GilHeld::checked(core), obj)?;
             trace_event!(XiEvent::ReleaseDirect { obj, refcnt });
             return Ok(Released::Direct);
         }
@@ -302,7 +304,7 @@ impl XiData {
             Ok(guard) => guard,
             Err(_) => return Err(self.leak_owner_gone()),
         };
-        let pushed = core.xi.pending.push(core, Call::Decref(obj));
+        let pushed = core.subsystems.xi.pending.push(core, Call::Decref(obj));
         drop(guard);
         match pushed {
             Ok(_) => {
@@ -311,7 +313,7 @@ impl XiData {
                 Ok(Released::Pending)
             }
             Err(_) => {
-                core.runtime.xi_stats.pending_full.fetch_add(1, Ordering::Relaxed);
+                core.runtime.subsystems.xi.pending_full.fetch_add(1, Ordering::Relaxed);
                 trace_event!(XiEvent::ReleaseFull { at: current.map(|c| c.0), obj });
                 Err(XiError::PendingFull(owner))
             }
@@ -325,7 +327,7 @@ impl Drop for XiData {
             return;
         }
         if self.release_inner(Location::caller()).is_err() {
-            let stats = &self.owner.core().runtime.xi_stats;
+            let stats = &self.owner.core().runtime.subsystems.xi;
             stats.dropped_unreleased.fetch_add(1, Ordering::Relaxed);
         }
     }

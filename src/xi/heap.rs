@@ -95,10 +95,11 @@
 //! under loom, whose `UnsafeCell` reports two accesses not ordered by
 //! happens-before; the mutation `xi-release-without-switching` is such an
 //! access, and loom reports it.
+use super::access;
 use super::XiError;
 use crate::interp::{Core, InterpreterId};
 use crate::sync::{Arc, UnsafeCell};
-use crate::thread_state::{self, HeapAccess};
+use crate::thread_state;
 use crate::trace::event::XiEvent;
 use crate::trace_event;
 use crate::Attached;
@@ -320,8 +321,8 @@ impl Heap {
     /// loom's race detector reports it, which is the check the `UnsafeCell`
     /// is there for.
     fn with_table<R>(&self, gil: GilHeld<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
-        debug_assert!(std::ptr::eq(&gil.core.xi.heap, self), "a GIL proof for another heap");
-        match thread_state::heap_access(self) {
+        debug_assert!(std::ptr::eq(&gil.core.subsystems.xi.heap, self), "a GIL proof for another heap");
+        match heap_access(self) {
             HeapAccess::Attached => {}
             HeapAccess::Pinned => return Err(XiError::HeapBusy(self.owner)),
             HeapAccess::Elsewhere => {
@@ -341,7 +342,7 @@ impl Heap {
     /// the owner.
     #[inline]
     fn checked<R>(&self, py: &Attached<'_>, f: impl FnOnce(&mut Table) -> R) -> Result<R, XiError> {
-        match thread_state::heap_access(self) {
+        match heap_access(self) {
             HeapAccess::Attached => Ok(self.with_table_unchecked(f)),
             HeapAccess::Pinned => Err(XiError::HeapBusy(self.owner)),
             HeapAccess::Elsewhere => Err(match py.check() {
@@ -470,7 +471,7 @@ fn trace_decref(obj: Obj, refcnt: usize, freed: &Option<Value>) {
 /// Refcount operations, for the thread attached to the owner.
 impl<'a> Attached<'a> {
     fn heap(&self) -> &'a Heap {
-        &self.core().xi.heap
+        &self.core().subsystems.xi.heap
     }
 
     /// The heap of the interpreter `obj` belongs to, if this proof is
@@ -564,7 +565,7 @@ impl<'a> Attached<'a> {
     pub fn with_heap<R>(&self, f: impl FnOnce(&mut HeapSession<'_>) -> R) -> Result<R, XiError> {
         let heap = self.heap();
         let owner = self.interpreter_id();
-        match thread_state::heap_access(heap) {
+        match heap_access(heap) {
             HeapAccess::Attached => {}
             HeapAccess::Pinned => return Err(XiError::HeapBusy(owner)),
             HeapAccess::Elsewhere => return Err(XiError::NotAttached(owner)),
@@ -572,10 +573,10 @@ impl<'a> Attached<'a> {
         struct Unpin;
         impl Drop for Unpin {
             fn drop(&mut self) {
-                thread_state::set_heap_pinned(false);
+                access::set_heap_pinned(false);
             }
         }
-        thread_state::set_heap_pinned(true);
+        access::set_heap_pinned(true);
         let _unpin = Unpin;
         Ok(heap.with_table_unchecked(|table| f(&mut HeapSession { table, owner, _not_send: PhantomData })))
     }
@@ -641,4 +642,32 @@ impl fmt::Debug for HeapSession<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeapSession").field("owner", &self.owner).field("stats", &self.stats()).finish()
     }
+}
+
+/// What [`heap_access`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum HeapAccess {
+    /// Attached to the interpreter: its GIL is held by this thread.
+    Attached,
+    /// Attached to it, but a heap session is open (its `&mut` is live).
+    Pinned,
+    /// Not attached to it.
+    Elsewhere,
+}
+
+/// Whether the calling thread may touch `heap` right now: attached to the
+/// interpreter that owns it (whose GIL it then holds), and no heap session
+/// open.
+#[inline]
+pub(crate) fn heap_access(heap: &Heap) -> HeapAccess {
+    thread_state::with_subsystems(|attached, slots| match attached {
+        Some(c) if std::ptr::eq(&c.subsystems.xi.heap, heap) => {
+            if slots.xi.heap_pinned {
+                HeapAccess::Pinned
+            } else {
+                HeapAccess::Attached
+            }
+        }
+        _ => HeapAccess::Elsewhere,
+    })
 }

@@ -54,6 +54,7 @@ use crate::trace_event;
 use crate::{Attached, InterpreterId};
 use std::fmt;
 
+pub(crate) mod access;
 pub mod data;
 pub mod heap;
 pub mod pending;
@@ -65,7 +66,7 @@ pub use view::XiView;
 
 /// CPython's pending-call ring capacity (`MAXPENDINGCALLS`), the default
 /// of [`Config::pending_calls`](crate::Config::pending_calls).
-pub const PENDING_CALLS: usize = 300;
+pub const PENDING_CALLS: usize = crate::config::PENDING_CALLS;
 
 /// Why a cross-interpreter data operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,7 +161,16 @@ impl crate::Interpreter {
     /// How many pending calls (queued releases of this interpreter's
     /// XiData) wait for a thread to attach. A snapshot.
     pub fn pending_calls(&self) -> usize {
-        self.core.xi.pending.len()
+        self.core.subsystems.xi.pending.len()
+    }
+}
+
+impl crate::Runtime {
+    /// Counters of cross-interpreter data events: implicit view closes
+    /// (the ResourceWarning analogue), releases after the owner was gone,
+    /// objects leaked at teardown, full pending-call rings.
+    pub fn xi_stats(&self) -> XiStats {
+        self.shared().subsystems.xi.snapshot()
     }
 }
 
@@ -172,11 +182,11 @@ pub(crate) fn teardown(core: &Core, py: Attached<'_>) {
     let ran = pending::drain_and_close(core);
     // Relaxed: see `view_opened`; every view's guard was released before
     // finalization began (the Acquire in `begin_finalizing`).
-    let views = core.xi.open_views.load(Ordering::Relaxed);
+    let views = core.subsystems.xi.open_views.load(Ordering::Relaxed);
     assert!(views == 0, "invariant XI-4 violated: {} finalized with {views} open view(s)", core.id);
-    let leaked = core.xi.heap.teardown(heap::GilHeld::checked(core));
+    let leaked = core.subsystems.xi.heap.teardown(heap::GilHeld::checked(core));
     if leaked.objects > 0 {
-        core.runtime.xi_stats.leaked_at_teardown.fetch_add(leaked.objects as u64, Ordering::Relaxed);
+        core.runtime.subsystems.xi.leaked_at_teardown.fetch_add(leaked.objects as u64, Ordering::Relaxed);
     }
     trace_event!(XiEvent::Teardown {
         owner: core.id.0,

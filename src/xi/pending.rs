@@ -149,7 +149,7 @@ impl Pending {
 #[inline]
 pub(crate) fn on_attach(core: &Core) {
     // Relaxed: a hint; `run` takes the ring mutex (see `# Orderings`).
-    if core.xi.pending.flag.load(Ordering::Relaxed) {
+    if core.subsystems.xi.pending.flag.load(Ordering::Relaxed) {
         run(core);
     }
 }
@@ -157,7 +157,7 @@ pub(crate) fn on_attach(core: &Core) {
 /// Runs the calls queued so far, under `core`'s GIL (held by the caller).
 /// Returns how many ran.
 fn run(core: &Core) -> usize {
-    let pending = &core.xi.pending;
+    let pending = &core.subsystems.xi.pending;
     let Some(calls) = pending.take() else {
         return 0;
     };
@@ -166,14 +166,14 @@ fn run(core: &Core) -> usize {
         match call {
             Call::Decref(obj) => {
                 // The calling thread holds `core`'s GIL: it just attached.
-                if let Err(e) = core.xi.heap.decref(GilHeld::checked(core), obj) {
+                if let Err(e) = core.subsystems.xi.heap.decref(GilHeld::checked(core), obj) {
                     trace_event!(XiEvent::CallFailed { owner: core.id.0, obj, error: e });
                 }
             }
         }
     }
     let left = pending.done();
-    core.runtime.xi_stats.pending_ran.fetch_add(ran as u64, Ordering::Relaxed);
+    core.runtime.subsystems.xi.pending_ran.fetch_add(ran as u64, Ordering::Relaxed);
     trace_event!(XiEvent::RunDone { owner: core.id.0, ran, ring: RingLen { len: left, capacity: pending.capacity } });
     ran
 }
@@ -184,7 +184,7 @@ pub(crate) fn drain_and_close(core: &Core) -> usize {
     let mut ran = 0;
     loop {
         ran += run(core);
-        let mut ring = core.xi.pending.ring.lock();
+        let mut ring = core.subsystems.xi.pending.ring.lock();
         if ring.calls.is_empty() && !ring.running {
             ring.closed = true;
             // The facts, read in the critical section that closed the ring.

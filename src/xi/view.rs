@@ -91,7 +91,7 @@ pub struct XiView {
 impl XiView {
     /// Step 2: the data's reference moved in, `guard` is held.
     pub(crate) fn open(obj: Obj, bytes: Bytes, guard: OwnedGuard) -> Self {
-        let views = guard.core_arc().xi.view_opened();
+        let views = guard.core_arc().subsystems.xi.view_opened();
         trace_event!(XiEvent::ViewOpen { obj, views });
         Self { obj, bytes, guard: Some(guard) }
     }
@@ -132,7 +132,7 @@ impl XiView {
         // 5. Switch to the owner's GIL (the guard holds its finalization off)
         //    and release the object reference there.
         let token = thread_state::ensure_held(&core);
-        let decref = core.xi.heap.decref(GilHeld::checked(&core), obj);
+        let decref = core.subsystems.xi.heap.decref(GilHeld::checked(&core), obj);
         // 6. Switch back to whatever this thread was attached to.
         token.close();
         let decref = match decref {
@@ -140,17 +140,17 @@ impl XiView {
             // may not be aliased, so the decref is queued as a pending call
             // (under the guard we still hold) and runs at the next attach.
             Err(XiError::HeapBusy(_)) => {
-                core.xi.pending.push(&core, Call::Decref(obj)).map_err(|_| XiError::PendingFull(core.id))
+                core.subsystems.xi.pending.push(&core, Call::Decref(obj)).map_err(|_| XiError::PendingFull(core.id))
             }
             other => other,
         };
         // The view closes either way: its guard must not outlive it.
-        let views = core.xi.view_closed();
+        let views = core.subsystems.xi.view_closed();
         if let Err(error) = decref {
             // The object was freed under the view by someone's extra decref
             // (XI-1: a panic in models), or the ring was full inside a heap
             // session: the reference is lost. Reported, and counted.
-            core.runtime.xi_stats.dropped_unreleased.fetch_add(1, Ordering::Relaxed);
+            core.runtime.subsystems.xi.dropped_unreleased.fetch_add(1, Ordering::Relaxed);
             trace_event!(XiEvent::ViewClosed { obj, views, error: Some(error) });
             drop(guard.take());
             return Err(error);
@@ -175,7 +175,7 @@ impl Drop for XiView {
             return;
         }
         if let Some(guard) = &self.guard {
-            guard.core_arc().runtime.xi_stats.implicit_view_closes.fetch_add(1, Ordering::Relaxed);
+            guard.core_arc().runtime.subsystems.xi.implicit_view_closes.fetch_add(1, Ordering::Relaxed);
         }
         // The ResourceWarning analogue: counted above, and traced.
         let _ = self.close_inner(ViewClose::Dropped);

@@ -17,6 +17,7 @@ const STEPS: &[Step] = &[
     Step { name: "toolchain: rustfmt and clippy", run: toolchain },
     Step { name: "fmt --check", run: fmt },
     Step { name: "docs --check (generated tables, cited files)", run: docs },
+    Step { name: "layers", run: crate::layers::run },
     Step { name: "clippy (std)", run: clippy_std },
     Step { name: "clippy (std, trace)", run: clippy_std_trace },
     Step { name: "clippy (loom)", run: |root| clippy_model(root, Backend::Loom) },

@@ -12,6 +12,8 @@
 //!   trace`'s code);
 //! - `mutants` puts known bugs back into the real code and checks that the
 //!   scenarios catch each one under loom and shuttle;
+//! - `layers` checks that the crate's files form no import cycle and that
+//!   the kernel names neither channels nor cross-interpreter data;
 //! - `mermaid` parses the Mermaid renderer's output for hostile names with
 //!   Mermaid itself (installing the npm package when missing);
 //! - `proofs` runs the SPIN proofs in `proofs/` (installing SPIN when it
@@ -24,6 +26,7 @@ mod catalogue;
 mod ci;
 mod docs;
 mod downstream;
+mod layers;
 mod mermaid;
 mod mutants;
 mod proofs;
@@ -109,6 +112,10 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Check that src/ has no import cycle between files and that the kernel
+    /// (listed in xtask/src/layers.rs) names neither crate::channel nor
+    /// crate::xi.
+    Layers,
 }
 
 fn main() -> ExitCode {
@@ -127,6 +134,7 @@ fn main() -> ExitCode {
         Command::Proofs { filter, bless } => proofs::run(&root, &proofs::Options { filter, bless }),
         Command::Mermaid => mermaid::run(&root),
         Command::Docs { check } => docs::run(&root, &docs::Options { check }),
+        Command::Layers => layers::run(&root),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

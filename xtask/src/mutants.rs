@@ -66,7 +66,7 @@ const MUTATIONS: &[Mutation] = &[
     Mutation {
         id: "release-does-not-restore",
         what: "a thread-state release does not re-attach the previous thread state (finish skips the restore)",
-        file: "src/thread_state.rs",
+        file: "src/thread_state/token.rs",
         original: "    let Some(previous) = entry.previous.filter(|p| *p != entry.slot) else {",
         mutated: "    let Some(previous) = entry.previous.filter(|_| false) else {",
         killers: &[
@@ -78,7 +78,7 @@ const MUTATIONS: &[Mutation] = &[
     Mutation {
         id: "threadstate-kept-at-zero",
         what: "a release keeps the owned thread state when its count reaches zero (finish skips the deletion; the recording reads the record, which still holds it)",
-        file: "src/thread_state.rs",
+        file: "src/thread_state/token.rs",
         original: "    if delete {\n        with_thread(|t| {\n            t.slots[entry.slot] = None;",
         mutated: "    if false && delete {\n        with_thread(|t| {\n            t.slots[entry.slot] = None;",
         killers: &["lifecycle::thread_states::ensure_nesting_across_two_interpreters"],
@@ -86,7 +86,7 @@ const MUTATIONS: &[Mutation] = &[
     Mutation {
         id: "ensure-from-view-drops-guard",
         what: "ensure_from_view releases its guard at once instead of holding it until the token's release",
-        file: "src/thread_state.rs",
+        file: "src/thread_state/ensure.rs",
         original: "    Ok(ensure_arc(core, Some(guard)))",
         mutated: "    drop(guard);\n    Ok(ensure_arc(core, None))",
         killers: &["lifecycle::guards::ensure_from_view_vs_finalizer"],
@@ -155,13 +155,13 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "            // (mutant: putter not woken)",
         killers: &["channels::queue_put_waits_for_space"],
     },
-    // xi (issue 5): the cross-interpreter refcount hand-off.
+    // Cross-interpreter data: the refcount hand-off.
     Mutation {
         id: "xi-release-without-switching",
         what: "an XiData released outside its owner decrefs the owner's heap under the caller's GIL instead of queuing a pending call (XI-2: loom's race detector, shuttle's assertion)",
         file: "src/xi/data.rs",
-        original: "        let pushed = core.xi.pending.push(core, Call::Decref(obj));",
-        mutated: "        let pushed = core.xi.heap.decref(GilHeld::checked(core), obj).map_err(|_| Call::Decref(obj));",
+        original: "        let pushed = core.subsystems.xi.pending.push(core, Call::Decref(obj));",
+        mutated: "        let pushed = core.subsystems.xi.heap.decref(GilHeld::checked(core), obj).map_err(|_| Call::Decref(obj));",
         killers: &["xi::handoff_released_by_pending_call", "xi::pending_release_while_owner_busy"],
     },
     Mutation {
@@ -176,8 +176,8 @@ const MUTATIONS: &[Mutation] = &[
         id: "pending-calls-never-run",
         what: "attaching to an interpreter never runs its pending calls (XI-3: released objects are never freed)",
         file: "src/xi/pending.rs",
-        original: "    if core.xi.pending.flag.load(Ordering::Relaxed) {",
-        mutated: "    if false && core.xi.pending.flag.load(Ordering::Relaxed) {",
+        original: "    if core.subsystems.xi.pending.flag.load(Ordering::Relaxed) {",
+        mutated: "    if false && core.subsystems.xi.pending.flag.load(Ordering::Relaxed) {",
         killers: &[
             "xi::handoff_released_by_pending_call",
             "xi::pending_release_while_owner_busy",
@@ -196,9 +196,9 @@ const MUTATIONS: &[Mutation] = &[
     Mutation {
         id: "xi-unbound-after-teardown",
         what: "finalization tears the heap down before it clears the channels: an unbound item's XiData is released after its owner's teardown (XI-1 under the models; a leak in production)",
-        file: "src/interp/finalize.rs",
-        original: "        core.runtime.channels.clear_interpreter(core.id);\n        // xi (issue 5): run the pending calls still queued (no new one can\n        // be queued: queuing takes a guard), then free the heap, counting\n        // the objects still referenced as leaks; XI-4: no view is open.\n        crate::xi::teardown(core, token.attached());",
-        mutated: "        crate::xi::teardown(core, token.attached());\n        core.runtime.channels.clear_interpreter(core.id);",
+        file: "src/lib.rs",
+        original: "        channel::registry::teardown(core);\n        xi::teardown(core, py);",
+        mutated: "        xi::teardown(core, py);\n        channel::registry::teardown(core);",
         killers: &["xi::sender_destroyed_with_object_in_channel"],
     },
     Mutation {
@@ -233,6 +233,13 @@ pub fn run_filtered(root: &Path, filter: Option<&str>) -> Result<(), String> {
         .collect();
     if selected.is_empty() {
         return Err(format!("no mutation matches the filter {filter:?}"));
+    }
+    let misplaced = misplaced(root);
+    if !misplaced.is_empty() {
+        return Err(format!(
+            "mutations whose original text is not found exactly once (the code moved: update xtask/src/mutants.rs): {}",
+            misplaced.join("; ")
+        ));
     }
     let copy = root.join("target/xinterp/mutants/tree");
     copy_crate(root, &copy)?;
@@ -365,10 +372,31 @@ fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
     write(&manifest, &text.replace(MEMBERS, "members = [\"xinterp-check\"]"))
 }
 
+/// Whether every mutation's original text is found exactly once in its
+/// file of `root` (what `run_filtered` requires before it runs anything).
+fn misplaced(root: &Path) -> Vec<String> {
+    MUTATIONS
+        .iter()
+        .filter_map(|m| {
+            let found = read(&root.join(m.file)).map(|text| text.matches(m.original).count());
+            (found != Ok(1)).then(|| format!("{} in {}: {found:?}", m.id, m.file))
+        })
+        .collect()
+}
+
 fn read(path: &Path) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| format!("could not read {}: {e}", path.display()))
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("could not write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_mutation_applies_exactly_once() {
+        let misplaced = super::misplaced(&crate::workspace_root());
+        assert!(misplaced.is_empty(), "mutations whose original text moved (update MUTATIONS): {misplaced:?}");
+    }
 }

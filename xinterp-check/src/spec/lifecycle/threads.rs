@@ -1,7 +1,7 @@
 //! One thread's thread states (PEP 788's ensure/release) and the GILs, as
 //! the reference model sees them.
 //!
-//! A thread's record mirrors `src/thread_state.rs`'s: its thread states
+//! A thread's record mirrors `src/thread_state/record.rs`'s: its thread states
 //! (`slots`: interpreter, count, owned by ensure), the one attached now
 //! (`current`), its own (`home`, the one ensure's case 2 re-attaches) and
 //! its outstanding tokens, innermost last. Beside it, `holding` is which
@@ -68,7 +68,7 @@ pub struct Released {
 }
 
 /// Where a thread is in restoring its previous thread state after a
-/// release (`finish` in `src/thread_state.rs`): the production counts an
+/// release (`finish` in `src/thread_state/token.rs`): the production counts an
 /// unrecorded guard on that interpreter for the length of the re-attach.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Restore {
