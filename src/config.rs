@@ -176,6 +176,7 @@ impl Default for Config {
 
 /// A configuration CPython would refuse.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConfigError {
     /// `gil: Own` with `use_main_obmalloc: true`.
     OwnGilNeedsOwnAllocator,

@@ -87,6 +87,7 @@ pub struct OwnedGuard {
 
 /// Why a guard could not be taken.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum GuardError {
     /// The interpreter has begun finalizing (under the drain policy: its
     /// finalization was requested): no guard can be taken any more.

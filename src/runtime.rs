@@ -49,6 +49,7 @@ struct Registry {
 
 /// Why an interpreter could not be created.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CreateError {
     /// The configuration is one CPython refuses.
     InvalidConfig(ConfigError),

@@ -109,6 +109,7 @@ fn outcome(r: Result<Received<u32>, RecvError>, interps: &[Interpreter]) -> Outc
         Err(RecvError::Empty) => Outcome::Empty,
         Err(RecvError::Closed) => Outcome::Closed,
         Err(RecvError::Timeout) => panic!("a non-blocking receive timed out"),
+        Err(other) => panic!("a receive error the reference model has no outcome for: {other:?}"),
     }
 }
 
@@ -121,6 +122,7 @@ fn sent(r: Result<(), SendError<u32>>, value: u32) -> Outcome {
                 SendError::Closed(_) => Outcome::RefusedClosed,
                 SendError::Full(_) => Outcome::RefusedFull,
                 SendError::Timeout(_) => Outcome::Withdrawn,
+                other => panic!("a send error the reference model has no outcome for: {other:?}"),
             }
         }
     }
@@ -185,12 +187,14 @@ impl StateMachineTest for Sut {
                     Ok(()) => Outcome::Ok,
                     Err(channel::CloseError::Closed) => Outcome::Closed,
                     Err(channel::CloseError::NotEmpty) => Outcome::NotEmpty,
+                    Err(other) => panic!("a close error the reference model has no outcome for: {other:?}"),
                 }
             }
             (Face::Channel(rx, tx), Op::Release { who, send }) => {
                 on(who).guard().unwrap().with_gil(|py| match if send { tx.release(py) } else { rx.release(py) } {
                     Ok(()) => Outcome::Ok,
                     Err(channel::ReleaseError::Closed) => Outcome::Closed,
+                    Err(other) => panic!("a release error the reference model has no outcome for: {other:?}"),
                 })
             }
             (_, Op::Destroy { who }) => {

@@ -145,6 +145,7 @@ fn fin(e: &FinalizeError) -> Fin {
             Fin::GuardsOutstanding { interp: o.interpreter.get(), guards: o.guards, tracked: o.sites.is_some() }
         }
         FinalizeError::ThreadsOutstanding { threads } => Fin::ThreadsOutstanding(*threads),
+        other => panic!("a finalize error the reference model has no outcome for: {other:?}"),
     }
 }
 
@@ -162,6 +163,7 @@ fn destroyed(e: &DestroyError) -> Destroyed {
         DestroyError::Running(i) => Destroyed::Running(i.get()),
         DestroyError::Current(i) => Destroyed::Current(i.get()),
         DestroyError::Finalize(f) => Destroyed::Finalize(fin(f)),
+        other => panic!("a destroy error the reference model has no outcome for: {other:?}"),
     }
 }
 

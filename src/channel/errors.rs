@@ -6,6 +6,7 @@ use std::fmt;
 
 /// Why a send (or a queue put) did not deliver its item. Every variant
 /// carries the item back: nothing is lost by a failed send.
+#[non_exhaustive]
 pub enum SendError<T> {
     /// The channel is closed or closing, or the calling interpreter released
     /// its send end; or, for a blocking send, the channel was closed (forced,
@@ -81,6 +82,7 @@ impl<T> std::error::Error for SendError<T> {}
 
 /// Why a receive (or a queue get) returned no item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RecvError {
     /// The channel is closed, or the calling interpreter released its
     /// receive end.
@@ -111,6 +113,7 @@ impl std::error::Error for RecvError {}
 
 /// Why a channel-wide close refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CloseError {
     /// Already closed (or, for closing the send end, already closing).
     Closed,
@@ -132,6 +135,7 @@ impl std::error::Error for CloseError {}
 
 /// Why releasing an end refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReleaseError {
     /// The channel is closed, or the calling interpreter already released
     /// this end.

@@ -59,6 +59,7 @@ use std::time::Duration;
 /// Why sending (or putting) an object did not deliver it. Either way the
 /// caller keeps its own reference, and the object is handed back.
 #[derive(PartialEq)]
+#[non_exhaustive]
 pub enum SendObjectError {
     /// The object could not be shared (not the attached interpreter's, a
     /// stale handle, a stale proof, a heap session open): nothing was sent
@@ -114,6 +115,7 @@ impl std::error::Error for SendObjectError {
 
 /// Why receiving (or getting) an object returned none.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RecvObjectError {
     /// The calling thread cannot build objects in its interpreter now (a
     /// stale [`Attached`]: [`XiError::NotAttached`]; a heap session open:

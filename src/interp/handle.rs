@@ -14,6 +14,7 @@ use std::panic::{self, AssertUnwindSafe, Location};
 
 /// Why [`Interpreter::run`] did not return the closure's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunError {
     /// Another `run` on this interpreter is in progress.
     AlreadyRunning(InterpreterId),
@@ -44,6 +45,7 @@ impl std::error::Error for RunError {}
 
 /// Why [`Interpreter::destroy`] refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DestroyError {
     /// No interpreter with this id (it may have been destroyed already).
     NotFound(InterpreterId),

@@ -442,6 +442,7 @@ impl Lifecycle {
 
 /// Why a finalization did not complete.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FinalizeError {
     /// Another call already began (or finished) finalizing this interpreter.
     AlreadyFinalizing,

@@ -24,6 +24,7 @@ use std::panic::Location;
 
 /// Why a thread could not be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum SpawnError {
     /// The interpreter's config does not allow threads.
     ThreadsNotAllowed(InterpreterId),

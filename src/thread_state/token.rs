@@ -97,6 +97,7 @@ impl fmt::Debug for Token<'_> {
 
 /// Why a [`Token::release`] failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ReleaseError {
     /// Inner tokens are still outstanding. The token's release is
     /// deferred: it happens when the inner ones are released.

@@ -70,6 +70,7 @@ pub const PENDING_CALLS: usize = crate::config::PENDING_CALLS;
 
 /// Why a cross-interpreter data operation failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum XiError {
     /// The [`Attached`] proof is stale: the calling thread is not attached
     /// to its interpreter right now.

@@ -22,7 +22,7 @@
 //! | step | by | trace op |
 //! |---|---|---|
 //! | push | a releaser not attached to the owner, **holding a guard on it** | `pending.push` |
-//! | run | `on_attach`, from `thread_state::attach`: the thread just took the owner's GIL (every attach: `ensure`, `with_gil`, the re-attach after `allow_threads`, the restore after a release) | `pending.run` |
+//! | run | `on_attach`, the kernel's attach hook (`subsystem.rs`): the thread just took the owner's GIL (every attach: `ensure`, `with_gil`, the re-attach after `allow_threads`, the restore after a release) | `pending.run` |
 //! | drain and close | finalization step 5, before the heap is torn down | `pending.run`, `pending.close` |
 //!
 //! # Races considered
@@ -145,7 +145,7 @@ impl Pending {
 }
 
 /// Runs `core`'s pending calls if there may be any: called by
-/// `thread_state::attach` right after the thread took `core`'s GIL.
+/// the kernel's attach hook right after the thread took `core`'s GIL.
 #[inline]
 pub(crate) fn on_attach(core: &Core) {
     // Relaxed: a hint; `run` takes the ring mutex (see `# Orderings`).
