@@ -353,7 +353,8 @@ fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
     process::fresh_dir(copy)?;
     for file in listing.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
         let relative = PathBuf::from(String::from_utf8_lossy(file).into_owned());
-        if relative.starts_with("xtask") || relative.starts_with("benches") || !root.join(&relative).is_file() {
+        let runner_or_bench = ["xtask", "benches", "cargo-xinterp"].iter().any(|dir| relative.starts_with(dir));
+        if runner_or_bench || !root.join(&relative).is_file() {
             continue;
         }
         let destination = copy.join(&relative);
@@ -365,11 +366,20 @@ fn copy_crate(root: &Path, copy: &Path) -> Result<(), String> {
     }
     let manifest = copy.join("Cargo.toml");
     let text = read(&manifest)?;
-    const MEMBERS: &str = "members = [\"xinterp-check\", \"benches\", \"xtask\"]";
-    if !text.contains(MEMBERS) {
-        return Err(format!("Cargo.toml no longer lists `{MEMBERS}`: update xtask/src/mutants.rs"));
+    write(&manifest, &only_the_toolkit(&text)?)
+}
+
+/// The workspace manifest with the toolkit as its only other member: the
+/// copy has neither the runners nor the benchmarks.
+fn only_the_toolkit(manifest: &str) -> Result<String, String> {
+    let members = manifest
+        .lines()
+        .find(|line| line.trim_start().starts_with("members = ["))
+        .ok_or("Cargo.toml has no `members = [...]` line: update xtask/src/mutants.rs")?;
+    if !members.contains("\"xinterp-check\"") {
+        return Err(format!("Cargo.toml's `{members}` lacks xinterp-check: update xtask/src/mutants.rs"));
     }
-    write(&manifest, &text.replace(MEMBERS, "members = [\"xinterp-check\"]"))
+    Ok(manifest.replacen(members, "members = [\"xinterp-check\"]", 1))
 }
 
 /// Whether every mutation's original text is found exactly once in its
@@ -398,5 +408,17 @@ mod tests {
     fn every_mutation_applies_exactly_once() {
         let misplaced = super::misplaced(&crate::workspace_root());
         assert!(misplaced.is_empty(), "mutations whose original text moved (update MUTATIONS): {misplaced:?}");
+    }
+
+    /// The copy's workspace is the library and the toolkit alone, whatever
+    /// runners the real one lists (a member the copy lacks fails cargo).
+    #[test]
+    fn the_copy_keeps_only_the_toolkit_as_a_member() {
+        let manifest = std::fs::read_to_string(crate::workspace_root().join("Cargo.toml")).unwrap();
+        let copy = super::only_the_toolkit(&manifest).unwrap();
+        let members: Vec<&str> = copy.lines().filter(|l| l.trim_start().starts_with("members = [")).collect();
+        assert_eq!(members, ["members = [\"xinterp-check\"]"]);
+        assert!(super::only_the_toolkit("[workspace]\nmembers = [\"xtask\"]\n").is_err(), "no toolkit: refused");
+        assert!(super::only_the_toolkit("[package]\n").is_err(), "no members line: refused");
     }
 }
