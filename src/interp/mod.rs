@@ -27,9 +27,8 @@ mod threads;
 
 pub(crate) use self::core::Core;
 pub use self::core::Interpreter;
-pub use finalize_error::FinalizeError;
 pub use handle::{DestroyError, RunError};
-pub use phase::Phase;
+pub use lifecycle::{FinalizeError, Phase};
 pub use thread_kind::ThreadKind;
 pub use threads::{InterpreterThread, SpawnError};
 
