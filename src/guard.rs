@@ -18,6 +18,7 @@
 //! cannot point at.
 //!
 //! The protocol lives in [`crate::interp::lifecycle`]; this is its safe face.
+use crate::guard_error::GuardError;
 use crate::interp::lifecycle::Refusal;
 use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
@@ -84,31 +85,6 @@ pub struct OwnedGuard {
     core: Arc<Core>,
     site: &'static Location<'static>,
 }
-
-/// Why a guard could not be taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GuardError {
-    /// The interpreter has begun finalizing (under the drain policy: its
-    /// finalization was requested): no guard can be taken any more.
-    Finalizing(InterpreterId),
-    /// The interpreter is gone (finalized and torn down).
-    Gone(InterpreterId),
-    /// The guard count would overflow.
-    TooManyGuards(InterpreterId),
-}
-
-impl fmt::Display for GuardError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Finalizing(id) => write!(f, "{id} has begun finalizing: no guard can be taken"),
-            Self::Gone(id) => write!(f, "{id} is gone"),
-            Self::TooManyGuards(id) => write!(f, "{id} has too many guards"),
-        }
-    }
-}
-
-impl std::error::Error for GuardError {}
 
 /// Counts a guard on `core`, or says why not.
 #[inline]

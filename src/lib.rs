@@ -81,6 +81,7 @@ pub mod xi;
 mod config;
 mod gil;
 mod guard;
+mod guard_error;
 mod guard_sites;
 mod runtime;
 mod subsystem;
@@ -89,7 +90,8 @@ mod view;
 pub(crate) use trace::trace_event;
 
 pub use config::{Config, ConfigError, GilMode, GuardPolicy};
-pub use guard::{Guard, GuardError, OwnedGuard};
+pub use guard::{Guard, OwnedGuard};
+pub use guard_error::GuardError;
 pub use guard_sites::{GuardSite, Outstanding};
 pub use interp::{
     DestroyError, FinalizeError, Interpreter, InterpreterId, InterpreterState, InterpreterThread, Phase, RunError,

@@ -4,7 +4,8 @@
 //! A view is `Send + Sync`, one pointer wide, and stays valid after the
 //! interpreter is gone: promoting it then fails with a typed error. Closing
 //! (dropping) a view only frees memory, as in CPython.
-use crate::guard::{Guard, GuardError, OwnedGuard};
+use crate::guard::{Guard, OwnedGuard};
+use crate::guard_error::GuardError;
 use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
 use crate::trace::event::{Observation, Read};

@@ -15,31 +15,7 @@
 use crate::interp::InterpreterId;
 use crate::trace::event::ChannelEnds;
 
-/// An end of a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum End {
-    /// The send end.
-    Send,
-    /// The receive end.
-    Recv,
-}
-
-impl End {
-    /// The other end.
-    pub(crate) fn other(self) -> Self {
-        match self {
-            Self::Send => Self::Recv,
-            Self::Recv => Self::Send,
-        }
-    }
-
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Self::Send => "send",
-            Self::Recv => "recv",
-        }
-    }
-}
+use super::end::End;
 
 #[derive(Clone, Copy, Debug)]
 struct Record {

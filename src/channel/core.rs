@@ -4,7 +4,8 @@
 //! orderings. SPIN spec: `proofs/channel.pml`, whose inlines are named
 //! after the functions here (`Chan::take` is `chan_take`, `State::close_now`
 //! is `state_close_now`; the table is in its header).
-use super::assoc::{Associations, End};
+use super::assoc::Associations;
+use super::end::End;
 use super::errors::{CloseError, RecvError, ReleaseError, SendError};
 use super::ledger::Ledger;
 use super::unbound::{Payload, Received, UnboundPolicy};

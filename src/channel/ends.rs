@@ -1,6 +1,6 @@
 //! The channel face: [`create`] and the two ends.
-use super::assoc::End;
 use super::core::{Face, SendWait};
+use super::end::End;
 use super::errors::{CloseError, NotFound, RecvError, ReleaseError, SendError};
 use super::ledger::Ledger;
 use super::registry::{ChannelRegistry, Handle};

@@ -126,6 +126,7 @@
 //! names and list the proofs (`cargo xtask proofs --filter channel`).
 mod assoc;
 mod core;
+mod end;
 mod ends;
 mod errors;
 mod ledger;
@@ -134,7 +135,7 @@ mod queue;
 pub(crate) mod registry;
 mod unbound;
 
-pub use assoc::End;
+pub use end::End;
 pub use ends::{create, list_all, Ends, RecvChannel, SendChannel};
 pub use errors::{CloseError, NotFound, RecvError, ReleaseError, SendError};
 pub use ledger::Ledger;

@@ -3,7 +3,8 @@
 use super::core::{CLOSING, IDLE, RUNNING_CODE};
 use super::{Interpreter, InterpreterId, Phase};
 use crate::config::Config;
-use crate::guard::{Guard, GuardError, OwnedGuard};
+use crate::guard::{Guard, OwnedGuard};
+use crate::guard_error::GuardError;
 use crate::sync::atomic::Ordering;
 use crate::sync::Arc;
 use crate::trace::event::{InterpEvent, Observation, Read, RunActivity};

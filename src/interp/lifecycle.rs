@@ -117,6 +117,9 @@ use crate::sync::time::Deadline;
 use crate::sync::{Condvar, Mutex};
 use std::fmt;
 
+pub use super::finalize_error::FinalizeError;
+pub use super::phase::Phase;
+
 const PHASE_MASK: usize = 0b11;
 const RUNNING: usize = 0b00;
 const FINALIZING: usize = 0b01;
@@ -128,27 +131,6 @@ const ONE_GUARD: usize = 1 << GUARD_SHIFT;
 /// Far below the word's capacity, so that refused guards' transient
 /// increments can never carry into the phase bits.
 const MAX_GUARDS: usize = usize::MAX >> (GUARD_SHIFT + 1);
-
-/// Where an interpreter is in its life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Phase {
-    /// Guards may be taken.
-    Running,
-    /// Finalization has begun: no guard can ever be taken again.
-    Finalizing,
-    /// Torn down: its state is gone; only views and ids remain.
-    Finalized,
-}
-
-impl fmt::Display for Phase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Running => "running",
-            Self::Finalizing => "finalizing",
-            Self::Finalized => "finalized",
-        })
-    }
-}
 
 /// A decoded value of the lifecycle word, for decisions and for traces.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -439,41 +421,3 @@ impl Lifecycle {
         Word(self.word.fetch_add(1, Ordering::Release) + 1)
     }
 }
-
-/// Why a finalization did not complete.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FinalizeError {
-    /// Another call already began (or finished) finalizing this interpreter.
-    AlreadyFinalizing,
-    /// The calling thread is attached to this interpreter (or holds a guard
-    /// on it through a thread-state token): it would wait for itself.
-    CurrentThreadAttached,
-    /// The deadline passed while guards were still held. Finalization was
-    /// abandoned and the interpreter runs on; at-exit callbacks that already
-    /// ran are not run again.
-    GuardsOutstanding(crate::guard_sites::Outstanding),
-    /// The deadline passed while non-daemon threads were still running;
-    /// finalization was abandoned and the interpreter runs on.
-    ThreadsOutstanding {
-        /// How many non-daemon threads were still running.
-        threads: usize,
-    },
-}
-
-impl fmt::Display for FinalizeError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::AlreadyFinalizing => f.write_str("the interpreter is already finalizing or finalized"),
-            Self::CurrentThreadAttached => {
-                f.write_str("cannot finalize the interpreter the calling thread is attached to")
-            }
-            Self::GuardsOutstanding(outstanding) => write!(f, "timed out waiting for guards: {outstanding}"),
-            Self::ThreadsOutstanding { threads } => {
-                write!(f, "timed out waiting for {threads} non-daemon thread(s) to finish")
-            }
-        }
-    }
-}
-
-impl std::error::Error for FinalizeError {}

@@ -17,16 +17,19 @@ use std::fmt;
 
 mod core;
 mod finalize;
+mod finalize_error;
 mod handle;
 pub mod lifecycle;
+mod phase;
 mod thread_counts;
+mod thread_kind;
 mod threads;
 
 pub(crate) use self::core::Core;
 pub use self::core::Interpreter;
 pub use handle::{DestroyError, RunError};
 pub use lifecycle::{FinalizeError, Phase};
-pub use thread_counts::ThreadKind;
+pub use thread_kind::ThreadKind;
 pub use threads::{InterpreterThread, SpawnError};
 
 /// An interpreter's id: unique within its [`Runtime`](crate::Runtime), never

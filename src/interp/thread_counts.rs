@@ -15,20 +15,12 @@
 //! This file knows nothing of the interpreter that owns the counts (its
 //! core holds them; `threads.rs` starts the threads and counts them here),
 //! so the core and the threads it starts do not depend on each other.
+use super::thread_kind::ThreadKind;
 use super::InterpreterId;
 use crate::sync::time::Deadline;
 use crate::sync::{Condvar, Mutex};
 use crate::trace::event::InterpEvent;
 use crate::trace_event;
-
-/// Whether finalization waits for a thread.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ThreadKind {
-    /// Finalization waits for it to finish.
-    NonDaemon,
-    /// Finalization does not wait; it cannot attach once finalization began.
-    Daemon,
-}
 
 #[derive(Default)]
 struct Counts {

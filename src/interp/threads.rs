@@ -12,9 +12,10 @@
 //! `thread_counts.rs`, which the interpreter's core holds; this file starts
 //! the threads and counts them there.
 use super::core::Core;
-use super::thread_counts::ThreadKind;
+use super::thread_kind::ThreadKind;
 use super::{Interpreter, InterpreterId};
-use crate::guard::{Guard, GuardError};
+use crate::guard::Guard;
+use crate::guard_error::GuardError;
 use crate::sync::{thread, Arc};
 use crate::trace::event::InterpEvent;
 use crate::trace_event;

@@ -10,7 +10,8 @@
 //! (`Subsystem::on_detach`, which may refuse by panicking: an invariant
 //! would break), then clears the record, then releases the GIL.
 use super::record::with_thread;
-use crate::guard::{Guard, GuardError};
+use crate::guard::Guard;
+use crate::guard_error::GuardError;
 use crate::interp::{Core, Interpreter, InterpreterId, InterpreterState};
 use crate::subsystem::{Installed, Subsystem};
 use crate::sync::Arc;

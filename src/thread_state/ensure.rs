@@ -5,7 +5,8 @@
 use super::attached::{attach, detach};
 use super::record::{recorded, with_thread, Entry, Slot};
 use super::token::{CoreRef, Token};
-use crate::guard::{Guard, GuardError, OwnedGuard};
+use crate::guard::{Guard, OwnedGuard};
+use crate::guard_error::GuardError;
 use crate::interp::Core;
 use crate::sync::Arc;
 use crate::trace::event::{EnsureCase, ThreadStateEvent};

@@ -56,70 +56,20 @@ use std::fmt;
 
 pub(crate) mod access;
 pub mod data;
+mod error;
 pub mod heap;
+mod obj;
 pub mod pending;
 pub mod view;
 
 pub use data::{Rejected, Released, XiData};
+pub use error::XiError;
 pub use heap::{HeapSession, HeapStats, Obj, Value};
 pub use view::XiView;
 
 /// CPython's pending-call ring capacity (`MAXPENDINGCALLS`), the default
 /// of [`Config::pending_calls`](crate::Config::pending_calls).
 pub const PENDING_CALLS: usize = crate::config::PENDING_CALLS;
-
-/// Why a cross-interpreter data operation failed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum XiError {
-    /// The [`Attached`] proof is stale: the calling thread is not attached
-    /// to its interpreter right now.
-    NotAttached(InterpreterId),
-    /// The object belongs to `owner`, but the calling thread holds
-    /// `attached`'s GIL: touching its refcount would race (XI-2).
-    WrongInterpreter {
-        /// The object's owner.
-        owner: InterpreterId,
-        /// The interpreter the calling thread is attached to.
-        attached: InterpreterId,
-    },
-    /// The handle outlived its object (XI-1).
-    Freed(Obj),
-    /// The owner's heap was torn down (the owner finalized).
-    HeapGone(InterpreterId),
-    /// A [`HeapSession`] is open on this thread: use it, not the proof.
-    HeapBusy(InterpreterId),
-    /// The data has no buffer to view (an int).
-    NotABuffer,
-    /// The refcount would overflow.
-    Overflow(Obj),
-    /// The owner has begun finalizing or is gone: the XiData's strong
-    /// reference can no longer be released in it (it leaks, and is counted
-    /// in [`XiStats::released_after_owner_gone`]).
-    OwnerGone(InterpreterId),
-    /// The owner's pending-call ring is full (see [`Rejected`]).
-    PendingFull(InterpreterId),
-}
-
-impl fmt::Display for XiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NotAttached(id) => write!(f, "the calling thread is not attached to {id} right now"),
-            Self::WrongInterpreter { owner, attached } => {
-                write!(f, "the object belongs to {owner}, but the calling thread holds {attached}'s GIL")
-            }
-            Self::Freed(obj) => write!(f, "{obj} was freed: the handle outlived its object"),
-            Self::HeapGone(id) => write!(f, "the heap of {id} was torn down"),
-            Self::HeapBusy(id) => write!(f, "a heap session is open on {id} on this thread"),
-            Self::NotABuffer => f.write_str("the data has no buffer to view"),
-            Self::Overflow(obj) => write!(f, "the refcount of {obj} would overflow"),
-            Self::OwnerGone(id) => write!(f, "{id} is finalizing or gone: the data cannot be released in it"),
-            Self::PendingFull(id) => write!(f, "the pending-call ring of {id} is full"),
-        }
-    }
-}
-
-impl std::error::Error for XiError {}
 
 /// What an interpreter's [`Core`] holds for cross-interpreter data.
 pub(crate) struct XiState {
