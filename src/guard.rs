@@ -139,17 +139,6 @@ impl<'a> Guard<'a> {
         self.site
     }
 
-    /// Attaches the calling thread to the interpreter (taking its GIL), runs
-    /// `f` with the proof of it, and restores the thread's previous thread
-    /// state: [`thread_state::ensure`](crate::thread_state::ensure) and its
-    /// release, around `f`.
-    pub fn with_gil<R>(&self, f: impl FnOnce(crate::Attached<'_>) -> R) -> R {
-        let token = crate::thread_state::ensure(self);
-        let result = f(token.attached());
-        token.close();
-        result
-    }
-
     /// Releases the guard (the same as dropping it; reads better at call sites).
     pub fn close(self) {}
 }
@@ -191,15 +180,6 @@ impl OwnedGuard {
     #[track_caller]
     pub fn guard(&self) -> Result<Guard<'_>, GuardError> {
         Guard::acquire(&self.core, Location::caller())
-    }
-
-    /// Attaches the calling thread to the interpreter for `f`: see
-    /// [`Guard::with_gil`].
-    pub fn with_gil<R>(&self, f: impl FnOnce(crate::Attached<'_>) -> R) -> R {
-        let token = crate::thread_state::ensure_owned(self);
-        let result = f(token.attached());
-        token.close();
-        result
     }
 
     /// Releases the guard (the same as dropping it).

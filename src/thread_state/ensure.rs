@@ -2,6 +2,10 @@
 //! the module docs, decided on the per-thread record and carried out by
 //! attaching and detaching. Each ensure pushes an entry on the record's
 //! token stack; its [`Token`] undoes it (`token.rs`).
+//!
+//! [`Guard::with_gil`] and [`OwnedGuard::with_gil`], ensure and release
+//! around a closure, are defined here rather than in `guard.rs`, so that
+//! guards sit below the thread states that attach through them.
 use super::attached::{attach, detach};
 use super::record::{recorded, with_thread, Entry, Slot};
 use super::token::{CoreRef, Token};
@@ -11,6 +15,7 @@ use crate::interp::Core;
 use crate::sync::Arc;
 use crate::trace::event::{EnsureCase, ThreadStateEvent};
 use crate::trace_event;
+use crate::Attached;
 use crate::View;
 use std::panic::Location;
 
@@ -148,4 +153,28 @@ fn ensure_slot(core: &Arc<Core>) -> u64 {
         ThreadStateEvent::Ensured { interp: core.id.0, case, count, present }
     });
     serial
+}
+
+impl Guard<'_> {
+    /// Attaches the calling thread to the interpreter (taking its GIL), runs
+    /// `f` with the proof of it, and restores the thread's previous thread
+    /// state: [`thread_state::ensure`](crate::thread_state::ensure) and its
+    /// release, around `f`.
+    pub fn with_gil<R>(&self, f: impl FnOnce(Attached<'_>) -> R) -> R {
+        let token = ensure(self);
+        let result = f(token.attached());
+        token.close();
+        result
+    }
+}
+
+impl OwnedGuard {
+    /// Attaches the calling thread to the interpreter for `f`: see
+    /// [`Guard::with_gil`].
+    pub fn with_gil<R>(&self, f: impl FnOnce(Attached<'_>) -> R) -> R {
+        let token = ensure_owned(self);
+        let result = f(token.attached());
+        token.close();
+        result
+    }
 }

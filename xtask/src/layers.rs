@@ -57,14 +57,11 @@ pub const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
     // record, attached, token, ensure, handle, runtime (the subsystem
     // interface first): an interpreter's core holds its runtime (which
     // holds the cores) and at-exit callbacks that take the attached proof;
-    // the subsystem interface's hooks take the core and the proof; guards
-    // attach (`with_gil`).
+    // the subsystem interface's hooks take the core and the proof.
     ("src/interp/core.rs", "src/runtime.rs"),
     ("src/interp/core.rs", "src/thread_state/attached.rs"),
     ("src/subsystem.rs", "src/interp/core.rs"),
     ("src/subsystem.rs", "src/thread_state/attached.rs"),
-    ("src/guard.rs", "src/thread_state/attached.rs"),
-    ("src/guard.rs", "src/thread_state/ensure.rs"),
 ];
 
 /// The crate root declares every module, re-exports the public API and
