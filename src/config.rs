@@ -15,6 +15,7 @@
 //! `init_interp_settings`): an own GIL requires `use_main_obmalloc = false`,
 //! which requires `check_multi_interp_extensions = true`. A daemon thread is
 //! a thread, so `allow_daemon_threads` without `allow_threads` is refused too.
+//! Each refusal is a typed [`ConfigError`].
 use std::fmt;
 
 /// CPython's pending-call ring capacity (`MAXPENDINGCALLS`): the default of

@@ -12,10 +12,31 @@
 //!
 //! The finalizing thread detaches from whatever it is attached to for the
 //! whole finalization (it blocks on other threads, and teardown takes a GIL
-//! that may be shared with the one it holds). A deadline that passes in step
-//! 1 or 3 abandons the finalization: the interpreter runs on, guards and
-//! threads are admitted again, and the error says what was still running,
-//! with the caller locations of held guards when the interpreter tracks them.
+//! that may be shared with the one it holds).
+//!
+//! # What callers see
+//!
+//! - Step 0 refuses a thread that is attached to the interpreter or holds a
+//!   thread-state token on it ([`FinalizeError::CurrentThreadAttached`]: it
+//!   would wait for itself).
+//! - Step 1 closes the door: `Interpreter::spawn_thread` then fails with
+//!   `SpawnError::Finalizing`.
+//! - Step 2 runs the at-exit callbacks newest first; `Interpreter::at_exit`
+//!   is refused once finalization was requested.
+//! - Step 4 (the main interpreter only) finalizes the other interpreters
+//!   newest first, then the runtime: `Runtime::create` then fails with
+//!   `CreateError::RuntimeFinalized`.
+//!
+//! # Deadlines
+//!
+//! A deadline (`finalize_timeout`, or a `Deadline::manual` in a model) that
+//! passes in step 1 or 3 abandons the finalization: the interpreter runs
+//! on, guards and threads are admitted again, and the error says what was
+//! still running: [`FinalizeError::ThreadsOutstanding`] in step 1,
+//! [`FinalizeError::GuardsOutstanding`] in step 3, with the caller location
+//! of every held guard when `Config::track_guards` is on. Without a
+//! deadline (`finalize`), a guard never released makes the finalizer wait
+//! forever, as in CPython.
 //!
 //! [`Lifecycle::request`]: super::lifecycle::Lifecycle::request
 use super::lifecycle::WaitFailed;

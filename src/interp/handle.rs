@@ -1,5 +1,46 @@
 //! The [`Interpreter`] handle and PEP 554's operations on it: guards and
 //! views, `run`, `is_running`, at-exit callbacks and `destroy`.
+//!
+//! # The activity word
+//!
+//! Besides its lifecycle word, an interpreter has an `activity` word:
+//!
+//! | value          | meaning                    | set by                                        |
+//! |----------------|----------------------------|-----------------------------------------------|
+//! | `IDLE`         | nothing runs or closes     | creation; `run` when done; a failed `destroy` |
+//! | `RUNNING_CODE` | a `run` is in progress     | `run`: CAS `IDLE → RUNNING_CODE`              |
+//! | `CLOSING`      | a `destroy` has claimed it | `destroy`: CAS `IDLE → CLOSING`               |
+//!
+//! - [`run(f)`](Interpreter::run) (`Interpreter.exec`/`call`) claims
+//!   `RUNNING_CODE`, takes a guard, attaches (switching away from whatever
+//!   the thread was attached to), runs `f`, switches back, and stores
+//!   `IDLE`. A second `run`, from any thread, while one is in progress is
+//!   [`RunError::AlreadyRunning`]. A `run` on an interpreter a `destroy` has
+//!   claimed is [`RunError::Unavailable`] (`Finalizing` while the destroy
+//!   runs, `Gone` once it returned), as is a refused guard. A panic in `f`
+//!   comes back as [`RunError::Failed`] with its message.
+//!   [`is_running`](Interpreter::is_running) reads the word.
+//! - [`destroy()`](Interpreter::destroy) (`Interpreter.close()`) refuses
+//!   when the calling thread is attached to the interpreter
+//!   ([`DestroyError::Current`]), claims `CLOSING`
+//!   ([`DestroyError::Running`] while a run is in progress), and finalizes;
+//!   a failed finalization gives the claim back.
+//! - `Runtime::list_all` reads the registry and each interpreter's phase
+//!   under the registry lock and lists only interpreters still Running. An
+//!   interpreter leaves the registry at the end of its finalization, under
+//!   the same lock, so a listing never shows an interpreter whose `destroy`
+//!   returned before the listing began.
+//!
+//! # Races considered
+//!
+//! - *Run against destroy* is decided by the two CASes on the activity
+//!   word: whichever claims `IDLE` first wins, and the other is refused.
+//!
+//! # Orderings
+//!
+//! - Both claims are `Acquire` on success, paired with the `Release` store
+//!   of `IDLE` that ended the previous run: a run builds on the previous
+//!   run's effects. A failed claim is `Relaxed`: it only reports a refusal.
 use super::core::{CLOSING, IDLE, RUNNING_CODE};
 use super::{Interpreter, InterpreterId, Phase};
 use crate::config::Config;

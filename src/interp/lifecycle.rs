@@ -9,6 +9,18 @@
 //! (compare-exchange for shutdown, a parking primitive for the wait) rather
 //! than a read-write lock plus a countdown plus an event.
 //!
+//! Every guard is the word's: `Interpreter::guard`, `View::guard`,
+//! `Attached::guard`, `ensure_from_view` and each `InterpreterThread::attach`
+//! go through `Lifecycle::acquire`, and dropping a guard is
+//! `Lifecycle::release`. A refused guard says why:
+//! [`GuardError::Finalizing`] while the phase is Finalizing (or, under the
+//! drain policy, once the finalizer drains), [`GuardError::Gone`] once it is
+//! Finalized, [`GuardError::TooManyGuards`] if the count would overflow.
+//!
+//! [`GuardError::Finalizing`]: crate::GuardError::Finalizing
+//! [`GuardError::Gone`]: crate::GuardError::Gone
+//! [`GuardError::TooManyGuards`]: crate::GuardError::TooManyGuards
+//!
 //! # The state word
 //!
 //! | bits   | field       | meaning                                                          |
@@ -45,6 +57,11 @@
 //! `DRAINING` is set. Only acquires whose look came before the drain can
 //! still add a transient increment, so after draining begins there are
 //! finitely many, and the finalizer finishes once held guards are released.
+//! A look that refuses re-reads the word with an RMW that changes nothing
+//! (`fetch_or(0)`), so the refusal reports the current state, not a stale one.
+//!
+//! Traces show the word decoded, e.g.
+//! `phase=running guards=1 finalize-requested draining finalizer-waiting`.
 //!
 //! # The two policies
 //!
@@ -103,13 +120,15 @@
 //!   and CAS in `begin_finalizing`, so everything a guard holder did happens
 //!   before teardown.
 //! - `begin_finalizing`'s loads and final CAS are `Acquire`, the partner of
-//!   the above. Setting `WAITING` is `Relaxed`: the wait lock orders the wait.
+//!   the above. Setting `WAITING` is `Relaxed` on success (the wait lock
+//!   orders the wait) and `Acquire` on failure, which re-reads the word like
+//!   the loads do.
 //! - `request`, setting `DRAINING` and `abandon` are `Relaxed`: they decide
 //!   admission by their place in the modification order, like `acquire`.
 //! - `mark_finalized`'s `fetch_add` is `Release`, paired with the `Acquire`
 //!   load in `Lifecycle::phase`: whoever sees Finalized sees the teardown.
 //!
-//! Page: `docs/lifecycle.md`. Scenarios: `models/lifecycle/`. SPIN spec:
+//! Page: `docs/lifecycle.md` (how the protocols compose). Scenarios: `models/lifecycle/`. SPIN spec:
 //! `proofs/lifecycle.pml`, whose labels are named after these functions.
 use crate::config::GuardPolicy;
 use crate::sync::atomic::{AtomicUsize, Ordering};

@@ -1,12 +1,19 @@
 //! Threads an interpreter starts (CPython's `threading` threads), daemon and
 //! non-daemon.
 //!
+//! [`Interpreter::spawn_thread(kind, name, body)`](Interpreter::spawn_thread)
+//! (`threading.Thread`) refuses [`ThreadKind::Daemon`] when the config does
+//! not allow daemon threads ([`SpawnError::DaemonThreadsNotAllowed`]).
+//!
 //! Finalization's first step waits for the non-daemon threads to finish;
 //! daemon threads are not waited for. Every attach of an interpreter thread
-//! takes a guard first, so a daemon thread that tries to attach once
-//! finalization has begun gets a typed error ([`GuardError`]) where CPython
-//! would hang it forever, and one that is attached when finalization begins
-//! holds the finalizer off until it detaches.
+//! takes a guard first. A non-daemon thread's attaches therefore always
+//! succeed, even after finalization was requested: the guard wait comes
+//! after step 1, which waits for it. A daemon thread that tries to attach
+//! once finalization has begun gets a typed error ([`GuardError::Finalizing`]
+//! or [`GuardError::Gone`]) where CPython would hang it forever, and one
+//! that is attached when finalization begins holds the finalizer off until
+//! it detaches.
 //!
 //! The counts, and the door finalization closes, are kept by
 //! `thread_counts.rs`, which the interpreter's core holds; this file starts

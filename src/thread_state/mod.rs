@@ -20,6 +20,15 @@
 //! | 2    | is not attached, and its own (home) thread state is for it       | re-attaches that thread state, +1        | counts −1, detaches                            |
 //! | 3    | otherwise (not attached, or attached to another interpreter)     | detaches the current one, creates a new thread state owned by ensure, attaches it | counts −1; at zero deletes it; re-attaches the previous one |
 //!
+//! Traces show the case as the `threadstate.ensure` event's text: case 1
+//! `reused the attached thread state`, case 2 `re-attached this thread's
+//! thread state`, case 3 `created a thread state (owned by ensure)`.
+//!
+//! A token borrows its guard (`ensure<'g>(&'g Guard) -> Token<'g>`), so the
+//! guard cannot be dropped while the token lives: PEP 788's daemon pattern
+//! that closes the guard and later re-attaches (the legacy API's daemon
+//! hang) does not compile.
+//!
 //! The [`Token`] remembers the previous thread state; releasing it restores
 //! that state. CPython's fatal error for a release below zero cannot happen
 //! here: a token is consumed by its release. Tokens are released innermost
@@ -27,7 +36,15 @@
 //! outstanding is a typed error ([`ReleaseError::NotInnermost`]), and
 //! dropping one out of order defers its release until the inner ones are
 //! released. [`ensure_from_view`] takes a guard from a view and holds it
-//! until the token is released.
+//! until the token is released, releasing it after the thread state, so
+//! the interpreter stays guarded until the thread detached.
+//!
+//! # The proof
+//!
+//! [`Attached::check`] says whether a proof is current. While an inner
+//! `ensure` has switched the thread to another interpreter, an outer proof
+//! is stale ([`NotAttached`], and [`Attached::with_state`] refuses); it is
+//! current again once the inner token is released.
 //!
 //! # Files
 //!
@@ -47,24 +64,24 @@
 //! - *Switching interpreters that share a GIL.* Case 3 releases the current
 //!   GIL before taking the new one, so switching between two interpreters
 //!   that share the main GIL cannot self-deadlock.
+//! - *Restoring the previous thread state vs its finalization.* While the
+//!   outer token that attached it is outstanding, that token's guard holds
+//!   the interpreter, and the release re-attaches it directly, whatever the
+//!   guard policy. If the outer token was dropped out of order (so its
+//!   guard may be gone), the restore is admitted like a guard, by one RMW
+//!   on the interpreter's lifecycle word; when that is refused the release
+//!   returns [`ReleaseError::PreviousGone`]`(Some(id))` and leaves the
+//!   thread detached. Scenarios:
+//!   `lifecycle::thread_states::restore_previous_under_drain`,
+//!   `lifecycle::thread_states::restore_previous_vs_finalizer`.
 //!
-//! Page: `docs/lifecycle.md#thread-states`. Scenarios:
+//! Page: `docs/lifecycle.md` (how the protocols compose). Scenarios:
 //! `models/lifecycle/thread_states.rs`. Invariants: TS-1 to TS-5 in
 //! `docs/invariants.md`.
 //!
 //! SPIN spec: `proofs/thread_state.pml`, whose inlines and labels are named
-//! after these functions (its header has the table): label
-//! `thread_state_ensure` for [`ensure`], `thread_state_ensure_from_view`
-//! for [`ensure_from_view`], `Token_release` for [`Token::release`],
-//! `Attached_allow_threads` for [`Attached::allow_threads`]; inlines
-//! `thread_state_ensure_slot`, `thread_state_finish`,
-//! `thread_state_attach` and `thread_state_detach` for the private
-//! `ensure_slot`, `finish`, `attach` and `detach`. Proofs
-//! (`cargo xtask proofs --filter thread_state`):
-//! `thread_state_2threads_2ops`, `thread_state_1thread_3ops`,
-//! `thread_state_daemon_from_view`, and the must-fail
-//! `thread_state_daemon_guard_closed` (CPython's daemon hang) and
-//! `thread_state_mutant_{no_restore,keep_owned}_1thread_3ops`.
+//! after these functions; its header and `docs/proofs.md` map the names
+//! and list the proofs (`cargo xtask proofs --filter thread_state`).
 mod attached;
 mod ensure;
 mod record;
