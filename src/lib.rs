@@ -130,6 +130,8 @@ impl subsystem::Subsystem for Subsystems {
     type Interp = InterpSubsystems;
     type Runtime = RuntimeSubsystems;
     type Thread = ThreadSubsystems;
+    type Core = interp::Core;
+    type Attached<'a> = Attached<'a>;
 
     fn new_interp(id: InterpreterId, config: &Config) -> InterpSubsystems {
         InterpSubsystems { xi: xi::XiState::new(id, config.pending_calls) }

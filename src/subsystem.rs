@@ -18,7 +18,10 @@
 //! The set of subsystems is fixed at compile time and wired in one place,
 //! the crate root (`crate::Subsystems`); the kernel reaches it only through
 //! [`Installed`] below and calls it only through this trait, so no kernel
-//! module names a subsystem. Static rather than `dyn`: attaching runs on
+//! module names a subsystem. The trait itself names nothing the kernel
+//! builds on it: the core and the attached proof the hooks receive are
+//! associated types the crate root sets, so this file sits below the core
+//! that holds its slots (`cargo xtask layers`). Static rather than `dyn`: attaching runs on
 //! every GIL acquire, and a static call compiles to the subsystem's code
 //! inline, costing what a call by name cost (`docs/performance.md`).
 //!
@@ -32,8 +35,7 @@
 //! re-enter the per-thread record from `on_detach` (it is borrowed then);
 //! `on_attach` may, and may run code that attaches and detaches.
 use crate::config::Config;
-use crate::interp::{Core, InterpreterId};
-use crate::thread_state::Attached;
+use crate::interp::InterpreterId;
 
 /// A subsystem built on the kernel (or the crate's set of them).
 pub(crate) trait Subsystem {
@@ -43,6 +45,12 @@ pub(crate) trait Subsystem {
     type Runtime: Send + Sync;
     /// What each thread keeps for it, beside its thread states.
     type Thread: Default;
+    /// The kernel's interpreter core, which the hooks are handed. Named by
+    /// the composition root, not here: the interface sits below the core
+    /// that holds its slots, and names nothing the kernel builds on it.
+    type Core;
+    /// The proof that the calling thread is attached (holds the GIL).
+    type Attached<'a>;
 
     /// The slot of a new interpreter.
     fn new_interp(id: InterpreterId, config: &Config) -> Self::Interp;
@@ -51,14 +59,14 @@ pub(crate) trait Subsystem {
     fn new_runtime() -> Self::Runtime;
 
     /// The calling thread just took `core`'s GIL.
-    fn on_attach(core: &Core);
+    fn on_attach(core: &Self::Core);
 
     /// The calling thread is about to release `core`'s GIL; `thread` is its
     /// slot (the per-thread record is borrowed meanwhile).
-    fn on_detach(core: &Core, thread: &Self::Thread);
+    fn on_detach(core: &Self::Core, thread: &Self::Thread);
 
     /// `core` is being torn down; the finalizer is attached to it (`py`).
-    fn teardown(core: &Core, py: Attached<'_>);
+    fn teardown(core: &Self::Core, py: Self::Attached<'_>);
 
     /// The runtime is being dropped; its interpreters are unregistered.
     fn runtime_dropped(runtime: &Self::Runtime);
