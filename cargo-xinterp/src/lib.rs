@@ -40,5 +40,6 @@ pub mod process;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod table;
 pub mod trace;
 pub mod verify;

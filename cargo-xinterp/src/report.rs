@@ -1,5 +1,6 @@
 //! The reports the harness writes (one JSON object per scenario run), read
 //! back and tabulated.
+use crate::table::Columns;
 use serde_json::{json, Value};
 use std::path::Path;
 
@@ -183,50 +184,16 @@ const HEADERS: [&str; 9] =
 /// Columns that hold numbers, right-aligned in the terminal table.
 const NUMERIC: [bool; 9] = [false, false, false, false, true, true, true, true, false];
 
+const COLUMNS: Columns<'static> = Columns { headers: &HEADERS, numeric: &NUMERIC };
+
 /// The runs as an aligned plain-text table.
 pub fn text_table(runs: &[RunReport]) -> String {
-    let rows: Vec<[String; 9]> = runs.iter().map(RunReport::cells).collect();
-    let mut widths = HEADERS.map(str::len);
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    let line = |cells: &[String]| -> String {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(widths)
-            .zip(NUMERIC)
-            .map(|((cell, width), numeric)| if numeric { format!("{cell:>width$}") } else { format!("{cell:<width$}") })
-            .collect();
-        padded.join(" | ").trim_end().to_owned()
-    };
-    let mut out = line(&HEADERS.map(str::to_owned));
-    out.push('\n');
-    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    out.push_str(&rule.join("-+-"));
-    out.push('\n');
-    for row in &rows {
-        out.push_str(&line(row));
-        out.push('\n');
-    }
-    out
+    COLUMNS.text(&runs.iter().map(RunReport::cells).collect::<Vec<_>>())
 }
 
 /// The runs as a markdown table.
 pub fn markdown_table(runs: &[RunReport]) -> String {
-    let mut out = format!("| {} |\n", HEADERS.join(" | "));
-    let align: Vec<&str> = NUMERIC.iter().map(|numeric| if *numeric { "---:" } else { "---" }).collect();
-    out.push_str(&format!("|{}|\n", align.join("|")));
-    for run in runs {
-        let cells = run.cells().map(|c| markdown_cell(&c));
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    out
-}
-
-fn markdown_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ")
+    COLUMNS.markdown(&runs.iter().map(RunReport::cells).collect::<Vec<_>>())
 }
 
 /// The markdown section explaining one failing run: what was violated, the

@@ -1,5 +1,6 @@
 //! The proof results as a table (terminal, markdown) and as JSON, which is
 //! what `verify` reads back when `ci` has just run the proofs.
+use cargo_xinterp::table::Columns;
 use serde_json::{json, Value};
 
 /// One proof's result, as tables and reports show it.
@@ -71,43 +72,16 @@ impl Row {
     }
 }
 
+const COLUMNS: Columns<'static> = Columns { headers: &HEADERS, numeric: &NUMERIC };
+
 /// An aligned plain-text table.
 pub fn text(rows: &[Row]) -> String {
-    let cells: Vec<[String; 8]> = rows.iter().map(Row::cells).collect();
-    let mut widths = HEADERS.map(str::len);
-    for row in &cells {
-        for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |row: &[String]| {
-        let padded: Vec<String> = row
-            .iter()
-            .zip(widths)
-            .zip(NUMERIC)
-            .map(|((c, w), numeric)| if numeric { format!("{c:>w$}") } else { format!("{c:<w$}") })
-            .collect();
-        padded.join(" | ").trim_end().to_owned() + "\n"
-    };
-    let mut out = line(&HEADERS.map(str::to_owned));
-    out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
-    out.push('\n');
-    for row in &cells {
-        out.push_str(&line(row));
-    }
-    out
+    COLUMNS.text(&rows.iter().map(Row::cells).collect::<Vec<_>>())
 }
 
 /// A markdown table.
 pub fn markdown(rows: &[Row]) -> String {
-    let mut out = format!("| {} |\n", HEADERS.join(" | "));
-    let align: Vec<&str> = NUMERIC.iter().map(|n| if *n { "---:" } else { "---" }).collect();
-    out.push_str(&format!("|{}|\n", align.join("|")));
-    for row in rows {
-        let cells = row.cells().map(|c| c.replace('|', "\\|"));
-        out.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    out
+    COLUMNS.markdown(&rows.iter().map(Row::cells).collect::<Vec<_>>())
 }
 
 #[cfg(test)]
