@@ -58,9 +58,14 @@ pub(crate) fn active() -> bool {
 /// trace; the protocols in this crate record through `trace_event!`, which
 /// compiles away in production builds without the `trace` feature.
 pub fn record(kind: impl Into<EventKind>) {
-    if let Some(recorder) = current() {
-        recorder.record(kind.into());
-    }
+    // Borrowed, not cloned: a recorded step costs no reference count. A
+    // recorder may record again from `record` (a shared borrow); it may not
+    // `enter` another recorder there.
+    CURRENT.with(|c| {
+        if let Some(recorder) = c.borrow().as_ref() {
+            recorder.record(kind.into());
+        }
+    });
 }
 
 /// Records a scenario's own step ([`Custom`]): free-form text, shown in the
