@@ -13,38 +13,20 @@
 //! shows a finalizing or destroyed interpreter as running.
 use crate::config::{Config, ConfigError, GilMode};
 use crate::gil::Gil;
-use crate::interp::{Core, Interpreter, InterpreterId, Phase};
-use crate::subsystem::{Installed, RuntimeSlots, Subsystem};
-use crate::sync::atomic::{AtomicU64, Ordering};
-use crate::sync::time::Deadline;
-use crate::sync::{Arc, Mutex};
+use crate::interp::{Core, Interpreter, InterpreterId, Phase, RuntimeShared};
+use crate::subsystem::{Installed, Subsystem};
+use crate::sync::atomic::Ordering;
+use crate::sync::Arc;
 use crate::trace::event::InterpEvent;
 use crate::trace::event::{Observation, Read};
 use crate::trace_event;
 use crate::View;
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// Owns the interpreters of one process (or one scenario).
 pub struct Runtime {
     shared: Arc<RuntimeShared>,
     main: Interpreter,
-}
-
-/// What every interpreter of a runtime shares.
-pub(crate) struct RuntimeShared {
-    next_id: AtomicU64,
-    registry: Mutex<Registry>,
-    /// The main interpreter's GIL, which shared-GIL interpreters take.
-    main_gil: Arc<Gil>,
-    /// What the subsystems built on the kernel keep for the runtime.
-    pub(crate) subsystems: RuntimeSlots,
-}
-
-#[derive(Default)]
-struct Registry {
-    interpreters: BTreeMap<InterpreterId, Arc<Core>>,
-    finalized: bool,
 }
 
 /// Why an interpreter could not be created.
@@ -98,12 +80,7 @@ impl Runtime {
     pub fn with_main_config(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
         let main_gil = Arc::new(Gil::new(InterpreterId::MAIN));
-        let shared = Arc::new(RuntimeShared {
-            next_id: AtomicU64::new(1),
-            registry: Mutex::new(Registry::default()),
-            main_gil: Arc::clone(&main_gil),
-            subsystems: Installed::new_runtime(),
-        });
+        let shared = Arc::new(RuntimeShared::new(Arc::clone(&main_gil)));
         let core = Arc::new(Core::new(InterpreterId::MAIN, config, main_gil, Arc::clone(&shared)));
         shared.registry.lock().interpreters.insert(InterpreterId::MAIN, Arc::clone(&core));
         Ok(Self { shared, main: Interpreter::from_core(core) })
@@ -206,35 +183,6 @@ impl Runtime {
     }
 }
 
-impl RuntimeShared {
-    /// Step 4 of the main interpreter's finalization: finalizes every other
-    /// registered interpreter, newest first. Returns how many it finalized.
-    pub(crate) fn finalize_subinterpreters(&self, deadline: &Deadline) -> usize {
-        let others: Vec<Arc<Core>> = {
-            let registry = self.registry.lock();
-            registry.interpreters.values().filter(|c| c.id != InterpreterId::MAIN).cloned().collect()
-        };
-        let mut finalized = 0;
-        for core in others.into_iter().rev() {
-            // Another finalizer may own one already: it finishes it.
-            if Interpreter::from_core(core).finalize_until(deadline).is_ok() {
-                finalized += 1;
-            }
-        }
-        finalized
-    }
-
-    /// Step 6 of a finalization: the interpreter leaves the registry; the
-    /// main interpreter's leaving finalizes the runtime.
-    pub(crate) fn interpreter_finalized(&self, core: &Core) {
-        let mut registry = self.registry.lock();
-        registry.interpreters.remove(&core.id);
-        if core.id == InterpreterId::MAIN {
-            registry.finalized = true;
-        }
-    }
-}
-
 impl Default for Runtime {
     fn default() -> Self {
         Self::new()
@@ -259,11 +207,5 @@ impl fmt::Debug for Runtime {
             .field("interpreters", &registry.interpreters.keys().collect::<Vec<_>>())
             .field("finalized", &registry.finalized)
             .finish()
-    }
-}
-
-impl fmt::Debug for RuntimeShared {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RuntimeShared").finish_non_exhaustive()
     }
 }

@@ -1,20 +1,30 @@
-//! The shared core of an interpreter: what handles, guards, views and thread
-//! states point at.
+//! The shared core of an interpreter (what handles, guards, views and thread
+//! states point at) and the registry of a runtime's cores.
+//!
+//! The two point at each other: the registry holds every live core, and
+//! each core holds its registry (the main interpreter's finalization
+//! finalizes the others through it, and every finalization ends by leaving
+//! it). Mutually recursive types share a file, so the kernel's import graph
+//! stays acyclic. What a runtime *does* with its registry (create, list,
+//! finalize) is in `runtime.rs` and `finalize.rs`, above this file.
 use super::lifecycle::Lifecycle;
 use super::thread_counts::Threads;
 use super::{InterpreterId, InterpreterState};
 use crate::config::Config;
 use crate::gil::Gil;
 use crate::guard_sites::GuardSites;
-use crate::runtime::RuntimeShared;
-use crate::subsystem::{Installed, InterpSlots, Subsystem};
-use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::subsystem::{Installed, InterpSlots, RuntimeSlots, Subsystem};
+use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sync::{Arc, Mutex};
-use crate::Attached;
+use std::collections::BTreeMap;
 use std::fmt;
 
-/// An at-exit callback: runs attached, during finalization.
-pub(crate) type AtExit = Box<dyn FnOnce(Attached<'_>) + Send>;
+/// An at-exit callback, given the core of the interpreter it is registered
+/// on. The finalizer calls it attached to that interpreter (step 2 of
+/// `finalize.rs`); `Interpreter::at_exit` wraps the user's closure, which
+/// takes the attached proof, so that the core need not name the proof
+/// (which points back at the core).
+pub(crate) type AtExit = Box<dyn FnOnce(&Arc<Core>) + Send>;
 
 /// What `run` and `destroy` claim, so that they exclude each other.
 pub(crate) const IDLE: usize = 0;
@@ -108,5 +118,51 @@ impl fmt::Debug for Core {
             .field("word", &self.lifecycle.snapshot())
             .field("gil", &self.gil.owner())
             .finish_non_exhaustive()
+    }
+}
+
+/// What every interpreter of a runtime shares: the registry of its cores.
+pub(crate) struct RuntimeShared {
+    pub(crate) next_id: AtomicU64,
+    pub(crate) registry: Mutex<Registry>,
+    /// The main interpreter's GIL, which shared-GIL interpreters take.
+    pub(crate) main_gil: Arc<Gil>,
+    /// What the subsystems built on the kernel keep for the runtime.
+    pub(crate) subsystems: RuntimeSlots,
+}
+
+/// The interpreters not yet finalized, and whether the runtime is.
+#[derive(Default)]
+pub(crate) struct Registry {
+    pub(crate) interpreters: BTreeMap<InterpreterId, Arc<Core>>,
+    pub(crate) finalized: bool,
+}
+
+impl RuntimeShared {
+    /// A registry with no interpreter yet; the next id is 1 (the main
+    /// interpreter, 0, is registered by its creator).
+    pub(crate) fn new(main_gil: Arc<Gil>) -> Self {
+        Self {
+            next_id: AtomicU64::new(1),
+            registry: Mutex::new(Registry::default()),
+            main_gil,
+            subsystems: Installed::new_runtime(),
+        }
+    }
+
+    /// Step 6 of a finalization: the interpreter leaves the registry; the
+    /// main interpreter's leaving finalizes the runtime.
+    pub(crate) fn interpreter_finalized(&self, core: &Core) {
+        let mut registry = self.registry.lock();
+        registry.interpreters.remove(&core.id);
+        if core.id == InterpreterId::MAIN {
+            registry.finalized = true;
+        }
+    }
+}
+
+impl fmt::Debug for RuntimeShared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RuntimeShared").finish_non_exhaustive()
     }
 }

@@ -40,10 +40,11 @@
 //!
 //! [`Lifecycle::request`]: super::lifecycle::Lifecycle::request
 use super::lifecycle::WaitFailed;
-use super::{Interpreter, InterpreterId};
+use super::{Core, Interpreter, InterpreterId, RuntimeShared};
 use crate::guard_sites::Outstanding;
 use crate::subsystem::{Installed, Subsystem};
 use crate::sync::time::Deadline;
+use crate::sync::Arc;
 use crate::thread_state;
 use crate::trace::event::FinalizeEvent;
 use crate::trace_event;
@@ -110,7 +111,7 @@ impl Interpreter {
         if ran > 0 {
             let token = thread_state::ensure_finalizer(core);
             for callback in callbacks.into_iter().rev() {
-                callback(token.attached());
+                callback(token.attached().core());
             }
             token.close();
         }
@@ -135,7 +136,7 @@ impl Interpreter {
 
         // 4. The main interpreter ends the others first.
         if core.id == InterpreterId::MAIN {
-            let others = core.runtime.finalize_subinterpreters(deadline);
+            let others = finalize_subinterpreters(&core.runtime, deadline);
             trace_event!(FinalizeEvent::Subinterpreters { interp: id, finalized: others });
         }
 
@@ -157,4 +158,21 @@ impl Interpreter {
         trace_event!(FinalizeEvent::Done { interp: id, word: word.decoded() });
         Ok(())
     }
+}
+
+/// Step 4 of the main interpreter's finalization: finalizes every other
+/// registered interpreter, newest first. Returns how many it finalized.
+fn finalize_subinterpreters(runtime: &RuntimeShared, deadline: &Deadline) -> usize {
+    let others: Vec<Arc<Core>> = {
+        let registry = runtime.registry.lock();
+        registry.interpreters.values().filter(|c| c.id != InterpreterId::MAIN).cloned().collect()
+    };
+    let mut finalized = 0;
+    for core in others.into_iter().rev() {
+        // Another finalizer may own one already: it finishes it.
+        if Interpreter::from_core(core).finalize_until(deadline).is_ok() {
+            finalized += 1;
+        }
+    }
+    finalized
 }

@@ -42,7 +42,7 @@
 //!   of `IDLE` that ended the previous run: a run builds on the previous
 //!   run's effects. A failed claim is `Relaxed`: it only reports a refusal.
 use super::core::{CLOSING, IDLE, RUNNING_CODE};
-use super::{Interpreter, InterpreterId, Phase};
+use super::{Core, Interpreter, InterpreterId, Phase};
 use crate::config::Config;
 use crate::guard::{Guard, OwnedGuard};
 use crate::guard_error::GuardError;
@@ -230,7 +230,9 @@ impl Interpreter {
         if self.core.lifecycle.snapshot().requested() {
             return Err(GuardError::Finalizing(self.core.id));
         }
-        self.core.at_exit.lock().push(Box::new(f));
+        // The finalizer calls it attached to this interpreter, so the proof
+        // it builds from the core is true when it runs.
+        self.core.at_exit.lock().push(Box::new(move |core: &Arc<Core>| f(Attached::new(core))));
         drop(guard);
         Ok(())
     }

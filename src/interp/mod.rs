@@ -25,8 +25,8 @@ mod thread_counts;
 mod thread_kind;
 mod threads;
 
-pub(crate) use self::core::Core;
 pub use self::core::Interpreter;
+pub(crate) use self::core::{Core, RuntimeShared};
 pub use handle::{DestroyError, RunError};
 pub use lifecycle::{FinalizeError, Phase};
 pub use thread_kind::ThreadKind;

@@ -48,18 +48,6 @@ pub const KERNEL: &[&str] = &[
     "src/view.rs",
 ];
 
-/// Edges that close a cycle today, each from a lower file to a higher one:
-/// the layering's debt. They are left out of the cycle search; the check
-/// fails when one no longer exists or no longer closes a cycle, so the list
-/// only shrinks. A new cycle needs an edge not listed here, and fails.
-pub const KNOWN_CYCLE_EDGES: &[(&str, &str)] = &[
-    // The kernel's knot: an interpreter's core holds its runtime (which
-    // holds the cores) and at-exit callbacks that take the attached proof
-    // (which points back at the core).
-    ("src/interp/core.rs", "src/runtime.rs"),
-    ("src/interp/core.rs", "src/thread_state/attached.rs"),
-];
-
 /// The crate root declares every module, re-exports the public API and
 /// wires the subsystems into the kernel (`crate::Subsystems`): it is above
 /// every layer, so what it names is not an edge (what names it is).
@@ -70,10 +58,10 @@ const ABOVE_KERNEL: &[&str] = &["channel", "xi"];
 
 pub fn run(root: &Path) -> Result<(), String> {
     let sources = read_sources(&root.join("src"))?;
-    let report = check(&sources, KNOWN_CYCLE_EDGES);
-    println!("layers: {} files, {} edges ({} known cycle edges left out)", report.files, report.edges, report.known);
+    let report = check(&sources);
+    println!("layers: {} files, {} edges", report.files, report.edges);
     if report.problems.is_empty() {
-        println!("layers: no other cycle; the kernel names neither channels nor xi");
+        println!("layers: no cycle; the kernel names neither channels nor xi");
         Ok(())
     } else {
         for problem in &report.problems {
@@ -88,8 +76,6 @@ pub fn run(root: &Path) -> Result<(), String> {
 pub struct Report {
     pub files: usize,
     pub edges: usize,
-    /// Known cycle edges found and left out of the search.
-    pub known: usize,
     /// One line per cycle or forbidden edge, empty when the check passes.
     pub problems: Vec<String>,
 }
@@ -117,27 +103,10 @@ fn read_sources(src: &Path) -> Result<Vec<(String, String)>, String> {
 
 /// Builds the file graph of `sources` (`src/...` paths) and reports its
 /// cycles and the kernel's forbidden edges.
-pub fn check(sources: &[(String, String)], known: &[(&str, &str)]) -> Report {
+pub fn check(sources: &[(String, String)]) -> Report {
     let krate = Crate::parse(sources);
-    let mut edges = krate.edges();
+    let edges = krate.edges();
     let mut problems = Vec::new();
-    let total = edges.len();
-    // The known edges: each must still close a cycle (else the list is
-    // stale: it only shrinks); then they are left out of the search.
-    let component = strongly_connected(&adjacency(krate.files.len(), &edges));
-    let index = |path: &str| krate.files.iter().position(|f| f.path == path);
-    for &(from, to) in known {
-        let (Some(a), Some(b)) = (index(from), index(to)) else { continue };
-        if !edges.contains_key(&(a, b)) {
-            problems.push(format!("known cycle edge {from} -> {to} is gone: remove it from KNOWN_CYCLE_EDGES"));
-        } else if component[a] != component[b] {
-            problems.push(format!(
-                "known cycle edge {from} -> {to} no longer closes a cycle: remove it from KNOWN_CYCLE_EDGES"
-            ));
-        } else {
-            edges.remove(&(a, b));
-        }
-    }
     for cycle in cycles(krate.files.len(), &edges) {
         let mut line = String::from("cycle: ");
         for pair in cycle.windows(2) {
@@ -178,7 +147,7 @@ pub fn check(sources: &[(String, String)], known: &[(&str, &str)]) -> Report {
             }
         }
     }
-    Report { files: krate.files.len(), edges: total, known: total - edges.len(), problems }
+    Report { files: krate.files.len(), edges: edges.len(), problems }
 }
 
 fn is_kernel(path: &str) -> bool {
@@ -832,17 +801,13 @@ fn strongly_connected(adjacent: &[Vec<usize>]) -> Vec<usize> {
 mod tests {
     use super::*;
 
-    fn check_all(sources: &[(String, String)]) -> Report {
-        check(sources, &[])
-    }
-
     fn sources(files: &[(&str, &str)]) -> Vec<(String, String)> {
         files.iter().map(|(p, t)| ((*p).to_owned(), (*t).to_owned())).collect()
     }
 
     #[test]
     fn a_synthetic_cycle_is_found_and_printed() {
-        let report = check_all(&sources(&[
+        let report = check(&sources(&[
             ("src/lib.rs", "mod a;\nmod b;\nmod c;\n"),
             ("src/a.rs", "use crate::b::B;\npub struct A;\n"),
             ("src/b.rs", "pub struct B;\nfn f() { crate::c::g(); }\n"),
@@ -857,7 +822,7 @@ mod tests {
 
     #[test]
     fn a_kernel_file_naming_xi_is_found() {
-        let report = check_all(&sources(&[
+        let report = check(&sources(&[
             ("src/lib.rs", "mod runtime;\npub mod xi;\n"),
             ("src/runtime.rs", "pub struct Runtime { stats: crate::xi::Stats }\n"),
             ("src/xi/mod.rs", "pub struct Stats;\n"),
@@ -867,7 +832,7 @@ mod tests {
 
     #[test]
     fn a_kernel_file_naming_channels_through_a_module_import_is_found() {
-        let report = check_all(&sources(&[
+        let report = check(&sources(&[
             ("src/lib.rs", "pub mod interp;\npub mod channel;\n"),
             ("src/interp/mod.rs", "mod finalize;\n"),
             ("src/interp/finalize.rs", "use crate::channel;\nfn f() { channel::clear(); }\n"),
@@ -881,7 +846,7 @@ mod tests {
     fn re_exports_mod_declarations_comments_and_strings_are_not_edges() {
         // mod.rs declares and re-exports its children, which use what it
         // defines: no cycle. Comments and strings naming paths are ignored.
-        let report = check_all(&sources(&[
+        let report = check(&sources(&[
             ("src/lib.rs", "pub mod interp;\npub use interp::Core;\n"),
             ("src/interp/mod.rs", "mod core;\npub use self::core::Core;\npub struct Id;\n"),
             (
@@ -895,29 +860,8 @@ mod tests {
     }
 
     #[test]
-    fn a_known_edge_is_left_out_and_a_stale_one_fails() {
-        let files = sources(&[
-            ("src/lib.rs", "mod a;\nmod b;\n"),
-            ("src/a.rs", "use crate::b::B;\npub struct A;\n"),
-            ("src/b.rs", "pub struct B(crate::a::A);\n"),
-        ]);
-        assert!(check(&files, &[("src/b.rs", "src/a.rs")]).problems.is_empty());
-        let stale = check(
-            &files[..2]
-                .iter()
-                .cloned()
-                .chain([("src/b.rs".to_owned(), "pub struct B;".to_owned())])
-                .collect::<Vec<_>>(),
-            &[("src/b.rs", "src/a.rs")],
-        );
-        assert_eq!(stale.problems, ["known cycle edge src/b.rs -> src/a.rs is gone: remove it from KNOWN_CYCLE_EDGES"]);
-        // Listed edges of files that do not exist (moved away) are ignored.
-        assert!(check(&files, &[("src/b.rs", "src/a.rs"), ("src/check/x.rs", "src/a.rs")]).problems.is_empty());
-    }
-
-    #[test]
     fn the_composition_root_names_without_making_edges() {
-        let report = check_all(&sources(&[
+        let report = check(&sources(&[
             ("src/lib.rs", "mod runtime;\npub mod xi;\npub(crate) struct Wired(crate::xi::State);\n"),
             ("src/runtime.rs", "pub struct Runtime(crate::Wired);\n"),
             ("src/xi/mod.rs", "pub struct State(crate::runtime::Runtime);\n"),
@@ -927,7 +871,7 @@ mod tests {
 
     #[test]
     fn a_macro_resolves_to_the_file_that_exports_it() {
-        let report = check_all(&sources(&[
+        let report = check(&sources(&[
             ("src/lib.rs", "pub mod trace;\nmod gil;\n"),
             ("src/trace/mod.rs", "#[macro_export]\nmacro_rules! trace_event { () => { $crate::gil::f() } }\n"),
             ("src/gil.rs", "pub fn f() { crate::trace_event!(); }\n"),
