@@ -11,6 +11,7 @@
 //! | `gil.rs`          | own GILs run at once, shared GILs exclude each other                  | GIL-2, GIL-3          |
 //! | `interpreters.rs` | run vs run, run vs destroy, list vs destroy                           | RUN-1, RUN-2, RUN-3   |
 //! | `finalization.rs` | main finalization with subinterpreters and native threads; daemon and non-daemon threads | LC-2, LC-6, LC-7 |
+//! | `orderings.rs`    | data only the lifecycle word's Release/Acquire pairs order (a guard holder's write; what Finalized publishes) | LC-8 |
 //! | `policies.rs`     | a continuous guard taker vs a finalizer, under each guard policy      | LC-1, LC-5            |
 //! | `legacy.rs`       | known bugs of the legacy API (`PyGILState_Ensure`, `Py_IsFinalizing`) | LEG-1 .. LEG-3, LC-2  |
 //! | `naive.rs`        | known bugs of naive lifecycles (check-then-increment, no wait)        | LC-2                  |
@@ -28,6 +29,7 @@ mod guards;
 mod interpreters;
 mod legacy;
 mod naive;
+mod orderings;
 mod policies;
 mod thread_states;
 

@@ -38,9 +38,21 @@
 //!
 //! # Orderings
 //!
-//! - Both claims are `Acquire` on success, paired with the `Release` store
-//!   of `IDLE` that ended the previous run: a run builds on the previous
-//!   run's effects. A failed claim is `Relaxed`: it only reports a refusal.
+//! Every access to `activity` is `Relaxed`: the word decides who may run or
+//! destroy by its modification order, and publishes nothing, because what a
+//! run does is already ordered by something else:
+//!
+//! - a run's closure runs attached, under the interpreter's GIL; the next
+//!   run's closure takes the same GIL, whose unlock/lock orders the two;
+//! - a destroy finalizes, and finalization begins with the lifecycle word's
+//!   `Acquire` CAS, which pairs with the `Release` of the run's guard
+//!   (`Lifecycle::release`); teardown then attaches, under the same GIL.
+//!
+//! The claims' places in the modification order are coherent with those
+//! orders: a claim that read the `IDLE` a run stored after its GIL unlock
+//! cannot have taken the GIL before that run did. `run_vs_run` and
+//! `run_vs_destroy` check RUN-1 and RUN-2 with these `Relaxed` accesses, and
+//! every scenario that attaches checks the GIL's ordering of the state.
 use super::core::{CLOSING, IDLE, RUNNING_CODE};
 use super::{Core, Interpreter, InterpreterId, Phase};
 use crate::config::Config;
@@ -186,9 +198,9 @@ impl Interpreter {
         R: Send + 'static,
     {
         let core = &self.core;
-        // Acquire on success: pairs with the Release store that ended the
-        // previous run, whose effects this run may build on.
-        if let Err(actual) = core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Acquire, Ordering::Relaxed) {
+        // Relaxed: the claim publishes nothing; the GIL's unlock/lock orders
+        // this run's closure after the previous one's (see `# Orderings`).
+        if let Err(actual) = core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Relaxed, Ordering::Relaxed) {
             if actual == CLOSING {
                 // A destroy claimed it: it is finalizing, or gone once the
                 // destroy returned (a claim that fails goes back to idle).
@@ -217,8 +229,9 @@ impl Interpreter {
         // finalization, and the trace must not show that inside the run
         // (RUN-2's check reads the trace's order).
         trace_event!(InterpEvent::RunEnded { interp: core.id.0, ok: result.is_ok() });
-        // Release: pairs with the Acquire CAS of the next run or destroy.
-        core.activity.store(IDLE, Ordering::Release);
+        // Relaxed: the GIL (for the next run) and the guard's Release (for a
+        // destroy's finalization) already order this run's work.
+        core.activity.store(IDLE, Ordering::Relaxed);
         result
     }
 
@@ -245,8 +258,9 @@ impl Interpreter {
         if crate::thread_state::involves(core) {
             return Err(DestroyError::Current(core.id));
         }
-        // Acquire on success: pairs with the Release store that ended a run.
-        match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Acquire, Ordering::Relaxed) {
+        // Relaxed: finalization's Acquire CAS on the lifecycle word orders
+        // the last run's guard release before teardown (see `# Orderings`).
+        match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Relaxed, Ordering::Relaxed) {
             Ok(_) => {}
             Err(RUNNING_CODE) => {
                 trace_event!(InterpEvent::DestroyRefused { interp: core.id.0 });
@@ -257,7 +271,8 @@ impl Interpreter {
         let result = self.finalize().map_err(DestroyError::Finalize);
         if result.is_err() {
             // The interpreter runs on (or someone else finalizes it).
-            core.activity.store(IDLE, Ordering::Release);
+            // Relaxed: the failed destroy did nothing a run builds on.
+            core.activity.store(IDLE, Ordering::Relaxed);
         }
         trace_event!(InterpEvent::DestroyEnded { interp: core.id.0, ok: result.is_ok() });
         result

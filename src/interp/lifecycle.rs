@@ -112,21 +112,40 @@
 //!
 //! # Orderings
 //!
-//! - `acquire`'s `fetch_add` is `Relaxed`: admission is decided by the RMW's
-//!   place in the word's modification order alone, and a guard publishes
-//!   nothing. (A `Relaxed` RMW continues the release sequence of earlier
-//!   releases, so the finalizer's `Acquire` still synchronizes with them.)
-//! - `release`'s `fetch_sub` is `Release`: it pairs with the `Acquire` load
-//!   and CAS in `begin_finalizing`, so everything a guard holder did happens
-//!   before teardown.
-//! - `begin_finalizing`'s loads and final CAS are `Acquire`, the partner of
-//!   the above. Setting `WAITING` is `Relaxed` on success (the wait lock
-//!   orders the wait) and `Acquire` on failure, which re-reads the word like
-//!   the loads do.
-//! - `request`, setting `DRAINING` and `abandon` are `Relaxed`: they decide
-//!   admission by their place in the modification order, like `acquire`.
+//! What needs ordering is a guard holder's work, not the word: a holder may
+//! write, under its guard and without attaching, data that the finalizer's
+//! thread reads once `finalize` returned (the GIL would order an attached
+//! holder's writes anyway; a guard alone must too), and whoever sees
+//! Finalized may read what finalization did. Each pair below is checked by
+//! a loom scenario whose data race the weakened ordering shows
+//! (`models/lifecycle/orderings.rs`; the sweep `cargo xtask mutants
+//! --orderings` weakens each one in turn); every other access is `Relaxed`,
+//! with what orders it named here and at the site.
+//!
+//! - `release`'s `fetch_sub` is `Release`, and the CAS into Finalizing in
+//!   `begin_finalizing` is `Acquire` on success: the CAS reads the last
+//!   decrement (or a later RMW, which continues its release sequence), so
+//!   everything a guard holder did happens before teardown and before
+//!   `finalize` returns. Scenario:
+//!   `lifecycle::orderings::guard_holder_writes_before_teardown`.
 //! - `mark_finalized`'s `fetch_add` is `Release`, paired with the `Acquire`
-//!   load in `Lifecycle::phase`: whoever sees Finalized sees the teardown.
+//!   load in `Lifecycle::phase`: whoever sees Finalized sees the
+//!   finalization (its at-exit callbacks, its teardown). Scenario:
+//!   `lifecycle::orderings::finalized_phase_publishes_finalization`.
+//! - `Relaxed`, because the CAS decides: `begin_finalizing`'s loads (the
+//!   first look, the re-reads after a wake-up or a timeout) and its CASes'
+//!   failure orderings only choose what to try next; the finalizer acts
+//!   only after the successful `Acquire` CAS, and a timed-out one tears
+//!   nothing down. Setting `WAITING` is `Relaxed` too: the wait lock
+//!   orders the sleep against the releaser's notify.
+//! - `Relaxed`, because nothing is published: `acquire`'s `fetch_add`
+//!   (admission is decided by the RMW's place in the word's modification
+//!   order alone, and a guard publishes nothing when it is taken) and a
+//!   refused acquire's undo (`uncount`: the refused caller held no guard and
+//!   did nothing; its RMWs continue the release sequence of the releases
+//!   before them, so the finalizer's `Acquire` CAS still synchronizes with
+//!   those). `request`, setting `DRAINING` and `abandon` decide admission by
+//!   their place in the modification order, like `acquire`.
 //!
 //! Page: `docs/lifecycle.md` (how the protocols compose). Scenarios: `models/lifecycle/`. SPIN spec:
 //! `proofs/lifecycle.pml`, whose labels are named after these functions.
@@ -251,7 +270,8 @@ impl Lifecycle {
 
     /// The current phase.
     pub(crate) fn phase(&self) -> Phase {
-        // Acquire: pairs with the Release `fetch_add` in `mark_finalized`.
+        // Acquire: pairs with the Release `fetch_add` in `mark_finalized`
+        // (`lifecycle::orderings::finalized_phase_publishes_finalization`).
         Word(self.word.load(Ordering::Acquire)).phase()
     }
 
@@ -311,7 +331,9 @@ impl Lifecycle {
     /// Returns the word after the decrement.
     #[inline]
     pub(crate) fn release(&self) -> Word {
-        // Release: pairs with the Acquire load/CAS in `begin_finalizing`.
+        // Release: pairs with the Acquire CAS into Finalizing in
+        // `begin_finalizing`: what the holder did under its guard happens
+        // before teardown (`lifecycle::orderings::guard_holder_writes_before_teardown`).
         let before = self.word.fetch_sub(ONE_GUARD, Ordering::Release);
         // The common case: running, no finalizer waiting, no underflow.
         if before & (PHASE_MASK | WAITING) == 0 && before >= ONE_GUARD {
@@ -335,11 +357,14 @@ impl Lifecycle {
         after
     }
 
-    /// The decrement shared by a release and a refused acquire's undo.
+    /// A refused acquire's undo of its increment.
     #[inline]
     fn uncount(&self) -> Word {
-        // Release: pairs with the Acquire load/CAS in `begin_finalizing`.
-        self.after_uncount(Word(self.word.fetch_sub(ONE_GUARD, Ordering::Release)))
+        // Relaxed: the refused caller held no guard and publishes nothing;
+        // this RMW continues the release sequence of the real releases
+        // before it, so the finalizer's Acquire CAS still synchronizes with
+        // them (see `# Orderings`).
+        self.after_uncount(Word(self.word.fetch_sub(ONE_GUARD, Ordering::Relaxed)))
     }
 
     /// Checks a decrement's `before` word and wakes a waiting finalizer if
@@ -385,14 +410,19 @@ impl Lifecycle {
             on_drain(Word(self.word.fetch_or(DRAINING, Ordering::Relaxed) | DRAINING));
         }
         let mut locked = self.wait_lock.lock();
-        // Acquire: pairs with the Release `fetch_sub` in `uncount`.
-        let mut current = self.word.load(Ordering::Acquire);
+        // Relaxed: a look that only chooses the next step; the Acquire CAS
+        // below is what orders the holders' work before teardown.
+        let mut current = self.word.load(Ordering::Relaxed);
         loop {
             let word = Word(current);
             debug_assert_eq!(word.phase(), Phase::Running, "only the requester finalizes");
             if word.guards() == 0 {
-                // Acquire: pairs with the Release `fetch_sub` in `uncount`.
-                match self.word.compare_exchange(current, FINALIZING | REQUESTED, Ordering::Acquire, Ordering::Acquire)
+                // Acquire on success: pairs with the Release `fetch_sub` in
+                // `release` (the word it reads is the last decrement's, or a
+                // later RMW's in its release sequence), so every holder's
+                // work happens before teardown. Relaxed on failure: the loop
+                // only looks again.
+                match self.word.compare_exchange(current, FINALIZING | REQUESTED, Ordering::Acquire, Ordering::Relaxed)
                 {
                     Ok(_) => return Ok(Word(FINALIZING | REQUESTED)),
                     Err(actual) => {
@@ -403,8 +433,8 @@ impl Lifecycle {
             }
             if !word.waiting() {
                 // Relaxed: the wait lock orders the sleep against the
-                // releaser's notify; the Acquire on failure re-reads.
-                match self.word.compare_exchange(current, current | WAITING, Ordering::Relaxed, Ordering::Acquire) {
+                // releaser's notify; a failure only looks again.
+                match self.word.compare_exchange(current, current | WAITING, Ordering::Relaxed, Ordering::Relaxed) {
                     Ok(_) => current |= WAITING,
                     Err(actual) => {
                         current = actual;
@@ -414,14 +444,15 @@ impl Lifecycle {
             }
             on_wait(Word(current));
             if self.zero_guards.wait_until(&mut locked, deadline) {
-                // Acquire: pairs with the Release `fetch_sub` in `uncount`.
-                let now = Word(self.word.load(Ordering::Acquire));
+                // Relaxed: a timed-out finalizer tears nothing down; with
+                // no guard left the loop goes on to the Acquire CAS.
+                let now = Word(self.word.load(Ordering::Relaxed));
                 if now.guards() != 0 {
                     return Err((WaitFailed::TimedOut { guards: now.guards() }, now));
                 }
             }
-            // Acquire: pairs with the Release `fetch_sub` in `uncount`.
-            current = self.word.load(Ordering::Acquire);
+            // Relaxed: a look; the Acquire CAS above decides.
+            current = self.word.load(Ordering::Relaxed);
         }
     }
 
@@ -435,8 +466,11 @@ impl Lifecycle {
 
     /// Finalizing → Finalized, once teardown is complete.
     pub(crate) fn mark_finalized(&self) -> Word {
-        // Release: pairs with the Acquire load in `phase`. An add, not a
-        // store: refused guards' transient counts must survive it.
+        // Release: pairs with the Acquire load in `phase`: whoever sees
+        // Finalized sees the finalization
+        // (`lifecycle::orderings::finalized_phase_publishes_finalization`).
+        // An add, not a store: refused guards' transient counts must
+        // survive it.
         Word(self.word.fetch_add(1, Ordering::Release) + 1)
     }
 }

@@ -20,6 +20,7 @@
 //! |---|---|---|
 //! | `invariants-index`, `invariants-gaps` | `docs/invariants.md` | the page's own `### <ID>` entries |
 //! | `proofs-of <spec>.pml` | `docs/proofs.md` | `xtask/src/proofs/catalog.rs` and the wrappers' headers |
+//! | `orderings` | `docs/invariants.md` | `xtask/src/orderings.rs`: the library's orderings, their mutants' killers, the lowered ones |
 //! | `proofs-mutants` | `docs/proofs.md` | the catalog and the wrappers' `#define MUTANT_*` |
 //! | `proofs-results` | `docs/proofs.md` | `proofs/results/summary.md`, written by `cargo xtask proofs` |
 pub mod invariants;
@@ -96,7 +97,9 @@ fn regenerate(root: &Path, page: &str, text: &str) -> Result<String, String> {
 /// The blocks a page must hold, so that a deleted marker is noticed.
 fn expected_blocks(root: &Path, page: &str) -> Result<Vec<String>, String> {
     Ok(match page {
-        "docs/invariants.md" => vec!["invariants-index".to_owned(), "invariants-gaps".to_owned()],
+        "docs/invariants.md" => {
+            vec!["invariants-index".to_owned(), "invariants-gaps".to_owned(), "orderings".to_owned()]
+        }
         "docs/proofs.md" => {
             let mut names: Vec<String> =
                 proofs::protocol_specs(root)?.into_iter().map(|s| format!("proofs-of {s}")).collect();
@@ -113,6 +116,7 @@ fn block(root: &Path, page: &str, name: &str, text: &str) -> Result<String, Stri
     match (page, name) {
         ("docs/invariants.md", "invariants-index") => invariants::index(text),
         ("docs/invariants.md", "invariants-gaps") => invariants::gaps(text),
+        ("docs/invariants.md", "orderings") => crate::orderings::docs_table(root),
         ("docs/proofs.md", "proofs-mutants") => proofs::mutants(root),
         ("docs/proofs.md", "proofs-results") => proofs::results(root),
         ("docs/proofs.md", other) if other.starts_with("proofs-of ") => {

@@ -11,7 +11,8 @@
 //! - `trace` re-runs one scenario and prints its trace (`cargo xinterp
 //!   trace`'s code);
 //! - `mutants` puts known bugs back into the real code and checks that the
-//!   scenarios catch each one under loom and shuttle;
+//!   scenarios catch each one under loom and shuttle (`--orderings`: every
+//!   atomic ordering of the library weakened one step, each caught by loom);
 //! - `layers` checks that the crate's files form no import cycle and that
 //!   the kernel names neither channels nor cross-interpreter data;
 //! - `mermaid` parses the Mermaid renderer's output for hostile names with
@@ -29,6 +30,7 @@ mod downstream;
 mod layers;
 mod mermaid;
 mod mutants;
+mod orderings;
 mod proofs;
 mod verify;
 
@@ -100,6 +102,11 @@ enum Command {
         /// Only the mutations whose id or killer scenarios contain this.
         #[arg(long, value_name = "SUBSTRING")]
         filter: Option<String>,
+        /// Instead, the generated ordering mutants (every ordering stronger
+        /// than Relaxed in src/, weakened one step), each killed under loom by
+        /// the scenarios xtask/src/orderings.rs records for it.
+        #[arg(long)]
+        orderings: bool,
     },
     /// Render a trace with hostile names as Mermaid and parse it with the npm
     /// package mermaid under node (installed into target/xinterp/mermaid/).
@@ -130,7 +137,8 @@ fn main() -> ExitCode {
         Command::Trace { scenario, backend, format } => {
             cargo_xinterp::trace::run(&project(&root), &cargo_xinterp::trace::Options { scenario, backend, format })
         }
-        Command::Mutants { filter } => mutants::run_filtered(&root, filter.as_deref()),
+        Command::Mutants { filter, orderings: false } => mutants::run_filtered(&root, filter.as_deref()),
+        Command::Mutants { filter, orderings: true } => mutants::run_orderings(&root, filter.as_deref()),
         Command::Proofs { filter, bless } => proofs::run(&root, &proofs::Options { filter, bless }),
         Command::Mermaid => mermaid::run(&root),
         Command::Docs { check } => docs::run(&root, &docs::Options { check }),

@@ -5,6 +5,13 @@
 //! shuttle; a mutation that survives means those scenarios (or their
 //! invariants) have lost their teeth. The mutations are applied to a copy of
 //! the crate under `target/xinterp/mutants/`, never to the working tree.
+//!
+//! Besides these hand-written mutations, `--orderings` runs the generated
+//! ones: every atomic ordering of the library weakened one step
+//! (`crate::orderings`), each of which a loom scenario must kill. The plain
+//! run checks only that the generated list matches the recorded outcomes
+//! (cheap); the sweep itself rebuilds the crate once per mutant.
+use crate::orderings;
 use cargo_xinterp::backend::Backend;
 use cargo_xinterp::process;
 use cargo_xinterp::report::{stem, RunReport};
@@ -27,8 +34,8 @@ const MUTATIONS: &[Mutation] = &[
         id: "finalize-ignores-guards",
         what: "begin_finalizing enters Finalizing without waiting for the guard count to reach zero",
         file: "src/interp/lifecycle.rs",
-        original: "            if word.guards() == 0 {\n                // Acquire: pairs with",
-        mutated: "            if true {\n                // Acquire: pairs with",
+        original: "            if word.guards() == 0 {\n                // Acquire on success",
+        mutated: "            if true {\n                // Acquire on success",
         killers: &[
             "lifecycle::guards::guard_vs_finalizer",
             "lifecycle::guards::guards_vs_finalizer",
@@ -111,16 +118,16 @@ const MUTATIONS: &[Mutation] = &[
         id: "run-not-exclusive",
         what: "run enters whatever the interpreter's activity (a second run, or a run during a destroy)",
         file: "src/interp/handle.rs",
-        original: "core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Acquire, Ordering::Relaxed)",
-        mutated: "Ok::<usize, usize>(core.activity.swap(RUNNING_CODE, Ordering::Acquire))",
+        original: "core.activity.compare_exchange(IDLE, RUNNING_CODE, Ordering::Relaxed, Ordering::Relaxed)",
+        mutated: "Ok::<usize, usize>(core.activity.swap(RUNNING_CODE, Ordering::Relaxed))",
         killers: &["lifecycle::interpreters::run_vs_run", "lifecycle::interpreters::run_vs_destroy"],
     },
     Mutation {
         id: "destroy-ignores-run",
         what: "destroy claims the interpreter even while a run is in progress",
         file: "src/interp/handle.rs",
-        original: "match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Acquire, Ordering::Relaxed) {",
-        mutated: "match Ok::<usize, usize>(core.activity.swap(CLOSING, Ordering::Acquire)) {",
+        original: "match core.activity.compare_exchange(IDLE, CLOSING, Ordering::Relaxed, Ordering::Relaxed) {",
+        mutated: "match Ok::<usize, usize>(core.activity.swap(CLOSING, Ordering::Relaxed)) {",
         killers: &["lifecycle::interpreters::run_vs_destroy"],
     },
     Mutation {
@@ -192,6 +199,14 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "        let guard = match Ok::<(), crate::GuardError>(()) {",
         killers: &["xi::owner_destroyed_with_data_in_flight"],
     },
+    Mutation {
+        id: "stale-handle-undetected",
+        what: "the heap's stale-handle check is switched off: a handle whose slot was freed (and reused) reaches the slot (XI-1 goes unseen)",
+        file: "src/xi/heap.rs",
+        original: "        if !live {\n            return Err(self.stale(obj));",
+        mutated: "        if false && !live {\n            return Err(self.stale(obj));",
+        killers: &["xi::bug_borrowed_reference_decref"],
+    },
     // xi through channels: objects in channels and queues.
     Mutation {
         id: "xi-unbound-after-teardown",
@@ -234,6 +249,9 @@ pub fn run_filtered(root: &Path, filter: Option<&str>) -> Result<(), String> {
     if selected.is_empty() {
         return Err(format!("no mutation matches the filter {filter:?}"));
     }
+    // Cheap: the ordering sweep's table still names every generated mutant.
+    let sites = orderings::library_sites(root)?;
+    orderings::check_table(&sites, &orderings::mutants(&sites))?;
     let misplaced = misplaced(root);
     if !misplaced.is_empty() {
         return Err(format!(
@@ -257,7 +275,7 @@ pub fn run_filtered(root: &Path, filter: Option<&str>) -> Result<(), String> {
         write(&path, &pristine.replacen(mutation.original, mutation.mutated, 1))?;
         println!("\n=== mutants: {} ({}) ===", mutation.id, mutation.what);
         let outcome = CHECKERS.iter().try_for_each(|&backend| {
-            let results = run_killers(root, &copy, backend, mutation)?;
+            let results = run_killers(root, &copy, backend, mutation.id, mutation.killers)?;
             for (scenario, killed) in results {
                 if !killed {
                     survivors.push(format!("{} survived {scenario} under {}", mutation.id, backend.name()));
@@ -282,26 +300,87 @@ pub fn run_filtered(root: &Path, filter: Option<&str>) -> Result<(), String> {
     }
 }
 
+/// `cargo xtask mutants --orderings`: every generated ordering mutant (whose
+/// key contains `filter`, if given) applied to the copy in turn, its
+/// recorded killers run under loom; fails if one survives, or if the
+/// generated list and the recorded table disagree.
+pub fn run_orderings(root: &Path, filter: Option<&str>) -> Result<(), String> {
+    let sites = orderings::library_sites(root)?;
+    let all = orderings::mutants(&sites);
+    orderings::check_table(&sites, &all)?;
+    let relaxed = sites.iter().filter(|s| s.strength == orderings::Strength::Relaxed).count();
+    println!(
+        "orderings: {} sites in src/ (minus src/sync/), {relaxed} of them Relaxed; {} mutants",
+        sites.len(),
+        all.len()
+    );
+    let selected: Vec<&orderings::Mutant> = all.iter().filter(|m| filter.is_none_or(|f| m.key().contains(f))).collect();
+    if selected.is_empty() {
+        return Err(format!("no ordering mutant matches the filter {filter:?}"));
+    }
+    let copy = root.join("target/xinterp/mutants/tree");
+    copy_crate(root, &copy)?;
+    let mut rows = Vec::new();
+    for (n, mutant) in selected.iter().enumerate() {
+        let key = mutant.key();
+        let outcome = orderings::OUTCOMES.iter().find(|o| o.mutant == key).ok_or("checked above")?;
+        let path = copy.join(&mutant.site.file);
+        let pristine = read(&path)?;
+        write(&path, &mutant.apply(&pristine))?;
+        println!(
+            "\n=== mutants --orderings {}/{}: {key} (line {}): {} ===",
+            n + 1,
+            selected.len(),
+            mutant.site.line,
+            outcome.how
+        );
+        let id = format!("ordering-{}", key.replace(|c: char| !c.is_ascii_alphanumeric(), "-"));
+        let results = run_killers(root, &copy, Backend::Loom, &id, outcome.killers);
+        write(&path, &pristine)?;
+        for (scenario, killed) in results? {
+            rows.push((mutant.site.line, key.clone(), scenario, killed));
+        }
+    }
+    println!("\n{:<5} | {:<86} | {:<60} | loom", "line", "mutant", "killer");
+    println!("{}", "-".repeat(164));
+    for (line, key, scenario, killed) in &rows {
+        println!("{line:<5} | {key:<86} | {scenario:<60} | {}", if *killed { "killed" } else { "SURVIVED" });
+    }
+    let survivors: Vec<String> =
+        rows.iter().filter(|r| !r.3).map(|(_, key, scenario, _)| format!("{key} survived {scenario}")).collect();
+    println!("\nlowered to Relaxed (no mutant), with what orders them instead:");
+    for lowered in orderings::LOWERED {
+        println!("  {} (was {}): {}", lowered.site, lowered.was, lowered.why);
+    }
+    if survivors.is_empty() {
+        println!("mutants --orderings: OK: all {} ordering mutants killed under loom", selected.len());
+        Ok(())
+    } else {
+        Err(format!("mutants --orderings FAILED: {}", survivors.join("; ")))
+    }
+}
+
 /// Runs the mutation's killer scenarios under `backend`; for each, whether
 /// the checker reported a violation.
 fn run_killers(
     root: &Path,
     copy: &Path,
     backend: Backend,
-    mutation: &Mutation,
+    id: &str,
+    killers: &[&'static str],
 ) -> Result<Vec<(&'static str, bool)>, String> {
     let target = root.join("target/mutants").join(backend.name());
-    let reports = root.join("target/xinterp/mutants/reports").join(mutation.id).join(backend.name());
+    let reports = root.join("target/xinterp/mutants/reports").join(id).join(backend.name());
     process::fresh_dir(&reports)?;
     // A mutant that does not build would "fail" every scenario: build first.
     let mut build = models_command(copy, &target, backend);
     build.arg("--no-run");
     if !process::run_silent(build) {
-        return Err(format!("mutation `{}` does not build under {}", mutation.id, backend.name()));
+        return Err(format!("mutation `{id}` does not build under {}", backend.name()));
     }
     let log = reports.join("cargo.log");
     let mut results = Vec::new();
-    for scenario in mutation.killers {
+    for scenario in killers {
         // One process per scenario: a loom deadlock aborts its process (see
         // `Provisional` in xinterp-check/src/run.rs), which must not take the other
         // scenarios down with it.
