@@ -512,31 +512,36 @@ fn bug_pending_after_owner_gone() {
 
 /// Known bug (d), on the real heap (`src/xi/heap.rs`, not a naive model):
 /// a borrowed reference decref'd as if owned (CPython's classic refcount
-/// bug). The extra decref frees the object while its owner still holds a
-/// reference; the next allocation reuses the slot with a new generation;
-/// the owner's decref through its now stale handle is caught by the heap's
-/// generation check (`Table::slot`) as XI-1. With the check switched off
-/// (the mutation `stale-handle-undetected`) that decref silently frees the
-/// other object and the bug goes unseen.
+/// bug). A borrower thread, given the owner's handle, decrefs it without
+/// having taken a reference. If that comes first, the object is freed while
+/// its owner still holds a reference; the owner's next allocation reuses
+/// the slot with a new generation, and the owner's incref through its now
+/// stale handle is caught by the heap's generation check (`Table::slot`) as
+/// XI-1. With the check switched off (the mutation
+/// `stale-handle-undetected`) that incref silently lands on the other
+/// object and the bug goes unseen.
 ///
-/// loom: one thread, one execution: the bug is in the sequence, not in an
-/// interleaving; what it checks is the real heap's detector.
+/// loom: exhaustive: 2 threads (main owns, the borrower).
 #[test]
 fn bug_borrowed_reference_decref() {
     let cex = Scenario::new("xi::bug_borrowed_reference_decref").loom(LoomBounds::default()).expect_bug(|| {
         let runtime = Runtime::new();
         let sub = runtime.create().unwrap();
-        let guard = sub.guard().expect("running");
-        guard.with_gil(|py| {
-            let owned = py.new_bytes(*b"spam").expect("attached");
-            // FLAW: a borrower decrefs a reference it never took.
-            assert_eq!(py.decref(owned), Ok(0), "the extra decref frees the object");
-            // The next allocation reuses the freed slot, with a new generation.
-            let other = py.new_int(1).expect("attached");
-            // The owner drops the reference it still believes it holds.
-            let _ = py.decref(owned);
-            let _ = py.decref(other);
+        let owned = sub.guard().expect("running").with_gil(|py| py.new_bytes(*b"spam")).expect("attached");
+        let borrower = {
+            let sub = sub.clone();
+            thread::spawn_named("borrower", move || {
+                // FLAW: a decref of a reference it never took.
+                let _ = sub.guard().expect("running").with_gil(|py| py.decref(owned));
+            })
+        };
+        sub.guard().expect("running").with_gil(|py| {
+            // Reuses the slot if the borrower freed it, with a new generation.
+            let _other = py.new_int(1).expect("attached");
+            // The owner uses the reference it still believes it holds.
+            let _ = py.incref(owned);
         });
+        borrower.join().unwrap();
     });
     if let Some(cex) = cex {
         assert!(cex.message.contains("XI-1"), "the violation is XI-1: {}", cex.message);

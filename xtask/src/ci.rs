@@ -28,6 +28,7 @@ const STEPS: &[Step] = &[
     Step { name: "rustdoc (-D warnings)", run: rustdoc },
     Step { name: "mermaid (the renderer's output parsed by Mermaid)", run: crate::mermaid::run },
     Step { name: "mutants (loom, shuttle)", run: crate::mutants::run },
+    Step { name: "mutants --orderings (loom)", run: |root| crate::mutants::run_orderings(root, None) },
     Step { name: "proofs (SPIN)", run: proofs },
     Step { name: "verify (loom, shuttle, std; reports the proofs)", run: verify_all },
 ];
