@@ -77,7 +77,7 @@ fn guard_vs_finalizer() -> Vec<Event> {
         at("holder", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }),
         at("finalizer", F::Requested { interp: 1, word: w(RUN, 1, REQ) }),
         at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }),
-        at("finalizer", F::AtExit { interp: 1, ran: 0 }),
+        at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 0 }),
         at("finalizer", F::Waits { interp: 1, word: w(RUN, 1, REQ | WAIT) }),
         ev("holder", None, "witness", "guard_used", ""),
         at("holder", G::Released { interp: 1, gil: gil(1, false, 0) }),
@@ -286,7 +286,7 @@ fn daemon_refused_around_finalize_done(refused: Word) -> Vec<Event> {
         at("main", In::ThreadSpawned { interp: 1, kind: Daemon, non_daemon: 0, daemon: 1 }),
         at("main", F::Requested { interp: 1, word: w(RUN, 0, REQ) }),
         at("main", F::ThreadsWaited { interp: 1, daemons: 1 }),
-        at("main", F::AtExit { interp: 1, ran: 0 }),
+        at("main", F::AtExit { interp: 1, ran: 0, panicked: 0 }),
         at("main", F::Began { interp: 1, word: w(FIN, 0, 0) }),
         at("main", G::Acquired { interp: 1, gil: gil(1, true, 0) }),
         at("main", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }),
@@ -997,7 +997,7 @@ fn a_push_after_the_ring_closed_is_rejected_as_xi_3() {
     events.extend(detach("main", I1, 0));
     events.push(at("finalizer", F::Requested { interp: 1, word: w(RUN, 0, REQ) }));
     events.push(at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }));
-    events.push(at("finalizer", F::AtExit { interp: 1, ran: 0 }));
+    events.push(at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 0 }));
     events.push(at("finalizer", F::Began { interp: 1, word: w(FIN, 0, 0) }));
     events.push(at("finalizer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     events.push(at("finalizer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
@@ -1064,7 +1064,7 @@ fn views_release_their_reference_and_hold_off_teardown() {
     early.push(at("main", Gd::Released { interp: 1, word: w(RUN, 0, 0) }));
     early.push(at("finalizer", F::Requested { interp: 1, word: w(RUN, 0, REQ) }));
     early.push(at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }));
-    early.push(at("finalizer", F::AtExit { interp: 1, ran: 0 }));
+    early.push(at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 0 }));
     early.push(at("finalizer", F::Began { interp: 1, word: w(FIN, 0, 0) }));
     early.push(at("finalizer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     early.push(at("finalizer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
