@@ -16,27 +16,51 @@
 //!
 //! # What callers see
 //!
-//! - Step 0 refuses a thread that is attached to the interpreter or holds a
-//!   thread-state token on it ([`FinalizeError::CurrentThreadAttached`]: it
-//!   would wait for itself).
+//! - Step 0 refuses, before claiming anything, a caller that would wait for
+//!   itself: a thread attached to the interpreter or holding a
+//!   thread-state token on it ([`FinalizeError::CurrentThreadAttached`]),
+//!   or holding a borrowed [`Guard`](crate::Guard) on it
+//!   ([`FinalizeError::CurrentThreadHoldsGuard`], from the thread's count in
+//!   `thread_state/held.rs`; a `Guard` is `!Send`, so the count is exact).
+//!   An [`OwnedGuard`](crate::OwnedGuard) may be released by any thread and
+//!   is not counted: a caller holding one needs a deadline.
 //! - Step 1 closes the door: `Interpreter::spawn_thread` then fails with
 //!   `SpawnError::Finalizing`.
 //! - Step 2 runs the at-exit callbacks newest first; `Interpreter::at_exit`
-//!   is refused once finalization was requested.
+//!   is refused once finalization was requested. A callback that panics is
+//!   caught (the panic hook prints it, as CPython's `atexit` prints the
+//!   exception) and the next one runs; the trace's `finalize.atexit` says
+//!   how many panicked.
 //! - Step 4 (the main interpreter only) finalizes the other interpreters
 //!   newest first, then the runtime: `Runtime::create` then fails with
-//!   `CreateError::RuntimeFinalized`.
+//!   `CreateError::RuntimeFinalized`. A subinterpreter it cannot finalize
+//!   (a guard held past the deadline, a caller's guard or token on it, a
+//!   non-daemon thread still running) is left as it was, Running and
+//!   registered, and main goes on: it is past the point of no return
+//!   (Finalizing), as `Py_FinalizeEx` goes on. The stragglers can be
+//!   finalized or destroyed later through their handles or the runtime.
+//! - A finalization that completed but not cleanly (a callback panicked,
+//!   or step 4 left subinterpreters) returns
+//!   [`FinalizeError::Faulted`] with the panics and each subinterpreter
+//!   and why, after step 6: the interpreter is Finalized
+//!   ([`FinalizeError::finalized`]). An error, not an `Ok` with a report,
+//!   so that `?` and `unwrap` cannot pass a fault by unseen. Every other
+//!   error means the interpreter was not finalized and runs on.
 //!
 //! # Deadlines
 //!
-//! A deadline (`finalize_timeout`, or a `Deadline::manual` in a model) that
-//! passes in step 1 or 3 abandons the finalization: the interpreter runs
-//! on, guards and threads are admitted again, and the error says what was
-//! still running: [`FinalizeError::ThreadsOutstanding`] in step 1,
+//! A deadline (`finalize_timeout`, `destroy_timeout`,
+//! `Runtime::finalize_timeout`, `Runtime::destroy_timeout`, or a
+//! `Deadline::manual` in a model) that passes in step 1 or 3 abandons the
+//! finalization: the interpreter runs on, guards and threads are admitted
+//! again, and the error says what was still running:
+//! [`FinalizeError::ThreadsOutstanding`] in step 1,
 //! [`FinalizeError::GuardsOutstanding`] in step 3, with the caller location
-//! of every held guard when `Config::track_guards` is on. Without a
-//! deadline (`finalize`), a guard never released makes the finalizer wait
-//! forever, as in CPython.
+//! of every held guard when `Config::track_guards` is on. The main
+//! interpreter's deadline also bounds each subinterpreter's finalization in
+//! step 4; one that passes there is reported in `Faulted`. Without a
+//! deadline (`finalize`, `destroy`), a guard never released by another
+//! thread makes the finalizer wait forever, as in CPython.
 //!
 //! [`Lifecycle::request`]: super::lifecycle::Lifecycle::request
 use super::lifecycle::WaitFailed;
