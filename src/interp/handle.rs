@@ -21,10 +21,15 @@
 //!   comes back as [`RunError::Failed`] with its message.
 //!   [`is_running`](Interpreter::is_running) reads the word.
 //! - [`destroy()`](Interpreter::destroy) (`Interpreter.close()`) refuses
-//!   when the calling thread is attached to the interpreter
-//!   ([`DestroyError::Current`]), claims `CLOSING`
-//!   ([`DestroyError::Running`] while a run is in progress), and finalizes;
-//!   a failed finalization gives the claim back.
+//!   the main interpreter ([`DestroyError::Main`], as CPython does), a
+//!   calling thread attached to the interpreter
+//!   ([`DestroyError::Current`]) or holding a borrowed guard on it
+//!   (`DestroyError::Finalize(CurrentThreadHoldsGuard)`: it would wait for
+//!   itself), claims `CLOSING` ([`DestroyError::Running`] while a run is in
+//!   progress), and finalizes; a finalization that did not complete gives
+//!   the claim back (one that completed with faults keeps it: the
+//!   interpreter is gone). `destroy_timeout`/`destroy_until` give up at a
+//!   deadline like `finalize_timeout`.
 //! - `Runtime::list_all` reads the registry and each interpreter's phase
 //!   under the registry lock and lists only interpreters still Running. An
 //!   interpreter leaves the registry at the end of its finalization, under
@@ -59,12 +64,14 @@ use crate::config::Config;
 use crate::guard::{Guard, OwnedGuard};
 use crate::guard_error::GuardError;
 use crate::sync::atomic::Ordering;
+use crate::sync::time::Deadline;
 use crate::sync::Arc;
 use crate::trace::event::{InterpEvent, Observation, Read, RunActivity};
 use crate::trace_event;
 use crate::{Attached, FinalizeError, View};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe, Location};
+use std::time::Duration;
 
 /// Why [`Interpreter::run`] did not return the closure's value.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,8 +114,13 @@ pub enum DestroyError {
     Running(InterpreterId),
     /// The calling thread is attached to it.
     Current(InterpreterId),
-    /// Finalization failed (another destroy or finalize got there first, or
-    /// it timed out).
+    /// It is the main interpreter, which is finalized with the runtime
+    /// ([`Runtime::finalize`](crate::Runtime::finalize)), not destroyed: CPython's
+    /// `interpreters.destroy(main)` is an `InterpreterError` too.
+    Main(InterpreterId),
+    /// Finalization failed (another destroy or finalize got there first, the
+    /// calling thread holds a guard on it, or it timed out), or completed
+    /// with faults ([`FinalizeError::finalized`] says which).
     Finalize(FinalizeError),
 }
 
@@ -118,6 +130,7 @@ impl fmt::Display for DestroyError {
             Self::NotFound(id) => write!(f, "{id} not found"),
             Self::Running(id) => write!(f, "{id} is running: it may not be destroyed"),
             Self::Current(id) => write!(f, "cannot destroy {id}: it is the current interpreter"),
+            Self::Main(id) => write!(f, "cannot destroy {id}: it is the main interpreter (finalize the runtime)"),
             Self::Finalize(e) => write!(f, "cannot destroy: {e}"),
         }
     }
@@ -250,13 +263,37 @@ impl Interpreter {
         Ok(())
     }
 
-    /// Destroys the interpreter (`Interpreter.close()`): refuses while a
-    /// `run` is in progress or when the calling thread is attached to it,
-    /// then finalizes it. See [`finalize`](Self::finalize).
+    /// Destroys the interpreter (`Interpreter.close()`): refuses the main
+    /// interpreter ([`DestroyError::Main`]), a `run` in progress, and a
+    /// calling thread that is attached to it or holds a guard on it, then
+    /// finalizes it, waiting as long as it takes. See
+    /// [`finalize`](Self::finalize); [`destroy_timeout`](Self::destroy_timeout)
+    /// gives up instead.
     pub fn destroy(&self) -> Result<(), DestroyError> {
+        self.destroy_until(&Deadline::never())
+    }
+
+    /// [`destroy`](Self::destroy), giving up after `timeout` (production
+    /// time; a model has no clock, see [`Deadline`]). On timeout the
+    /// interpreter runs on and can be destroyed again.
+    pub fn destroy_timeout(&self, timeout: Duration) -> Result<(), DestroyError> {
+        self.destroy_until(&Deadline::after(timeout))
+    }
+
+    /// [`destroy`](Self::destroy), giving up when `deadline` passes.
+    pub fn destroy_until(&self, deadline: &Deadline) -> Result<(), DestroyError> {
         let core = &self.core;
+        if core.id == InterpreterId::MAIN {
+            return Err(DestroyError::Main(core.id));
+        }
         if crate::thread_state::involves(core) {
             return Err(DestroyError::Current(core.id));
+        }
+        // Before claiming: a refused destroy must not make a concurrent
+        // `run` see the interpreter as being destroyed.
+        let guards = crate::thread_state::held::held_on(core);
+        if guards > 0 {
+            return Err(DestroyError::Finalize(FinalizeError::CurrentThreadHoldsGuard { guards }));
         }
         // Relaxed: finalization's Acquire CAS on the lifecycle word orders
         // the last run's guard release before teardown (see `# Orderings`).
@@ -268,13 +305,18 @@ impl Interpreter {
             }
             Err(_) => return Err(DestroyError::Finalize(FinalizeError::AlreadyFinalizing)),
         }
-        let result = self.finalize().map_err(DestroyError::Finalize);
-        if result.is_err() {
+        let result = self.finalize_until(deadline).map_err(DestroyError::Finalize);
+        let destroyed = match &result {
+            Ok(()) => true,
+            Err(DestroyError::Finalize(e)) => e.finalized(),
+            Err(_) => false,
+        };
+        if !destroyed {
             // The interpreter runs on (or someone else finalizes it).
             // Relaxed: the failed destroy did nothing a run builds on.
             core.activity.store(IDLE, Ordering::Relaxed);
         }
-        trace_event!(InterpEvent::DestroyEnded { interp: core.id.0, ok: result.is_ok() });
+        trace_event!(InterpEvent::DestroyEnded { interp: core.id.0, ok: destroyed });
         result
     }
 }

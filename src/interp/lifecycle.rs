@@ -155,7 +155,7 @@ use crate::sync::time::Deadline;
 use crate::sync::{Condvar, Mutex};
 use std::fmt;
 
-pub use super::finalize_error::FinalizeError;
+pub use super::finalize_error::{FinalizeError, FinalizeFaults};
 pub use super::phase::Phase;
 
 const PHASE_MASK: usize = 0b11;

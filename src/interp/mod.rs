@@ -28,7 +28,7 @@ mod threads;
 pub use self::core::Interpreter;
 pub(crate) use self::core::{Core, RuntimeShared};
 pub use handle::{DestroyError, RunError};
-pub use lifecycle::{FinalizeError, Phase};
+pub use lifecycle::{FinalizeError, FinalizeFaults, Phase};
 pub use thread_kind::ThreadKind;
 pub use threads::{InterpreterThread, SpawnError};
 

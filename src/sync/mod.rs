@@ -50,6 +50,12 @@ pub use backend::Arc;
 pub use cell::UnsafeCell;
 pub use lock::{Condvar, Mutex, MutexGuard};
 
+/// A zero-sized marker that makes the type holding it `!Send` and keeps it
+/// `Sync` (std's `MutexGuard` is both, on every backend: it is never
+/// built, only named), without `unsafe`. A borrowed `Guard` holds one: the
+/// thread that took it releases it.
+pub(crate) type NotSend = std::marker::PhantomData<std::sync::MutexGuard<'static, ()>>;
+
 /// Atomic integers, booleans and fences of the selected backend.
 pub mod atomic {
     pub use super::backend::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};

@@ -84,6 +84,7 @@
 //! and list the proofs (`cargo xtask proofs --filter thread_state`).
 mod attached;
 mod ensure;
+pub(crate) mod held;
 mod record;
 mod token;
 

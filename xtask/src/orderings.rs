@@ -236,12 +236,12 @@ pub const LOWERED: &[Lowered] = &[
         why: "the GIL orders the next run's closure; the guard's Release orders a destroy's finalization",
     },
     Lowered {
-        site: "src/interp/handle.rs destroy: compare_exchange success",
+        site: "src/interp/handle.rs destroy_until: compare_exchange success",
         was: "Acquire",
         why: "finalization's Acquire CAS on the lifecycle word orders the last run's guard release before teardown",
     },
     Lowered {
-        site: "src/interp/handle.rs destroy: store",
+        site: "src/interp/handle.rs destroy_until: store",
         was: "Release",
         why: "a failed destroy did nothing a run builds on",
     },

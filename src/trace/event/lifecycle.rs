@@ -170,6 +170,15 @@ pub enum FinalizeEvent {
         /// The interpreter.
         interp: u64,
     },
+    /// `finalize.request -> refused: the calling thread holds N guard(s)`:
+    /// borrowed guards on the interpreter, which the finalization would
+    /// wait for forever.
+    RefusedHoldsGuard {
+        /// The interpreter.
+        interp: u64,
+        /// Borrowed guards the calling thread holds on it.
+        guards: usize,
+    },
     /// `finalize.request -> ok`.
     Requested {
         /// The interpreter.
@@ -201,12 +210,15 @@ pub enum FinalizeEvent {
         /// The word after the abandon.
         word: Word,
     },
-    /// `finalize.atexit -> ran N callback(s)` (step 2).
+    /// `finalize.atexit -> ran N callback(s)`, `, M panicked` when some
+    /// did (step 2; a panic is caught and the next callback runs).
     AtExit {
         /// The interpreter.
         interp: u64,
         /// Callbacks run.
         ran: usize,
+        /// Of those, how many panicked.
+        panicked: usize,
     },
     /// `finalize.drain -> ok: no new guard is admitted` (drain policy).
     Drains {
@@ -238,12 +250,16 @@ pub enum FinalizeEvent {
         /// The word after Running → Finalizing.
         word: Word,
     },
-    /// `finalize.subinterpreters -> finalized N` (step 4, main only).
+    /// `finalize.subinterpreters -> finalized N`, `, M not finalized` when
+    /// some could not be (step 4, main only; the main interpreter goes on).
     Subinterpreters {
         /// The interpreter (the main one).
         interp: u64,
         /// Subinterpreters finalized.
         finalized: usize,
+        /// Subinterpreters reported in the result: not finalized, or
+        /// finalized with faults of their own.
+        failed: usize,
     },
     /// `finalize.teardown -> values dropped: N` (step 5).
     TornDown {
@@ -265,6 +281,7 @@ impl FinalizeEvent {
     fn interp_id(&self) -> u64 {
         match self {
             Self::RefusedAttached { interp }
+            | Self::RefusedHoldsGuard { interp, .. }
             | Self::Requested { interp, .. }
             | Self::RefusedAlready { interp, .. }
             | Self::ThreadsWaited { interp, .. }
@@ -302,7 +319,10 @@ impl Step for FinalizeEvent {
     }
     fn op(&self) -> &str {
         match self {
-            Self::RefusedAttached { .. } | Self::Requested { .. } | Self::RefusedAlready { .. } => "finalize.request",
+            Self::RefusedAttached { .. }
+            | Self::RefusedHoldsGuard { .. }
+            | Self::Requested { .. }
+            | Self::RefusedAlready { .. } => "finalize.request",
             Self::ThreadsWaited { .. } | Self::ThreadsTimedOut { .. } => "finalize.threads",
             Self::AtExit { .. } => "finalize.atexit",
             Self::Drains { .. } => "finalize.drain",
@@ -316,16 +336,21 @@ impl Step for FinalizeEvent {
     fn fmt_outcome(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::RefusedAttached { .. } => f.write_str("refused: the calling thread is attached"),
+            Self::RefusedHoldsGuard { guards, .. } => write!(f, "refused: the calling thread holds {guards} guard(s)"),
             Self::Requested { .. } | Self::Done { .. } => f.write_str("ok"),
             Self::RefusedAlready { .. } => write!(f, "refused: {}", FinalizeError::AlreadyFinalizing),
             Self::ThreadsWaited { .. } => f.write_str("no non-daemon thread runs"),
             Self::ThreadsTimedOut { running, .. } => write!(f, "timed out: {running} running"),
-            Self::AtExit { ran, .. } => write!(f, "ran {ran} callback(s)"),
+            Self::AtExit { ran, panicked: 0, .. } => write!(f, "ran {ran} callback(s)"),
+            Self::AtExit { ran, panicked, .. } => write!(f, "ran {ran} callback(s), {panicked} panicked"),
             Self::Drains { .. } => f.write_str("ok: no new guard is admitted"),
             Self::Waits { .. } => f.write_str("blocked until no guard is held"),
             Self::WaitTimedOut { guards, .. } => write!(f, "timed out: {guards} guard(s) held"),
             Self::Began { .. } => f.write_str("ok: no guard can be taken now"),
-            Self::Subinterpreters { finalized, .. } => write!(f, "finalized {finalized}"),
+            Self::Subinterpreters { finalized, failed: 0, .. } => write!(f, "finalized {finalized}"),
+            Self::Subinterpreters { finalized, failed, .. } => {
+                write!(f, "finalized {finalized}, {failed} reported")
+            }
             Self::TornDown { values, .. } => write!(f, "values dropped: {values}"),
         }
     }
@@ -393,7 +418,8 @@ pub enum InterpEvent {
     DestroyEnded {
         /// The interpreter.
         interp: u64,
-        /// Its finalization succeeded.
+        /// It was destroyed: its finalization completed (perhaps with
+        /// faults, such as a panicking at-exit callback).
         ok: bool,
     },
     /// `thread.spawn -> ok: NonDaemon`, with the counts under the lock.

@@ -11,8 +11,8 @@ use super::threads::{EnsureCase, Restore, ThreadModel};
 use super::{Disallowed, Lifecycle, ThreadKey, MAIN};
 use xinterp::Outstanding;
 use xinterp::{
-    Config, ConfigError, CreateError, DestroyError, FinalizeError, GilMode, GuardError, GuardPolicy, InterpreterId,
-    NotFound, Phase, ReleaseError, RunError, SpawnError, ThreadKind,
+    Config, ConfigError, CreateError, DestroyError, FinalizeError, FinalizeFaults, GilMode, GuardError, GuardPolicy,
+    InterpreterId, NotFound, Phase, ReleaseError, RunError, SpawnError, ThreadKind,
 };
 
 /// A token the caller holds: its serial on its thread, and the interpreter
@@ -346,7 +346,8 @@ impl Lifecycle {
     /// Whether `Interpreter::destroy` by `t` would wait (it finalizes
     /// without a deadline) rather than refuse or finish.
     pub fn destroy_would_wait(&self, t: ThreadKey, interp: u64) -> bool {
-        !self.involves(t, interp)
+        interp != MAIN
+            && !self.involves(t, interp)
             && self.interps[&interp].activity == Activity::Idle
             && self.finalize_would_wait(t, interp)
     }
@@ -401,12 +402,16 @@ impl Lifecycle {
             return Err(FinalizeError::GuardsOutstanding(Outstanding { interpreter: id(interp), guards, sites }));
         }
         step(i.begin_finalizing());
-        // 4. The main interpreter finalizes the others, newest first.
+        // 4. The main interpreter finalizes the others, newest first; one it
+        //    cannot finalize is reported, and main goes on.
+        let mut faults = FinalizeFaults::default();
         if interp == MAIN {
             let others: Vec<u64> =
                 self.interps.values().filter(|i| i.registered && i.id != MAIN).map(|i| i.id).collect();
             for other in others.into_iter().rev() {
-                let _ = self.finalize(t, other);
+                if let Err(error) = self.finalize(t, other) {
+                    faults.subinterpreters.push((id(other), error));
+                }
             }
         }
         // 5. Teardown, attached.
@@ -418,11 +423,18 @@ impl Lifecycle {
         if interp == MAIN {
             self.runtime_finalized = true;
         }
-        Ok(())
+        if faults.subinterpreters.is_empty() {
+            Ok(())
+        } else {
+            Err(FinalizeError::Faulted(faults))
+        }
     }
 
     /// `Interpreter::destroy` by thread `t`.
     pub fn destroy(&mut self, t: ThreadKey, interp: u64) -> Result<(), DestroyError> {
+        if interp == MAIN {
+            return Err(DestroyError::Main(id(interp)));
+        }
         if self.involves(t, interp) {
             return Err(DestroyError::Current(id(interp)));
         }
@@ -433,7 +445,7 @@ impl Lifecycle {
             Activity::Closing => return Err(DestroyError::Finalize(FinalizeError::AlreadyFinalizing)),
         }
         let result = self.finalize(t, interp).map_err(DestroyError::Finalize);
-        if result.is_err() {
+        if matches!(&result, Err(DestroyError::Finalize(e)) if !e.finalized()) {
             self.interps.get_mut(&interp).expect("known").activity = Activity::Idle;
         }
         result

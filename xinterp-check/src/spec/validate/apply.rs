@@ -68,6 +68,21 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Entry, step: &Step, action: u8) ->
             }
             Ok(())
         }
+        Step::Finalize(F::RefusedHoldsGuard { guards, .. }) => {
+            // Which thread holds a guard is not recorded (an owned guard
+            // may be released by another thread): the refusal must at
+            // least name guards that are held.
+            let i = interp()?;
+            let it = model.existing(i)?;
+            if *guards == 0 || *guards > it.held {
+                let held = it.held;
+                return Err(Disallowed::new(
+                    "LC-3",
+                    format!("a refusal naming the caller's {guards} guard(s) while {held} are held on interpreter {i}"),
+                ));
+            }
+            Ok(())
+        }
         Step::Finalize(F::RefusedAlready { word: seen, .. }) => {
             let i = interp()?;
             let it = model.existing(i)?;
@@ -109,11 +124,15 @@ fn apply_lifecycle(model: &mut Lifecycle, e: &Entry, step: &Step, action: u8) ->
             model.leave_finalization(t);
             check_word(model, i, word)
         }
-        Step::Finalize(F::AtExit { .. }) => {
+        Step::Finalize(F::AtExit { ran, panicked, .. }) => {
             let it = model.existing(interp()?)?;
             it.check_finalizer(t)?;
             if it.phase != Phase::Running {
                 return Err(Disallowed::new("LC-3", "at-exit callbacks before finalize.begin"));
+            }
+            // A panicking callback is caught and finalization goes on.
+            if panicked > ran {
+                return Err(Disallowed::new("LC-3", format!("at most the {ran} callback(s) run to panic")));
             }
             Ok(())
         }

@@ -77,7 +77,7 @@ fn guard_vs_finalizer() -> Vec<Event> {
         at("holder", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }),
         at("finalizer", F::Requested { interp: 1, word: w(RUN, 1, REQ) }),
         at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }),
-        at("finalizer", F::AtExit { interp: 1, ran: 0 }),
+        at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 0 }),
         at("finalizer", F::Waits { interp: 1, word: w(RUN, 1, REQ | WAIT) }),
         ev("holder", None, "witness", "guard_used", ""),
         at("holder", G::Released { interp: 1, gil: gil(1, false, 0) }),
@@ -286,7 +286,7 @@ fn daemon_refused_around_finalize_done(refused: Word) -> Vec<Event> {
         at("main", In::ThreadSpawned { interp: 1, kind: Daemon, non_daemon: 0, daemon: 1 }),
         at("main", F::Requested { interp: 1, word: w(RUN, 0, REQ) }),
         at("main", F::ThreadsWaited { interp: 1, daemons: 1 }),
-        at("main", F::AtExit { interp: 1, ran: 0 }),
+        at("main", F::AtExit { interp: 1, ran: 0, panicked: 0 }),
         at("main", F::Began { interp: 1, word: w(FIN, 0, 0) }),
         at("main", G::Acquired { interp: 1, gil: gil(1, true, 0) }),
         at("main", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }),
@@ -461,6 +461,71 @@ fn production_traces_are_allowed() {
         crate::trace::render::text(&session.trace())
     );
     assert!(verdict.covered > 30, "{}", verdict.covered);
+}
+
+/// Finalization under faults, recorded from the production: a panicking
+/// at-exit callback, a finalizer refused for the guard it holds, and the
+/// main interpreter's finalization reporting a subinterpreter it leaves.
+/// The validator accepts each, and the events say what happened.
+#[test]
+fn production_traces_of_faulted_finalizations_are_allowed() {
+    if !crate::trace::ENABLED {
+        return;
+    }
+    let session = crate::trace::session::Session::new();
+    {
+        let _entered = crate::trace::session::enter(Some(session.clone()));
+        let runtime = xinterp::Runtime::new();
+        let sub = runtime.create().unwrap();
+        let left = runtime.create().unwrap();
+        // Quiet: the panic hook would print this intended panic.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        sub.at_exit(|_| panic!("at-exit panic on purpose")).unwrap();
+        sub.at_exit(|_| ()).unwrap();
+        let guard = sub.guard().unwrap();
+        assert!(matches!(sub.finalize(), Err(xinterp::FinalizeError::CurrentThreadHoldsGuard { guards: 1 })));
+        drop(guard);
+        assert!(sub.finalize().unwrap_err().finalized());
+        std::panic::set_hook(hook);
+        let kept = left.guard_owned().unwrap();
+        let error = runtime.finalize_timeout(std::time::Duration::from_millis(1)).unwrap_err();
+        assert!(error.finalized(), "{error}");
+        drop(kept);
+        left.finalize().unwrap();
+    }
+    let events = session.trace().events;
+    let verdict = validate(&events);
+    assert!(
+        matches!(verdict.outcome, Outcome::Allowed { .. }),
+        "{verdict:?}\n{}",
+        crate::trace::render::text(&session.trace())
+    );
+    let kinds: Vec<&EventKind> = events.iter().map(|e| &e.kind).collect();
+    assert!(kinds.contains(&&EventKind::Finalize(F::RefusedHoldsGuard { interp: 1, guards: 1 })));
+    assert!(kinds.contains(&&EventKind::Finalize(F::AtExit { interp: 1, ran: 2, panicked: 1 })));
+    assert!(kinds.contains(&&EventKind::Finalize(F::Subinterpreters { interp: 0, finalized: 0, failed: 1 })));
+}
+
+#[test]
+fn more_panicking_at_exit_callbacks_than_ran_are_rejected() {
+    let mut events = guard_vs_finalizer();
+    events[6] = at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 1 });
+    let r = rejected(&trace(events));
+    assert_eq!((r.rule, r.event.seq), ("LC-3", 7), "{r}");
+}
+
+#[test]
+fn a_holds_guard_refusal_without_a_held_guard_is_rejected() {
+    let events = trace(vec![create(GuardPolicy::CPython), at("main", F::RefusedHoldsGuard { interp: 1, guards: 1 })]);
+    let r = rejected(&events);
+    assert_eq!((r.rule, r.event.seq), ("LC-3", 2), "{r}");
+    let held = trace(vec![
+        create(GuardPolicy::CPython),
+        at("main", Gd::Granted { interp: 1, word: w(RUN, 1, 0) }),
+        at("main", F::RefusedHoldsGuard { interp: 1, guards: 1 }),
+    ]);
+    assert!(matches!(validate(&held).outcome, Outcome::Allowed { .. }));
 }
 
 // ------------------------------------------------------------- channels
@@ -997,7 +1062,7 @@ fn a_push_after_the_ring_closed_is_rejected_as_xi_3() {
     events.extend(detach("main", I1, 0));
     events.push(at("finalizer", F::Requested { interp: 1, word: w(RUN, 0, REQ) }));
     events.push(at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }));
-    events.push(at("finalizer", F::AtExit { interp: 1, ran: 0 }));
+    events.push(at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 0 }));
     events.push(at("finalizer", F::Began { interp: 1, word: w(FIN, 0, 0) }));
     events.push(at("finalizer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     events.push(at("finalizer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
@@ -1064,7 +1129,7 @@ fn views_release_their_reference_and_hold_off_teardown() {
     early.push(at("main", Gd::Released { interp: 1, word: w(RUN, 0, 0) }));
     early.push(at("finalizer", F::Requested { interp: 1, word: w(RUN, 0, REQ) }));
     early.push(at("finalizer", F::ThreadsWaited { interp: 1, daemons: 0 }));
-    early.push(at("finalizer", F::AtExit { interp: 1, ran: 0 }));
+    early.push(at("finalizer", F::AtExit { interp: 1, ran: 0, panicked: 0 }));
     early.push(at("finalizer", F::Began { interp: 1, word: w(FIN, 0, 0) }));
     early.push(at("finalizer", G::Acquired { interp: 1, gil: gil(1, true, 0) }));
     early.push(at("finalizer", Ts::Ensured { interp: 1, case: EnsureCase::Create, count: 1, present: true }));
