@@ -14,7 +14,7 @@
 #![cfg(not(any(loom, shuttle)))]
 
 use std::time::{Duration, Instant};
-use xinterp::channel::{self, Ends, Received, RecvError, SendError, Status, UnboundPolicy};
+use xinterp::channel::{self, Ends, Nowait, Received, RecvError, SendError, Status, UnboundPolicy};
 use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{thread, Arc};
 use xinterp::{Interpreter, Runtime};
@@ -72,9 +72,9 @@ fn round(runtime: &Runtime, interps: &[Interpreter], items: u64, seed: u64, endi
                         // Mostly queued; one in 64 a blocking send with a short
                         // timeout (received, withdrawn, or woken by a close).
                         let result = if rng.below(64) == 0 {
-                            tx.send(py, item, Some(Duration::from_micros(rng.below(200))))
+                            tx.send(py, item, Duration::from_micros(rng.below(200)))
                         } else {
-                            tx.send_nowait(py, item)
+                            tx.send(py, item, Nowait)
                         };
                         match result {
                             Ok(()) => tally.accepted += 1,
@@ -102,7 +102,7 @@ fn round(runtime: &Runtime, interps: &[Interpreter], items: u64, seed: u64, endi
                 let mut got = 0_u64;
                 let mut last = [None::<u64>; 2];
                 interp.guard().unwrap().with_gil(|py| loop {
-                    match rx.recv(py, Some(Duration::from_millis(2))) {
+                    match rx.recv(py, Duration::from_millis(2)) {
                         Ok(Received::Item(item)) => {
                             got += 1;
                             // CH-5: per sender, this receiver sees increasing numbers.
