@@ -139,8 +139,10 @@ fn ends_compare_and_hash_by_channel() {
         #[allow(clippy::mutable_key_type)]
         let set: HashSet<_> = [rx.clone(), rx.clone(), rx2.clone()].into_iter().collect();
         assert_eq!(set.len(), 2);
-        let q = Queue::<u32>::create(py, None, UnboundPolicy::Replace);
+        let q = Queue::<u32>::create(py, None, UnboundPolicy::Error);
         assert_eq!(q, q.clone());
+        // get_channel_defaults / get_queue_defaults.
+        assert_eq!((tx.unbound_policy(), q.unbound_policy()), (UnboundPolicy::Replace, UnboundPolicy::Error));
     });
 }
 

@@ -697,6 +697,11 @@ impl<T> Chan<T> {
         (self.state.lock().maxsize, self.given_maxsize)
     }
 
+    /// The unbound policy of items sent without their own.
+    pub(crate) fn unbound_policy(&self) -> UnboundPolicy {
+        self.state.lock().unbound
+    }
+
     /// The buffer's capacity, in items (what the shrinking bounds).
     pub(crate) fn capacity(&self) -> usize {
         self.state.lock().items.capacity()

@@ -152,6 +152,12 @@ macro_rules! common_end_api {
             self.len() == 0
         }
 
+        /// The policy of items sent without their own
+        /// (`get_channel_defaults(cid)`).
+        pub fn unbound_policy(&self) -> UnboundPolicy {
+            self.handle.chan.unbound_policy()
+        }
+
         /// Where every item offered to the channel went (invariant CH-1).
         pub fn ledger(&self) -> Ledger {
             self.handle.chan.ledger()

@@ -12,7 +12,7 @@ pub enum SendError<T> {
     /// its send end; or, for a blocking send, the channel was closed (forced,
     /// or by the last release) while the sender waited.
     Closed(T),
-    /// A bounded queue is full (`send_nowait`, `put_nowait`, or a blocking
+    /// A bounded queue is full (a `put` with `Nowait`, or a blocking
     /// put whose deadline passed, as PEP 734's `QueueFull`).
     Full(T),
     /// The deadline passed before a receiver took the item; it was withdrawn

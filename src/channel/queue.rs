@@ -165,6 +165,11 @@ impl<T: Send + 'static> Queue<T> {
         }
     }
 
+    /// The policy of items put without their own (`get_queue_defaults`).
+    pub fn unbound_policy(&self) -> UnboundPolicy {
+        self.handle.chan.unbound_policy()
+    }
+
     /// Where every item offered to the queue went (invariant CH-1).
     pub fn ledger(&self) -> Ledger {
         self.handle.chan.ledger()

@@ -161,8 +161,16 @@ fn test_std(root: &Path) -> Result<(), String> {
 /// each backend): API behaviour, conformance, the soak, and the proptest
 /// state machines against the reference models. A new `[[test]]` in
 /// Cargo.toml belongs here.
-const TESTS: &[&str] =
-    &["api", "lifecycle_state_machine", "channels", "channel_state_machine", "channels_soak", "xi", "xi_state_machine"];
+const TESTS: &[&str] = &[
+    "api",
+    "lifecycle_state_machine",
+    "channels",
+    "channels_cpython",
+    "channel_state_machine",
+    "channels_soak",
+    "xi",
+    "xi_state_machine",
+];
 
 /// The API docs build without a warning (a broken or private link is one).
 fn rustdoc(root: &Path) -> Result<(), String> {
