@@ -20,7 +20,7 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use std::time::{Duration, Instant};
-use xinterp::channel::{self, UnboundPolicy};
+use xinterp::channel::{self, Forever, Nowait, UnboundPolicy};
 use xinterp::{Interpreter, Runtime};
 
 /// Runs `producers` and `consumers` (each given its share of `n`) on
@@ -52,9 +52,9 @@ fn xinterp_jobs(interps: &[Interpreter], np: usize, nc: usize, rendezvous: bool)
                 interp.guard().unwrap().with_gil(|py| {
                     for k in 0..n {
                         if rendezvous {
-                            tx.send(py, k, None).unwrap();
+                            tx.send(py, k, Forever).unwrap();
                         } else {
-                            tx.send_nowait(py, k).unwrap();
+                            tx.send(py, k, Nowait).unwrap();
                         }
                     }
                 })
@@ -67,7 +67,7 @@ fn xinterp_jobs(interps: &[Interpreter], np: usize, nc: usize, rendezvous: bool)
             Box::new(move |n: u64| {
                 interp.guard().unwrap().with_gil(|py| {
                     for _ in 0..n {
-                        black_box(rx.recv(py, None).unwrap());
+                        black_box(rx.recv(py, Forever).unwrap());
                     }
                 })
             }) as Job

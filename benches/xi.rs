@@ -27,7 +27,7 @@ use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use xinterp::channel::{self, UnboundPolicy};
+use xinterp::channel::{self, Forever, Nowait, UnboundPolicy};
 use xinterp::sync::{Condvar, Mutex};
 use xinterp::xi::XiData;
 use xinterp::{Config, Runtime};
@@ -334,7 +334,7 @@ fn object_through_channel(c: &mut Criterion) {
             let consumer = std::thread::spawn(move || {
                 rg.with_gil(|py| {
                     for _ in 0..n {
-                        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+                        let copy = rx.recv_object(py, Forever).unwrap().into_item().unwrap();
                         py.decref(black_box(copy)).unwrap();
                     }
                 })
@@ -342,7 +342,7 @@ fn object_through_channel(c: &mut Criterion) {
             og.with_gil(|py| {
                 let obj = py.new_bytes(vec![7_u8; PAYLOAD]).unwrap();
                 for i in 0..n {
-                    tx.send_object_nowait(py, obj).unwrap();
+                    tx.send_object(py, obj, Nowait).unwrap();
                     if i % 64 == 63 {
                         // Let go of the GIL now and then, as an eval loop
                         // does: re-attaching runs the queued releases.

@@ -493,7 +493,7 @@ fn protocol_events_reach_the_entered_session() {
 /// tracing compiled out they record nothing.
 #[test]
 fn racy_queries_record_what_they_read() {
-    use xinterp::channel::{self, Status, UnboundPolicy};
+    use xinterp::channel::{self, Nowait, Status, UnboundPolicy};
     use xinterp::trace::event::{Observation, Read};
     use xinterp::trace::EventKind;
     let session = xinterp_check::trace::session::Session::new();
@@ -504,7 +504,7 @@ fn racy_queries_record_what_they_read() {
     assert_eq!(view.phase(), Phase::Running);
     let id = runtime.main().guard().unwrap().with_gil(|py| {
         let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-        tx.send_nowait(py, 7).unwrap();
+        tx.send(py, 7, Nowait).unwrap();
         assert_eq!((rx.status(), rx.len()), (Status::Open, 1));
         rx.id().get()
     });

@@ -3,10 +3,11 @@
 //! own words. The tables they follow are in docs/channels.md.
 #![cfg(not(any(loom, shuttle)))]
 
+use std::num::NonZeroUsize;
 use std::time::Duration;
 use xinterp::channel::{
-    self, CloseError, Ends, Queue, Received, RecvChannel, RecvError, ReleaseError, SendChannel, SendError, Status,
-    UnboundPolicy,
+    self, ChannelId, CloseError, Ends, Forever, InvalidId, LookupError, MaxSize, Nowait, Queue, Received, RecvChannel,
+    RecvError, ReleaseError, SendChannel, SendError, SendOptions, Status, UnboundPolicy,
 };
 use xinterp::{Attached, Interpreter, Runtime};
 
@@ -32,19 +33,31 @@ fn ids_are_unique_across_channels_and_queues_and_lookup_by_id_works() {
     let runtime = Runtime::new();
     on(runtime.main(), |py| {
         let (rx1, tx1) = channel::create::<u32>(py, UnboundPolicy::Replace);
-        let queue = Queue::<u32>::create(py, 0, UnboundPolicy::Replace);
+        let queue = Queue::<u32>::create(py, MaxSize::UNBOUNDED, UnboundPolicy::Replace);
         let (rx2, _tx2) = channel::create::<u32>(py, UnboundPolicy::Replace);
         assert_eq!(rx1.id(), tx1.id());
         let ids = [rx1.id(), queue.id(), rx2.id()];
         assert!(ids[0] < ids[1] && ids[1] < ids[2], "ids increase: {ids:?}");
 
         let tx = SendChannel::<u32>::from_id(py, rx1.id()).unwrap();
-        tx.send_nowait(py, 5).unwrap();
-        assert_eq!(item(rx1.try_recv(py)), 5);
-        // The wrong face, the wrong type, or an unknown id: NotFound.
-        assert!(Queue::<u32>::from_id(py, rx1.id()).is_err());
-        assert!(SendChannel::<String>::from_id(py, rx1.id()).is_err());
-        assert!(SendChannel::<u32>::from_id(py, queue.id()).is_err());
+        tx.send(py, 5, Nowait).unwrap();
+        assert_eq!(item(rx1.recv(py, Nowait)), 5);
+        // The wrong face or an unknown id: NotFound; the wrong item type:
+        // WrongItemType.
+        assert_eq!(Queue::<u32>::from_id(py, rx1.id()), Err(LookupError::NotFound(rx1.id())));
+        assert!(matches!(
+            SendChannel::<String>::from_id(py, rx1.id()),
+            Err(LookupError::WrongItemType { id, .. }) if id == rx1.id()
+        ));
+        assert_eq!(SendChannel::<u32>::from_id(py, queue.id()), Err(LookupError::NotFound(queue.id())));
+        let unknown = ChannelId::from_raw(py, 1000).unwrap();
+        assert_eq!(RecvChannel::<u32>::from_id(py, unknown), Err(LookupError::NotFound(unknown)));
+        // The raw number an embedder gets from Python resolves; a negative
+        // one is an invalid id (CPython's ValueError).
+        let raw = i64::try_from(rx1.id().get()).unwrap();
+        assert_eq!(ChannelId::from_raw(py, raw), Ok(rx1.id()));
+        assert_eq!(RecvChannel::<u32>::from_id(py, ChannelId::from_raw(py, raw).unwrap()).unwrap(), rx1);
+        assert_eq!(ChannelId::from_raw(py, -1), Err(InvalidId::Negative(-1)));
         assert_eq!(Queue::<u32>::from_id(py, queue.id()).unwrap().id(), queue.id());
         let mut listed = channel::list_all(py);
         listed.sort();
@@ -74,16 +87,16 @@ fn items_arrive_in_order_and_nowait_variants_do_not_block() {
     let runtime = Runtime::new();
     on(runtime.main(), |py| {
         let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-        assert_eq!(rx.try_recv(py), Err(RecvError::Empty));
-        assert_eq!(rx.recv_nowait(py, 99), Ok(Received::Item(99)));
+        // Nothing queued: a typed Empty, never a default item.
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty));
         for i in 0..5 {
-            tx.send_nowait(py, i).unwrap();
+            tx.send(py, i, Nowait).unwrap();
         }
         assert_eq!(rx.len(), 5);
         for i in 0..5 {
-            assert_eq!(item(rx.recv(py, None)), i);
+            assert_eq!(item(rx.recv(py, Forever)), i);
         }
-        assert_eq!(rx.recv(py, Some(Duration::from_millis(5))), Err(RecvError::Timeout));
+        assert_eq!(rx.recv(py, Duration::from_millis(5)), Err(RecvError::Timeout));
         let ledger = rx.ledger();
         assert_eq!((ledger.offered, ledger.received, ledger.queued), (5, 5, 0));
         balanced(&rx);
@@ -97,12 +110,12 @@ fn a_blocking_send_returns_once_its_item_is_received() {
     let (rx, tx) = on(&a, |py| channel::create::<String>(py, UnboundPolicy::Replace));
     let sender = {
         let a = a.clone();
-        xinterp::sync::thread::spawn(move || on(&a, |py| tx.send(py, "hello".into(), None)))
+        xinterp::sync::thread::spawn(move || on(&a, |py| tx.send(py, "hello".into(), Forever)))
     };
-    let got = on(&b, |py| item(rx.recv(py, None)));
+    let got = on(&b, |py| item(rx.recv(py, Forever)));
     assert_eq!(got, "hello");
     assert_eq!(sender.join().unwrap(), Ok(()));
-    assert_eq!(rx.list_interpreters(), vec![b.id()]);
+    assert_eq!(rx.list_interpreters(), Ok(vec![b.id()]));
     balanced(&rx);
 }
 
@@ -111,12 +124,12 @@ fn a_send_that_times_out_withdraws_its_item_and_hands_it_back() {
     let runtime = Runtime::new();
     on(runtime.main(), |py| {
         let (rx, tx) = channel::create::<Vec<u8>>(py, UnboundPolicy::Replace);
-        match tx.send(py, vec![1, 2, 3], Some(Duration::from_millis(10))) {
+        match tx.send(py, vec![1, 2, 3], Duration::from_millis(10)) {
             Err(SendError::Timeout(back)) => assert_eq!(back, vec![1, 2, 3]),
             other => panic!("expected a timeout, got {other:?}"),
         }
         assert!(rx.is_empty(), "withdrawn: never delivered");
-        assert_eq!(rx.try_recv(py), Err(RecvError::Empty));
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty));
         assert_eq!(rx.ledger().withdrawn, 1);
         balanced(&rx);
     });
@@ -132,8 +145,8 @@ fn close_table_for_an_empty_channel() {
                 assert_eq!(tx.close_ends(which, force), Ok(()), "{which:?} force={force}");
                 assert_eq!(rx.status(), Status::Closed);
                 assert_eq!(rx.close_ends(which, force), Err(CloseError::Closed), "second close");
-                assert!(matches!(tx.send_nowait(py, 1), Err(SendError::Closed(1))));
-                assert_eq!(rx.try_recv(py), Err(RecvError::Closed));
+                assert!(matches!(tx.send(py, 1, Nowait), Err(SendError::Closed(1))));
+                assert_eq!(rx.recv(py, Nowait), Err(RecvError::Closed));
                 assert_eq!(rx.release(py), Err(ReleaseError::Closed));
                 balanced(&rx);
             }
@@ -148,20 +161,20 @@ fn close_table_for_a_non_empty_channel() {
         // Unforced: recv or both -> NotEmpty, nothing changes.
         for which in [Ends::Recv, Ends::Both] {
             let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-            tx.send_nowait(py, 1).unwrap();
+            tx.send(py, 1, Nowait).unwrap();
             assert_eq!(rx.close_ends(which, false), Err(CloseError::NotEmpty));
             assert_eq!(rx.status(), Status::Open);
-            assert_eq!(item(rx.try_recv(py)), 1);
+            assert_eq!(item(rx.recv(py, Nowait)), 1);
         }
         // Forced, any ends: items dropped and accounted for, closed.
         for which in [Ends::Send, Ends::Recv, Ends::Both] {
             let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-            tx.send_nowait(py, 1).unwrap();
-            tx.send_nowait(py, 2).unwrap();
+            tx.send(py, 1, Nowait).unwrap();
+            tx.send(py, 2, Nowait).unwrap();
             assert_eq!(rx.close_ends(which, true), Ok(()));
             assert_eq!(rx.status(), Status::Closed);
             assert_eq!(rx.ledger().dropped, 2);
-            assert_eq!(rx.try_recv(py), Err(RecvError::Closed));
+            assert_eq!(rx.recv(py, Nowait), Err(RecvError::Closed));
             balanced(&rx);
         }
     });
@@ -172,18 +185,18 @@ fn closing_the_send_end_drains_then_closes() {
     let runtime = Runtime::new();
     on(runtime.main(), |py| {
         let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-        tx.send_nowait(py, 1).unwrap();
-        tx.send_nowait(py, 2).unwrap();
+        tx.send(py, 1, Nowait).unwrap();
+        tx.send(py, 2, Nowait).unwrap();
         assert_eq!(tx.close(false), Ok(()));
         assert_eq!(tx.status(), Status::Closing);
-        assert!(matches!(tx.send_nowait(py, 3), Err(SendError::Closed(3))), "new sends fail while closing");
+        assert!(matches!(tx.send(py, 3, Nowait), Err(SendError::Closed(3))), "new sends fail while closing");
         assert_eq!(tx.close(false), Err(CloseError::Closed), "closing twice");
         assert_eq!(rx.close(false), Err(CloseError::NotEmpty), "recv close while closing and non-empty");
-        assert_eq!(item(rx.try_recv(py)), 1);
+        assert_eq!(item(rx.recv(py, Nowait)), 1);
         assert_eq!(rx.status(), Status::Closing);
-        assert_eq!(item(rx.try_recv(py)), 2);
+        assert_eq!(item(rx.recv(py, Nowait)), 2);
         assert_eq!(rx.status(), Status::Closed, "closed once drained");
-        assert_eq!(rx.try_recv(py), Err(RecvError::Closed));
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Closed));
         let ledger = rx.ledger();
         assert_eq!((ledger.offered, ledger.refused, ledger.received), (3, 1, 2));
         balanced(&rx);
@@ -197,7 +210,7 @@ fn a_forced_close_wakes_a_blocked_sender_with_its_item() {
     let (rx, tx) = on(&a, |py| channel::create::<String>(py, UnboundPolicy::Replace));
     let sender = {
         let a = a.clone();
-        xinterp::sync::thread::spawn(move || on(&a, |py| tx.send(py, "stuck".into(), None)))
+        xinterp::sync::thread::spawn(move || on(&a, |py| tx.send(py, "stuck".into(), Forever)))
     };
     while rx.is_empty() {
         std::thread::sleep(Duration::from_millis(1));
@@ -219,7 +232,7 @@ fn a_blocked_receiver_is_woken_by_a_close() {
     let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
     let receiver = {
         let a = a.clone();
-        xinterp::sync::thread::spawn(move || on(&a, |py| rx.recv(py, None)))
+        xinterp::sync::thread::spawn(move || on(&a, |py| rx.recv(py, Forever)))
     };
     std::thread::sleep(Duration::from_millis(20));
     tx.close(false).unwrap();
@@ -231,14 +244,14 @@ fn release_by_the_only_user_closes_the_channel() {
     let runtime = Runtime::new();
     on(runtime.main(), |py| {
         let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-        tx.send_nowait(py, 1).unwrap();
-        assert_eq!(item(rx.try_recv(py)), 1);
+        tx.send(py, 1, Nowait).unwrap();
+        assert_eq!(item(rx.recv(py, Nowait)), 1);
         assert_eq!(tx.release(py), Ok(()));
         assert_eq!(rx.status(), Status::Open, "still associated with the recv end");
         assert_eq!(rx.release(py), Ok(()));
         assert_eq!(rx.status(), Status::Closed);
-        assert!(matches!(tx.send_nowait(py, 2), Err(SendError::Closed(2))));
-        assert_eq!(rx.try_recv(py), Err(RecvError::Closed));
+        assert!(matches!(tx.send(py, 2, Nowait), Err(SendError::Closed(2))));
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Closed));
         assert_eq!(rx.release(py), Err(ReleaseError::Closed), "second release");
     });
 }
@@ -248,21 +261,21 @@ fn release_of_one_end_keeps_the_other_usable_and_bars_the_releaser() {
     let runtime = Runtime::new();
     let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
     let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-    on(&a, |py| tx.send_nowait(py, 1)).unwrap();
-    on(&b, |py| tx.send_nowait(py, 2)).unwrap();
-    assert_eq!(tx.list_interpreters(), vec![a.id(), b.id()]);
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    on(&b, |py| tx.send(py, 2, Nowait)).unwrap();
+    assert_eq!(tx.list_interpreters(), Ok(vec![a.id(), b.id()]));
     on(&a, |py| {
         assert_eq!(tx.release(py), Ok(()));
         assert!(tx.is_released(py));
         assert_eq!(tx.release(py), Err(ReleaseError::Closed), "released twice by the same interpreter");
-        assert!(matches!(tx.send_nowait(py, 3), Err(SendError::Closed(3))), "a released end cannot be used");
+        assert!(matches!(tx.send(py, 3, Nowait), Err(SendError::Closed(3))), "a released end cannot be used");
     });
-    assert_eq!(tx.list_interpreters(), vec![b.id()]);
-    on(&b, |py| tx.send_nowait(py, 4)).unwrap();
+    assert_eq!(tx.list_interpreters(), Ok(vec![b.id()]));
+    on(&b, |py| tx.send(py, 4, Nowait)).unwrap();
     on(runtime.main(), |py| {
-        assert_eq!(item(rx.try_recv(py)), 1);
-        assert_eq!(item(rx.try_recv(py)), 2);
-        assert_eq!(item(rx.try_recv(py)), 4);
+        assert_eq!(item(rx.recv(py, Nowait)), 1);
+        assert_eq!(item(rx.recv(py, Nowait)), 2);
+        assert_eq!(item(rx.recv(py, Nowait)), 4);
     });
     balanced(&rx);
 }
@@ -276,8 +289,8 @@ fn release_of_a_never_used_channel_closes_it_and_leftover_items_are_accounted_fo
         assert_eq!(rx.status(), Status::Closed);
 
         let (rx, tx2) = channel::create::<u32>(py, UnboundPolicy::Replace);
-        tx2.send_nowait(py, 1).unwrap();
-        tx2.send_nowait(py, 2).unwrap();
+        tx2.send(py, 1, Nowait).unwrap();
+        tx2.send(py, 2, Nowait).unwrap();
         tx2.release(py).unwrap();
         assert_eq!(rx.status(), Status::Closed, "the only association is gone");
         assert_eq!(rx.ledger().dropped, 2);
@@ -291,11 +304,11 @@ fn an_interpreter_that_released_the_recv_end_cannot_receive() {
     let runtime = Runtime::new();
     let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
     let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-    on(&a, |py| tx.send_nowait(py, 1)).unwrap();
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
     on(&b, |py| {
-        assert_eq!(rx.try_recv(py), Ok(Received::Item(1)));
+        assert_eq!(rx.recv(py, Nowait), Ok(Received::Item(1)));
         rx.release(py).unwrap();
-        assert_eq!(rx.try_recv(py), Err(RecvError::Closed));
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Closed));
     });
     assert_eq!(rx.status(), Status::Open, "a is still associated with the send end");
 }
@@ -305,9 +318,9 @@ fn destroyed_sender(policy: UnboundPolicy) -> (Runtime, RecvChannel<String>, Int
     let a = runtime.create().unwrap();
     let (rx, tx) = on(runtime.main(), |py| channel::create::<String>(py, policy));
     on(&a, |py| {
-        tx.send_nowait(py, "from a".into()).unwrap();
+        tx.send(py, "from a".into(), Nowait).unwrap();
     });
-    on(runtime.main(), |py| tx.send_nowait(py, "from main".into())).unwrap();
+    on(runtime.main(), |py| tx.send(py, "from main".into(), Nowait)).unwrap();
     a.destroy().unwrap();
     (runtime, rx, a)
 }
@@ -316,8 +329,8 @@ fn destroyed_sender(policy: UnboundPolicy) -> (Runtime, RecvChannel<String>, Int
 fn unbound_items_are_replaced_by_a_marker() {
     let (runtime, rx, a) = destroyed_sender(UnboundPolicy::Replace);
     on(runtime.main(), |py| {
-        assert_eq!(rx.try_recv(py), Ok(Received::Unbound(a.id())));
-        assert_eq!(item(rx.try_recv(py)), "from main");
+        assert_eq!(rx.recv(py, Nowait), Ok(Received::Unbound(a.id())));
+        assert_eq!(item(rx.recv(py, Nowait)), "from main");
     });
     let ledger = rx.ledger();
     assert_eq!((ledger.unbound, ledger.markers_made, ledger.markers_received), (1, 1, 1));
@@ -328,8 +341,8 @@ fn unbound_items_are_replaced_by_a_marker() {
 fn unbound_items_fail_on_receive_with_the_error_policy() {
     let (runtime, rx, a) = destroyed_sender(UnboundPolicy::Error);
     on(runtime.main(), |py| {
-        assert_eq!(rx.try_recv(py), Err(RecvError::ItemInterpreterDestroyed(a.id())));
-        assert_eq!(item(rx.try_recv(py)), "from main", "the error consumed the item");
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::ItemInterpreterDestroyed(a.id())));
+        assert_eq!(item(rx.recv(py, Nowait)), "from main", "the error consumed the item");
     });
     balanced(&rx);
 }
@@ -338,8 +351,8 @@ fn unbound_items_fail_on_receive_with_the_error_policy() {
 fn unbound_items_are_removed_with_the_remove_policy() {
     let (runtime, rx, _a) = destroyed_sender(UnboundPolicy::Remove);
     on(runtime.main(), |py| {
-        assert_eq!(item(rx.try_recv(py)), "from main");
-        assert_eq!(rx.try_recv(py), Err(RecvError::Empty));
+        assert_eq!(item(rx.recv(py, Nowait)), "from main");
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty));
     });
     assert_eq!(rx.ledger().unbound, 1);
     balanced(&rx);
@@ -350,14 +363,16 @@ fn a_per_item_unbound_policy_overrides_the_channels() {
     let runtime = Runtime::new();
     let a = runtime.create().unwrap();
     let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-    on(&a, |py| tx.send_nowait_unbound(py, 1, UnboundPolicy::Remove)).unwrap();
-    on(&a, |py| tx.send_nowait(py, 2)).unwrap();
+    // main associates with the receive end, so the channel outlives `a`.
+    on(runtime.main(), |py| assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty)));
+    on(&a, |py| tx.send(py, 1, SendOptions::new(Nowait).unbound(UnboundPolicy::Remove))).unwrap();
+    on(&a, |py| tx.send(py, 2, Nowait)).unwrap();
     a.destroy().unwrap();
     on(runtime.main(), |py| {
-        assert_eq!(rx.try_recv(py), Ok(Received::Unbound(a.id())));
-        assert_eq!(rx.try_recv(py), Err(RecvError::Empty));
+        assert_eq!(rx.recv(py, Nowait), Ok(Received::Unbound(a.id())));
+        assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty));
     });
-    assert_eq!(tx.list_interpreters(), vec![], "the destroyed interpreter's association is gone");
+    assert_eq!(tx.list_interpreters(), Ok(vec![]), "the destroyed interpreter's association is gone");
     balanced(&rx);
 }
 
@@ -367,41 +382,46 @@ fn an_end_sent_through_a_channel_works_on_the_other_side() {
     let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
     let (data_rx, data_tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
     let (ends_rx, ends_tx) = on(runtime.main(), |py| channel::create::<SendChannel<u32>>(py, UnboundPolicy::Remove));
-    on(&a, |py| ends_tx.send_nowait(py, data_tx)).unwrap();
+    on(&a, |py| ends_tx.send(py, data_tx, Nowait)).unwrap();
     on(&b, |py| {
-        let tx = item(ends_rx.try_recv(py));
-        tx.send_nowait(py, 42).unwrap();
-        assert_eq!(tx.list_interpreters(), vec![b.id()]);
+        let tx = item(ends_rx.recv(py, Nowait));
+        tx.send(py, 42, Nowait).unwrap();
+        assert_eq!(tx.list_interpreters(), Ok(vec![b.id()]));
     });
-    on(runtime.main(), |py| assert_eq!(item(data_rx.try_recv(py)), 42));
+    on(runtime.main(), |py| assert_eq!(item(data_rx.recv(py, Nowait)), 42));
 }
 
 #[test]
 fn queues_respect_maxsize_and_report_full_and_empty() {
     let runtime = Runtime::new();
     on(runtime.main(), |py| {
-        let q = Queue::<u32>::create(py, 2, UnboundPolicy::Replace);
-        assert_eq!((q.maxsize(), q.empty(), q.full()), (2, true, false));
-        q.put_nowait(py, 1).unwrap();
-        q.put(py, 2, None).unwrap();
-        assert!(q.full());
-        assert!(matches!(q.put_nowait(py, 3), Err(SendError::Full(3))));
-        assert!(matches!(q.put(py, 4, Some(Duration::from_millis(5))), Err(SendError::Full(4))));
-        assert_eq!(q.qsize(), 2);
-        assert_eq!(item(q.get(py, None)), 1);
-        assert_eq!(item(q.get_nowait(py)), 2);
-        assert_eq!(q.get_nowait(py), Err(RecvError::Empty));
-        assert_eq!(q.get(py, Some(Duration::from_millis(5))), Err(RecvError::Empty), "PEP 734: QueueEmpty");
+        let q = Queue::<u32>::create(py, NonZeroUsize::new(2), UnboundPolicy::Replace);
+        assert_eq!((q.maxsize(), q.is_empty(), q.is_full()), (NonZeroUsize::new(2), true, false));
+        assert_eq!(q.python_maxsize(), 2);
+        q.put(py, 1, Nowait).unwrap();
+        q.put(py, 2, Forever).unwrap();
+        assert!(q.is_full());
+        assert!(matches!(q.put(py, 3, Nowait), Err(SendError::Full(3))));
+        assert!(matches!(q.put(py, 4, Duration::from_millis(5)), Err(SendError::Full(4))));
+        assert_eq!(q.len(), 2);
+        assert_eq!(item(q.get(py, Forever)), 1);
+        assert_eq!(item(q.get(py, Nowait)), 2);
+        assert_eq!(q.get(py, Nowait), Err(RecvError::Empty));
+        assert_eq!(q.get(py, Duration::from_millis(5)), Err(RecvError::Empty), "PEP 734: QueueEmpty");
         let ledger = q.ledger();
         assert_eq!((ledger.offered, ledger.refused, ledger.received), (4, 2, 2));
         assert!(ledger.is_balanced());
 
-        for maxsize in [0, -1, isize::MIN] {
-            let q = Queue::<u32>::create(py, maxsize, UnboundPolicy::Replace);
+        for maxsize in [0, -1, -10, isize::MIN] {
+            let q = Queue::<u32>::create(py, MaxSize::python(maxsize), UnboundPolicy::Replace);
             for i in 0..100 {
-                q.put_nowait(py, i).unwrap();
+                q.put(py, i, Nowait).unwrap();
             }
-            assert_eq!((q.maxsize(), q.full()), (0, false), "maxsize {maxsize} is unbounded");
+            assert_eq!((q.maxsize(), q.is_full()), (None, false), "maxsize {maxsize} is unbounded");
+            // As CPython stores it: -10 stays -10 (difference d, fixed).
+            assert_eq!(q.python_maxsize(), maxsize);
+            let again = Queue::<u32>::from_id(py, q.id()).unwrap();
+            assert_eq!(again.python_maxsize(), maxsize, "kept by the queue, not the handle");
         }
     });
 }
@@ -410,17 +430,17 @@ fn queues_respect_maxsize_and_report_full_and_empty() {
 fn a_blocking_put_waits_for_space() {
     let runtime = Runtime::new();
     let a = runtime.create().unwrap();
-    let q = on(&a, |py| Queue::<u32>::create(py, 1, UnboundPolicy::Replace));
-    on(&a, |py| q.put_nowait(py, 1)).unwrap();
+    let q = on(&a, |py| Queue::<u32>::create(py, MaxSize::python(1), UnboundPolicy::Replace));
+    on(&a, |py| q.put(py, 1, Nowait)).unwrap();
     let putter = {
         let (a, q) = (a.clone(), q.clone());
-        xinterp::sync::thread::spawn(move || on(&a, |py| q.put(py, 2, None)))
+        xinterp::sync::thread::spawn(move || on(&a, |py| q.put(py, 2, Forever)))
     };
     std::thread::sleep(Duration::from_millis(20));
     on(runtime.main(), |py| {
-        assert_eq!(item(q.get(py, None)), 1);
+        assert_eq!(item(q.get(py, Forever)), 1);
         assert_eq!(putter.join().unwrap(), Ok(()));
-        assert_eq!(item(q.get(py, None)), 2);
+        assert_eq!(item(q.get(py, Forever)), 2);
     });
     assert!(q.ledger().is_balanced());
 }
@@ -429,10 +449,10 @@ fn a_blocking_put_waits_for_space() {
 fn queue_items_follow_the_unbound_policy() {
     let runtime = Runtime::new();
     let a = runtime.create().unwrap();
-    let q = on(runtime.main(), |py| Queue::<u32>::create(py, 0, UnboundPolicy::Error));
-    on(&a, |py| q.put_nowait(py, 1)).unwrap();
+    let q = on(runtime.main(), |py| Queue::<u32>::create(py, MaxSize::UNBOUNDED, UnboundPolicy::Error));
+    on(&a, |py| q.put(py, 1, Nowait)).unwrap();
     a.destroy().unwrap();
-    on(runtime.main(), |py| assert_eq!(q.get_nowait(py), Err(RecvError::ItemInterpreterDestroyed(a.id()))));
+    on(runtime.main(), |py| assert_eq!(q.get(py, Nowait), Err(RecvError::ItemInterpreterDestroyed(a.id()))));
     assert!(q.ledger().is_balanced());
 }
 
@@ -456,7 +476,7 @@ fn errors_debug_without_the_item_being_debug_and_display() {
 fn the_main_interpreters_finalization_unbinds_its_items_too() {
     let runtime = Runtime::new();
     let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Remove));
-    on(runtime.main(), |py| tx.send_nowait(py, 1)).unwrap();
+    on(runtime.main(), |py| tx.send(py, 1, Nowait)).unwrap();
     runtime.finalize().unwrap();
     assert_eq!(rx.ledger().unbound, 1);
     assert!(rx.ledger().is_balanced());

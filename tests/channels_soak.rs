@@ -14,7 +14,7 @@
 #![cfg(not(any(loom, shuttle)))]
 
 use std::time::{Duration, Instant};
-use xinterp::channel::{self, Ends, Received, RecvError, SendError, Status, UnboundPolicy};
+use xinterp::channel::{self, Ends, Nowait, Received, RecvError, SendError, Status, UnboundPolicy};
 use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::{thread, Arc};
 use xinterp::{Interpreter, Runtime};
@@ -72,9 +72,9 @@ fn round(runtime: &Runtime, interps: &[Interpreter], items: u64, seed: u64, endi
                         // Mostly queued; one in 64 a blocking send with a short
                         // timeout (received, withdrawn, or woken by a close).
                         let result = if rng.below(64) == 0 {
-                            tx.send(py, item, Some(Duration::from_micros(rng.below(200))))
+                            tx.send(py, item, Duration::from_micros(rng.below(200)))
                         } else {
-                            tx.send_nowait(py, item)
+                            tx.send(py, item, Nowait)
                         };
                         match result {
                             Ok(()) => tally.accepted += 1,
@@ -102,7 +102,7 @@ fn round(runtime: &Runtime, interps: &[Interpreter], items: u64, seed: u64, endi
                 let mut got = 0_u64;
                 let mut last = [None::<u64>; 2];
                 interp.guard().unwrap().with_gil(|py| loop {
-                    match rx.recv(py, Some(Duration::from_millis(2))) {
+                    match rx.recv(py, Duration::from_millis(2)) {
                         Ok(Received::Item(item)) => {
                             got += 1;
                             // CH-5: per sender, this receiver sees increasing numbers.
@@ -181,4 +181,54 @@ fn a_million_items_reconcile_exactly() {
         "soak: {offered} items offered, {received} received, {rounds} rounds, {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The buffer's capacity bound after any removal: a small constant times
+/// the live items, or the floor under which it is never shrunk.
+fn within_bound(capacity: usize, len: usize) -> bool {
+    capacity <= (4 * len).max(64)
+}
+
+/// A million items unbound by their sender's destruction (policy Remove),
+/// then a million drained by a receiver: after each, the buffer gives its
+/// memory back (it once kept ~88 MB until the last handle dropped).
+#[test]
+fn a_mass_unbind_and_a_drain_shrink_the_buffer() {
+    let items: usize = std::env::var("XINTERP_SOAK_ITEMS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+    let runtime = Runtime::new();
+    let sub = runtime.create().unwrap();
+    let main = runtime.main();
+    let (rx, tx) = main.guard().unwrap().with_gil(|py| channel::create::<u64>(py, UnboundPolicy::Remove));
+    // main associates with the receive end: the channel outlives `sub`.
+    main.guard().unwrap().with_gil(|py| assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty)));
+    sub.guard().unwrap().with_gil(|py| {
+        for i in 0..items as u64 {
+            tx.send(py, i, Nowait).unwrap();
+        }
+    });
+    let full = rx.buffer_capacity();
+    assert!(full >= items, "{full} < {items}");
+    sub.destroy().unwrap();
+    let unbound = rx.buffer_capacity();
+    eprintln!("mass unbind of {items} items: capacity {full} -> {unbound}");
+    assert_eq!((rx.len(), rx.ledger().unbound), (0, items as u64));
+    assert!(within_bound(unbound, 0), "after the unbind: capacity {unbound} for 0 items");
+
+    main.guard().unwrap().with_gil(|py| {
+        for i in 0..items as u64 {
+            tx.send(py, i, Nowait).unwrap();
+        }
+        let full = rx.buffer_capacity();
+        for i in 0..items as u64 {
+            assert_eq!(rx.recv(py, Nowait), Ok(Received::Item(i)));
+            if i % 1024 == 0 {
+                let (capacity, len) = (rx.buffer_capacity(), rx.len());
+                assert!(within_bound(capacity, len), "mid-drain: capacity {capacity} for {len} items");
+            }
+        }
+        let drained = rx.buffer_capacity();
+        eprintln!("drain of {items} items: capacity {full} -> {drained}");
+        assert!(within_bound(drained, 0), "after the drain: capacity {drained}");
+    });
+    assert!(rx.ledger().is_balanced());
 }

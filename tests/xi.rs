@@ -341,7 +341,8 @@ fn a_release_inside_an_owner_heap_session_is_queued() {
 // queued in a channel.
 
 use xinterp::channel::{
-    self, Ledger, Queue, Received, RecvError, RecvObjectError, SendError, SendObjectError, UnboundPolicy,
+    self, Forever, Ledger, MaxSize, Nowait, Queue, Received, RecvError, RecvObjectError, SendError, SendObjectError,
+    UnboundPolicy,
 };
 
 fn ledger_balanced(ledger: Ledger) -> Ledger {
@@ -356,13 +357,13 @@ fn an_object_crosses_a_channel_and_its_data_is_released_in_its_owner() {
     let (rx, tx) = b.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     let obj = a.guard().unwrap().with_gil(|py| {
         let obj = py.new_bytes(*b"spam").unwrap();
-        tx.send_object_nowait(py, obj).unwrap();
+        tx.send_object(py, obj, Nowait).unwrap();
         assert_eq!(py.refcnt(obj), Ok(2), "ours and the queued data's");
         assert_eq!(py.decref(obj), Ok(1));
         obj
     });
     let copy = b.guard().unwrap().with_gil(|py| {
-        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+        let copy = rx.recv_object(py, Forever).unwrap().into_item().unwrap();
         assert!(matches!(py.value(copy), Ok(Value::Bytes(ref bytes)) if &bytes[..] == b"spam"));
         assert_eq!(copy.owner(), b.id(), "the receiver's own object");
         copy
@@ -386,7 +387,7 @@ fn a_blocking_send_object_returns_once_a_receiver_built_its_copy() {
     let bg = b.guard_owned().unwrap();
     let receiver = xinterp::sync::thread::spawn(move || {
         bg.with_gil(|py| {
-            let copy = rx.recv_object(py, Some(Duration::from_secs(30))).unwrap().into_item().unwrap();
+            let copy = rx.recv_object(py, Duration::from_secs(30)).unwrap().into_item().unwrap();
             let value = py.value(copy).unwrap();
             py.decref(copy).unwrap();
             (value, py.heap_stats().unwrap().live, rx.ledger())
@@ -394,7 +395,7 @@ fn a_blocking_send_object_returns_once_a_receiver_built_its_copy() {
     });
     a.guard().unwrap().with_gil(|py| {
         let obj = py.new_bytes(*b"wait").unwrap();
-        tx.send_object(py, obj, Some(Duration::from_secs(30))).unwrap();
+        tx.send_object(py, obj, Duration::from_secs(30)).unwrap();
         py.decref(obj).unwrap();
     });
     let (value, live_b, ledger) = receiver.join().unwrap();
@@ -413,13 +414,13 @@ fn a_refused_send_hands_the_object_back_and_releases_the_data_directly() {
     a.guard().unwrap().with_gil(|py| {
         let obj = py.new_bytes(*b"back").unwrap();
         // Timed out: withdrawn, then released in the sender.
-        let err = tx.send_object(py, obj, Some(Duration::from_millis(10))).unwrap_err();
+        let err = tx.send_object(py, obj, Duration::from_millis(10)).unwrap_err();
         assert_eq!(err, SendObjectError::Send(SendError::Timeout(obj)));
         assert_eq!(err.obj(), obj);
         assert_eq!(py.refcnt(obj), Ok(1), "the data's reference was released directly");
         // Closed: refused at once.
         rx.close(false).unwrap();
-        match tx.send_object_nowait(py, obj) {
+        match tx.send_object(py, obj, Nowait) {
             Err(SendObjectError::Send(SendError::Closed(back))) => assert_eq!(back, obj),
             other => panic!("expected Closed with the object back, got {other:?}"),
         }
@@ -429,7 +430,7 @@ fn a_refused_send_hands_the_object_back_and_releases_the_data_directly() {
     // Not the attached interpreter's object: not shared, not offered.
     let (rx2, tx2) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     let foreign = b.guard().unwrap().with_gil(|py| py.new_int(1)).unwrap();
-    let err = a.guard().unwrap().with_gil(|py| tx2.send_object_nowait(py, foreign)).unwrap_err();
+    let err = a.guard().unwrap().with_gil(|py| tx2.send_object(py, foreign, Nowait)).unwrap_err();
     assert_eq!(
         err,
         SendObjectError::Share { error: XiError::WrongInterpreter { owner: b.id(), attached: a.id() }, obj: foreign }
@@ -450,22 +451,18 @@ fn a_receive_inside_a_heap_session_is_refused_before_taking_the_item() {
     let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     a.guard().unwrap().with_gil(|py| {
         let obj = py.new_int(5).unwrap();
-        tx.send_object_nowait(py, obj).unwrap();
+        tx.send_object(py, obj, Nowait).unwrap();
         py.decref(obj).unwrap();
     });
     b.guard().unwrap().with_gil(|py| {
-        let refused = py.with_heap(|_| rx.try_recv_object(py)).unwrap();
+        let refused = py.with_heap(|_| rx.recv_object(py, Nowait)).unwrap();
         assert_eq!(refused, Err(RecvObjectError::Refused(XiError::HeapBusy(b.id()))));
         assert_eq!(rx.len(), 1, "nothing was taken");
-        let default = py.new_int(-1).unwrap();
-        let copy = rx.recv_object_nowait(py, default).unwrap().into_item().unwrap();
-        assert_ne!(copy, default);
+        let copy = rx.recv_object(py, Nowait).unwrap().into_item().unwrap();
         assert_eq!(py.value(copy), Ok(Value::Int(5)), "an int crosses by value");
         py.decref(copy).unwrap();
-        // Empty now: the default comes back as passed.
-        assert_eq!(rx.recv_object_nowait(py, default), Ok(Received::Item(default)));
-        assert_eq!(rx.try_recv_object(py), Err(RecvObjectError::Recv(RecvError::Empty)));
-        py.decref(default).unwrap();
+        // Empty now: a typed Empty, no default to mistake for an item.
+        assert_eq!(rx.recv_object(py, Nowait), Err(RecvObjectError::Recv(RecvError::Empty)));
         assert_eq!(py.heap_stats().unwrap().live, 0);
     });
     assert_eq!(runtime.xi_stats(), XiStats::default(), "an int's data holds no reference: nothing to release");
@@ -479,7 +476,7 @@ fn a_full_ring_on_receive_is_released_by_switching_to_the_owner() {
     let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     a.guard().unwrap().with_gil(|py| {
         let obj = py.new_bytes(*b"full").unwrap();
-        tx.send_object_nowait(py, obj).unwrap();
+        tx.send_object(py, obj, Nowait).unwrap();
         py.decref(obj).unwrap();
     });
     // Fill a's ring (capacity 1) with another release, from b.
@@ -487,7 +484,7 @@ fn a_full_ring_on_receive_is_released_by_switching_to_the_owner() {
     b.guard().unwrap().with_gil(|py| {
         assert_eq!(filler.release().unwrap(), Released::Pending);
         assert_eq!(a.pending_calls(), 1, "a's ring is full");
-        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+        let copy = rx.recv_object(py, Forever).unwrap().into_item().unwrap();
         assert!(py.check().is_ok(), "switched back to b");
         assert_eq!(a.pending_calls(), 0, "the switch attached to a, which ran the queued call");
         assert_eq!(py.decref(copy), Ok(0));
@@ -501,22 +498,23 @@ fn a_full_ring_on_receive_is_released_by_switching_to_the_owner() {
 fn queues_carry_objects_too() {
     let runtime = Runtime::new();
     let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-    let queue = a.guard().unwrap().with_gil(|py| Queue::<XiData>::create(py, 1, UnboundPolicy::Remove));
+    let queue =
+        a.guard().unwrap().with_gil(|py| Queue::<XiData>::create(py, MaxSize::python(1), UnboundPolicy::Remove));
     a.guard().unwrap().with_gil(|py| {
         let (x, y) = (py.new_bytes(*b"x").unwrap(), py.new_bytes(*b"y").unwrap());
-        queue.put_object_nowait(py, x).unwrap();
-        assert_eq!(queue.put_object_nowait(py, y), Err(SendObjectError::Send(SendError::Full(y))));
+        queue.put_object(py, x, Nowait).unwrap();
+        assert_eq!(queue.put_object(py, y, Nowait), Err(SendObjectError::Send(SendError::Full(y))));
         assert_eq!(py.refcnt(y), Ok(1), "the refused data was released directly");
-        let late = queue.put_object(py, y, Some(Duration::from_millis(10))).unwrap_err();
+        let late = queue.put_object(py, y, Duration::from_millis(10)).unwrap_err();
         assert_eq!(late.obj(), y);
         py.decref(x).unwrap();
         py.decref(y).unwrap();
     });
     b.guard().unwrap().with_gil(|py| {
-        let copy = queue.get_object(py, None).unwrap().into_item().unwrap();
+        let copy = queue.get_object(py, Forever).unwrap().into_item().unwrap();
         assert!(matches!(py.value(copy), Ok(Value::Bytes(ref bytes)) if &bytes[..] == b"x"));
         py.decref(copy).unwrap();
-        assert_eq!(queue.get_object_nowait(py), Err(RecvObjectError::Recv(RecvError::Empty)));
+        assert_eq!(queue.get_object(py, Nowait), Err(RecvObjectError::Recv(RecvError::Empty)));
     });
     assert_eq!((live(&a), live(&b)), (0, 0));
     assert_eq!(runtime.xi_stats(), XiStats { pending_ran: 1, ..XiStats::default() });
@@ -532,14 +530,18 @@ fn owner_destroyed_with_its_object_queued(policy: UnboundPolicy) {
     let runtime = Runtime::new();
     let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
     let (rx, tx) = b.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, policy));
+    // b associates with the receive end, so the channel outlives a (a
+    // channel whose last open association is destroyed closes, as in
+    // CPython: tests/channels_cpython.rs).
+    b.guard().unwrap().with_gil(|py| assert_eq!(rx.recv(py, Nowait).map(|_| ()), Err(RecvError::Empty)));
     a.guard().unwrap().with_gil(|py| {
         let obj = py.new_bytes(*b"orphan").unwrap();
-        tx.send_object_nowait(py, obj).unwrap();
+        tx.send_object(py, obj, Nowait).unwrap();
         py.decref(obj).unwrap();
         assert_eq!(py.heap_stats().unwrap().live, 1, "alive: the queued data holds it");
     });
     a.destroy().unwrap();
-    let got = b.guard().unwrap().with_gil(|py| rx.try_recv_object(py));
+    let got = b.guard().unwrap().with_gil(|py| rx.recv_object(py, Nowait));
     match policy {
         UnboundPolicy::Replace => assert_eq!(got, Ok(Received::Unbound(a.id()))),
         UnboundPolicy::Error => {
@@ -581,14 +583,18 @@ fn an_unbound_item_owned_by_another_interpreter_is_released_by_pending_call() {
     for policy in [UnboundPolicy::Replace, UnboundPolicy::Error, UnboundPolicy::Remove] {
         let runtime = Runtime::new();
         let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-        let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, policy));
+        let (rx, tx) = a.guard().unwrap().with_gil(|py| {
+            let (rx, tx) = channel::create::<XiData>(py, policy);
+            assert_eq!(rx.recv(py, Nowait).map(|_| ()), Err(RecvError::Empty), "a associates: the channel outlives b");
+            (rx, tx)
+        });
         let data = shared(&a, b"forwarded");
-        b.guard().unwrap().with_gil(|py| tx.send_nowait(py, data)).unwrap();
+        b.guard().unwrap().with_gil(|py| tx.send(py, data, Nowait)).unwrap();
         b.destroy().unwrap();
         assert_eq!(a.pending_calls(), 1, "{policy:?}: b's finalizer queued the release on a");
         assert_eq!(live(&a), 0, "{policy:?}: ran at this attach");
         assert_eq!(runtime.xi_stats(), XiStats { pending_ran: 1, ..XiStats::default() }, "{policy:?}");
-        let got = a.guard().unwrap().with_gil(|py| rx.try_recv(py).map(|r| r.is_unbound()));
+        let got = a.guard().unwrap().with_gil(|py| rx.recv(py, Nowait).map(|r| r.is_unbound()));
         let expected = match policy {
             UnboundPolicy::Replace => Ok(true),
             UnboundPolicy::Error => Err(RecvError::ItemInterpreterDestroyed(b.id())),
@@ -610,7 +616,7 @@ fn main_owned_data_in_a_subinterpreters_items_is_counted_when_main_finalizes() {
     let sub = runtime.create().unwrap();
     let (rx, tx) = sub.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     let data = shared(runtime.main(), b"main's");
-    sub.guard().unwrap().with_gil(|py| tx.send_nowait(py, data)).unwrap();
+    sub.guard().unwrap().with_gil(|py| tx.send(py, data, Nowait)).unwrap();
     runtime.main().finalize().unwrap();
     let stats = runtime.xi_stats();
     assert_eq!(
@@ -631,11 +637,11 @@ fn forwarded_data_whose_owner_was_destroyed_is_copied_and_its_leak_counted() {
     let (a, b, c) = (runtime.create().unwrap(), runtime.create().unwrap(), runtime.create().unwrap());
     let (rx, tx) = c.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     let data = shared(&a, b"forwarded");
-    b.guard().unwrap().with_gil(|py| tx.send_nowait(py, data)).unwrap();
+    b.guard().unwrap().with_gil(|py| tx.send(py, data, Nowait)).unwrap();
     a.destroy().unwrap();
     assert_eq!(runtime.xi_stats().leaked_at_teardown, 1, "a's teardown found the object still referenced");
     c.guard().unwrap().with_gil(|py| {
-        let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+        let copy = rx.recv_object(py, Forever).unwrap().into_item().unwrap();
         assert!(matches!(py.value(copy), Ok(Value::Bytes(ref bytes)) if &bytes[..] == b"forwarded"));
         py.decref(copy).unwrap();
     });

@@ -25,7 +25,10 @@
 
 mod naive;
 
-use xinterp::channel::{self, End, Ends, Ledger, Received, RecvError, SendChannel, SendError, Status, UnboundPolicy};
+use xinterp::channel::{
+    self, End, Ends, Forever, Ledger, MaxSize, Nowait, Received, RecvError, SendChannel, SendError, Status,
+    UnboundPolicy,
+};
 use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
 use xinterp::trace::event::{ChannelOp, CloseOutcome, SendRefusal};
@@ -88,10 +91,10 @@ fn rendezvous() {
             let runtime = Runtime::new();
             let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
             let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-            let sender = thread::spawn_named("sender", move || on(&a, |py| tx.send_until(py, 1, &Deadline::never())));
+            let sender = thread::spawn_named("sender", move || on(&a, |py| tx.send(py, 1, Forever)));
             let receiver = {
                 let rx = rx.clone();
-                thread::spawn_named("receiver", move || on(&b, |py| rx.recv_until(py, &Deadline::never())))
+                thread::spawn_named("receiver", move || on(&b, |py| rx.recv(py, Forever)))
             };
             assert_eq!(receiver.join().unwrap(), Ok(Received::Item(1)), "CH-2: the item is received");
             assert_eq!(sender.join().unwrap(), Ok(()), "CH-2: the sender is told Ok");
@@ -127,11 +130,11 @@ fn send_timeout_vs_recv() {
             let deadline = Deadline::manual();
             let sender = {
                 let deadline = deadline.clone();
-                thread::spawn_named("sender", move || on(&a, |py| tx.send_until(py, 7, &deadline)))
+                thread::spawn_named("sender", move || on(&a, |py| tx.send(py, 7, &deadline)))
             };
             let receiver = {
                 let (rx, deadline) = (rx.clone(), deadline.clone());
-                thread::spawn_named("receiver", move || on(&b, |py| rx.recv_until(py, &deadline)))
+                thread::spawn_named("receiver", move || on(&b, |py| rx.recv(py, &deadline)))
             };
             deadline.expire();
             let sent = sender.join().unwrap();
@@ -166,7 +169,7 @@ fn force_close_wakes_sender() {
             let runtime = Runtime::new();
             let a = runtime.create().unwrap();
             let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-            let sender = thread::spawn_named("sender", move || on(&a, |py| tx.send_until(py, 3, &Deadline::never())));
+            let sender = thread::spawn_named("sender", move || on(&a, |py| tx.send(py, 3, Forever)));
             let closer = {
                 let rx = rx.clone();
                 thread::spawn_named("closer", move || rx.close_ends(Ends::Both, true))
@@ -205,8 +208,8 @@ fn close_send_drains() {
             let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
             let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
             on(&a, |py| {
-                tx.send_nowait(py, 1).unwrap();
-                tx.send_nowait(py, 2).unwrap();
+                tx.send(py, 1, Nowait).unwrap();
+                tx.send(py, 2, Nowait).unwrap();
             });
             let receiver = {
                 let rx = rx.clone();
@@ -214,7 +217,7 @@ fn close_send_drains() {
                     on(&b, |py| {
                         let mut got = Vec::new();
                         loop {
-                            match rx.recv_until(py, &Deadline::never()) {
+                            match rx.recv(py, Forever) {
                                 Ok(Received::Item(x)) => got.push(x),
                                 Err(RecvError::Closed) => return got,
                                 other => panic!("unexpected receive: {other:?}"),
@@ -225,7 +228,7 @@ fn close_send_drains() {
             };
             let late = {
                 let tx = tx.clone();
-                thread::spawn_named("late-sender", move || on(&a, |py| tx.send_nowait(py, 3)))
+                thread::spawn_named("late-sender", move || on(&a, |py| tx.send(py, 3, Nowait)))
             };
             // Closing (or closed at once, if already drained): never refused.
             assert_eq!(tx.close(false), Ok(()));
@@ -271,11 +274,11 @@ fn last_release_closes() {
             let runtime = Runtime::new();
             let (a1, a2, b) = (runtime.create().unwrap(), runtime.create().unwrap(), runtime.create().unwrap());
             let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-            on(&a1, |py| tx.send_nowait(py, 1)).unwrap();
-            on(&a2, |py| tx.send_nowait(py, 2)).unwrap();
+            on(&a1, |py| tx.send(py, 1, Nowait)).unwrap();
+            on(&a2, |py| tx.send(py, 2, Nowait)).unwrap();
             on(&b, |py| {
-                assert_eq!(rx.try_recv(py), Ok(Received::Item(1)));
-                assert_eq!(rx.try_recv(py), Ok(Received::Item(2)));
+                assert_eq!(rx.recv(py, Nowait), Ok(Received::Item(1)));
+                assert_eq!(rx.recv(py, Nowait), Ok(Received::Item(2)));
             });
             let releasers = [("release-a1", a1, true), ("release-a2", a2, true), ("release-b", b, false)].map(
                 |(name, interp, send)| {
@@ -300,16 +303,20 @@ fn destroyed_with_items_in_flight(policy: UnboundPolicy) {
     let runtime = Runtime::new();
     let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
     let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, policy));
-    on(&a, |py| tx.send_nowait(py, 1)).unwrap();
+    // B associates with the receive end first: the channel then outlives A
+    // (had A been its only user, A's destruction would close it, as in
+    // CPython, and no marker would be left to find).
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
     let receiver = {
         let rx = rx.clone();
-        thread::spawn_named("receiver", move || on(&b, |py| rx.try_recv(py)))
+        thread::spawn_named("receiver", move || on(&b, |py| rx.recv(py, Nowait)))
     };
     let destroyer = thread::spawn_named("destroyer", move || a.destroy());
     let got = receiver.join().unwrap();
     assert_eq!(destroyer.join().unwrap(), Ok(()));
     let a_id = tx.list_interpreters();
-    assert!(a_id.is_empty(), "CH-6: the destroyed interpreter's association is released: {a_id:?}");
+    assert_eq!(a_id, Ok(vec![]), "CH-6: the destroyed interpreter's association is released: {a_id:?}");
     let after = match got {
         Ok(Received::Item(1)) => {
             xinterp_check::reach("received_before_destroy");
@@ -395,7 +402,7 @@ fn mpmc_2x2() {
                     thread::spawn_named(format!("sender-{}", s + 1), move || {
                         on(&interp, |py| {
                             for n in 0..2 {
-                                tx.send_nowait(py, (s, n)).unwrap();
+                                tx.send(py, (s, n), Nowait).unwrap();
                             }
                         })
                     })
@@ -406,9 +413,7 @@ fn mpmc_2x2() {
                     let (rx, interp) = (rx.clone(), interps[2 + r].clone());
                     thread::spawn_named(format!("receiver-{}", r + 1), move || {
                         on(&interp, |py| {
-                            (0..2)
-                                .map(|_| rx.recv_until(py, &Deadline::never()).unwrap().into_item().unwrap())
-                                .collect::<Vec<_>>()
+                            (0..2).map(|_| rx.recv(py, Forever).unwrap().into_item().unwrap()).collect::<Vec<_>>()
                         })
                     })
                 })
@@ -455,16 +460,16 @@ fn end_through_channel() {
             let a_id = a.id();
             let user = thread::spawn_named("user", move || {
                 on(&a, |py| {
-                    let tx = ends_rx.recv_until(py, &Deadline::never()).unwrap().into_item().unwrap();
-                    tx.send_nowait(py, 42).unwrap();
+                    let tx = ends_rx.recv(py, Forever).unwrap().into_item().unwrap();
+                    tx.send(py, 42, Nowait).unwrap();
                     xinterp_check::reach("end_used");
                     tx.list_interpreters()
                 })
             });
-            on(&main, |py| ends_tx.send_nowait(py, data_tx)).unwrap();
-            let got = on(&main, |py| data_rx.recv_until(py, &Deadline::never()));
+            on(&main, |py| ends_tx.send(py, data_tx, Nowait)).unwrap();
+            let got = on(&main, |py| data_rx.recv(py, Forever));
             assert_eq!(got, Ok(Received::Item(42)));
-            assert_eq!(user.join().unwrap(), vec![a_id], "the user's interpreter is associated with the end");
+            assert_eq!(user.join().unwrap(), Ok(vec![a_id]), "the user's interpreter is associated with the end");
             assert_ledger(data_rx.ledger());
         });
 }
@@ -487,18 +492,19 @@ fn queue_put_waits_for_space() {
         .check(|| {
             let runtime = Runtime::new();
             let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-            let queue = on(runtime.main(), |py| channel::Queue::<u32>::create(py, 1, UnboundPolicy::Replace));
-            on(&a, |py| queue.put_nowait(py, 1)).unwrap();
+            let queue =
+                on(runtime.main(), |py| channel::Queue::<u32>::create(py, MaxSize::python(1), UnboundPolicy::Replace));
+            on(&a, |py| queue.put(py, 1, Nowait)).unwrap();
             let putter = {
                 let queue = queue.clone();
-                thread::spawn_named("putter", move || on(&a, |py| queue.put_until(py, 2, &Deadline::never())))
+                thread::spawn_named("putter", move || on(&a, |py| queue.put(py, 2, Forever)))
             };
             let getter = {
                 let queue = queue.clone();
                 thread::spawn_named("getter", move || {
                     on(&b, |py| {
-                        let first = queue.get_until(py, &Deadline::never()).unwrap().into_item().unwrap();
-                        let second = queue.get_until(py, &Deadline::never()).unwrap().into_item().unwrap();
+                        let first = queue.get(py, Forever).unwrap().into_item().unwrap();
+                        let second = queue.get(py, Forever).unwrap().into_item().unwrap();
                         (first, second)
                     })
                 })

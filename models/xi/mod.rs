@@ -21,9 +21,8 @@
 
 mod naive;
 
-use xinterp::channel::{self, Received, UnboundPolicy};
+use xinterp::channel::{self, Forever, Nowait, Received, RecvError, UnboundPolicy};
 use xinterp::sync::thread;
-use xinterp::sync::time::Deadline;
 use xinterp::trace::event::XiEvent;
 use xinterp::trace::EventKind;
 use xinterp::xi::{Obj, Released, Value, XiData, XiError, XiStats};
@@ -336,7 +335,7 @@ fn object_through_channel_dropped_on_the_other_side() {
             let sending = thread::spawn_named("owner", move || {
                 og.with_gil(|py| {
                     let obj = py.new_bytes(*b"spam").unwrap();
-                    tx.send_object_until(py, obj, &Deadline::never()).expect("CH-2: received");
+                    tx.send_object(py, obj, Forever).expect("CH-2: received");
                     py.decref(obj).unwrap()
                 })
             });
@@ -345,7 +344,7 @@ fn object_through_channel_dropped_on_the_other_side() {
                 let rx = rx.clone();
                 thread::spawn_named("receiver", move || {
                     rg.with_gil(|py| {
-                        let copy = rx.recv_object_until(py, &Deadline::never()).unwrap().into_item().expect("an object");
+                        let copy = rx.recv_object(py, Forever).unwrap().into_item().expect("an object");
                         assert_eq!(copy.owner(), py.interpreter_id(), "the receiver's own object");
                         assert_eq!(bytes_of(py, copy), b"spam");
                         assert_eq!(py.decref(copy), Ok(0), "XI-3: the copy has one reference, the receiver's");
@@ -404,11 +403,17 @@ fn sender_destroyed_with_object_in_channel() {
             let runtime = Runtime::new();
             let owner = runtime.create().unwrap();
             let receiver = runtime.create().unwrap();
-            let (rx, tx) =
-                receiver.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+            let (rx, tx) = receiver.guard().unwrap().with_gil(|py| {
+                let (rx, tx) = channel::create::<XiData>(py, UnboundPolicy::Replace);
+                // The receiver associates first, so the channel outlives the
+                // owner (its only other user): as in CPython, a channel whose
+                // last open association is destroyed closes.
+                assert_eq!(rx.recv(py, Nowait).map(|_| ()), Err(RecvError::Empty));
+                (rx, tx)
+            });
             owner.guard().unwrap().with_gil(|py| {
                 let obj = py.new_bytes(*b"orphan").unwrap();
-                tx.send_object_nowait(py, obj).unwrap();
+                tx.send_object(py, obj, Nowait).unwrap();
                 py.decref(obj).unwrap();
             });
             let rg = receiver.guard_owned().unwrap();
@@ -416,7 +421,7 @@ fn sender_destroyed_with_object_in_channel() {
                 let rx = rx.clone();
                 thread::spawn_named("receiver", move || {
                     rg.with_gil(|py| {
-                        let got = rx.try_recv_object(py);
+                        let got = rx.recv_object(py, Nowait);
                         if let Ok(Received::Item(copy)) = got {
                             assert_eq!(bytes_of(py, copy), b"orphan");
                             assert_eq!(py.decref(copy), Ok(0));

@@ -10,8 +10,10 @@
 //! The channel closes when no association is open on either end, once some
 //! interpreter has released one (CPython's `_channelends_is_open`: both
 //! counts zero, and at least one record). Destroying an interpreter
-//! *removes* its records, so a channel whose only users were destroyed stays
-//! open for the receivers still to come (they find the unbound markers).
+//! *removes* its records; the channel then closes if that interpreter had a
+//! record and no association is left open (CPython keeps the destroyed
+//! interpreter's records, closed, with the same effect): a channel whose
+//! only user was destroyed is closed for the receivers still to come.
 use crate::interp::InterpreterId;
 use crate::trace::event::ChannelEnds;
 

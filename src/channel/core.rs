@@ -60,6 +60,9 @@ enum Settlement<T> {
     Returned(T),
 }
 
+/// The buffer capacity (in items) under which it is never shrunk.
+const SHRINK_FLOOR: usize = 64;
+
 /// Everything under the channel's lock.
 struct State<T> {
     items: VecDeque<Item<T>>,
@@ -82,6 +85,9 @@ struct State<T> {
 pub(crate) struct Chan<T> {
     pub(crate) id: ChannelId,
     pub(crate) face: Face,
+    /// A queue's `maxsize` as given at creation (CPython keeps it as given:
+    /// `-10` stays `-10`); the bound in force is `State::maxsize`.
+    given_maxsize: isize,
     state: Mutex<State<T>>,
     /// Receivers wait here for an item or a close.
     not_empty: Condvar,
@@ -126,6 +132,19 @@ impl<T> State<T> {
         self.maxsize > 0 && self.items.len() >= self.maxsize
     }
 
+    /// Gives back the buffer's memory once it is mostly empty (a drain, a
+    /// mass unbind, a close): below a quarter full, a buffer larger than
+    /// [`SHRINK_FLOOR`] shrinks to twice its items. So its capacity stays
+    /// below `max(4 × items, SHRINK_FLOOR)` after every removal, and the
+    /// cost is amortized O(1): a shrink to `2n` is followed by at least
+    /// `n / 2` removals before the next one.
+    fn shrink(&mut self) {
+        let capacity = self.items.capacity();
+        if capacity > SHRINK_FLOOR && self.items.len() < capacity / 4 {
+            self.items.shrink_to((self.items.len() * 2).max(SHRINK_FLOOR));
+        }
+    }
+
     /// CH-1, checked after every step in debug builds; under a model checker
     /// the `queued` counters are also recounted from the queue itself.
     fn check_ledger(&self, id: ChannelId) {
@@ -154,6 +173,7 @@ impl<T> State<T> {
     fn withdraw(&mut self, seq: u64) -> Option<(u64, T)> {
         let pos = self.items.iter().position(|i| i.seq == seq)?;
         let item = self.items.remove(pos)?;
+        self.shrink();
         match item.payload {
             Payload::Value(value) => {
                 self.ledger.withdrawn += 1;
@@ -192,6 +212,7 @@ impl<T> State<T> {
                 }
             }
         }
+        self.shrink();
         (doomed, removed)
     }
 }
@@ -199,7 +220,12 @@ impl<T> State<T> {
 impl<T> Chan<T> {
     /// A new channel, and its state as its creation's trace event records
     /// it (read from the fresh fields, before anyone else can see them).
-    pub(crate) fn new(id: ChannelId, face: Face, maxsize: usize, unbound: UnboundPolicy) -> (Self, ChannelState) {
+    pub(crate) fn new(
+        id: ChannelId,
+        face: Face,
+        (maxsize, given_maxsize): (usize, isize),
+        unbound: UnboundPolicy,
+    ) -> (Self, ChannelState) {
         let state = State {
             items: VecDeque::new(),
             maxsize,
@@ -217,6 +243,7 @@ impl<T> Chan<T> {
         let chan = Self {
             id,
             face,
+            given_maxsize,
             state: Mutex::new(state),
             not_empty: Condvar::new(),
             settled: Condvar::new(),
@@ -452,6 +479,7 @@ impl<T> Chan<T> {
             }
         }
         let item = st.items.pop_front()?;
+        st.shrink();
         if item.waiter {
             st.settled.push((item.seq, Settlement::Received));
             self.settled.notify_all();
@@ -528,9 +556,11 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Releases `who`'s association with `end`; the channel closes when no
-    /// association remains open on either end.
-    pub(crate) fn release(&self, who: InterpreterId, end: End) -> Result<(), ReleaseError> {
+    /// Releases `who`'s association with each of `ends` (one or both, in
+    /// one step); the channel closes when no association remains open on
+    /// either end. Refused if closed, or if `who` already released every
+    /// end named.
+    pub(crate) fn release(&self, who: InterpreterId, ends_named: &[End]) -> Result<(), ReleaseError> {
         let mut st = self.state.lock();
         if st.status == Status::Closed {
             trace_event!(self.event(&st, Some(who.get()), ChannelOp::ReleaseRefusedClosed));
@@ -539,22 +569,30 @@ impl<T> Chan<T> {
         let Some(ends) = st.ends.as_mut() else {
             return Err(ReleaseError::Closed);
         };
-        if ends.release(end, who).is_err() {
+        let released = ends_named.iter().filter(|end| ends.release(**end, who).is_ok()).count();
+        let Some(&end) = ends_named.last() else {
+            return Err(ReleaseError::Closed);
+        };
+        if released == 0 {
             trace_event!(self.event(&st, Some(who.get()), ChannelOp::ReleaseRefusedAgain { end }));
             return Err(ReleaseError::Closed);
         }
         let closes = ends.open_on(end) == 0 && ends.open_on(end.other()) == 0 && ends.ever_associated();
+        let op = |closed| match ends_named {
+            [_, _] => ChannelOp::ReleasedBoth { closed },
+            _ => ChannelOp::Released { end, closed },
+        };
         let doomed = if closes {
             let (doomed, _) = st.close_now();
             self.wake_all();
-            trace_event!(self.event(&st, Some(who.get()), ChannelOp::Released { end, closed: true }));
+            trace_event!(self.event(&st, Some(who.get()), op(true)));
             doomed
         } else {
             // A receiver of this interpreter blocked in `recv` must see it.
-            if end == End::Recv && st.recv_waiting > 0 {
+            if ends_named.contains(&End::Recv) && st.recv_waiting > 0 {
                 self.not_empty.notify_all();
             }
-            trace_event!(self.event(&st, Some(who.get()), ChannelOp::Released { end, closed: false }));
+            trace_event!(self.event(&st, Some(who.get()), op(false)));
             Vec::new()
         };
         st.check_ledger(self.id);
@@ -603,11 +641,13 @@ impl<T> Chan<T> {
             kept.push_back(item);
         }
         st.items = kept;
+        st.shrink();
         let had_ends = st.ends.as_mut().is_some_and(|ends| ends.forget(who));
-        let closes = st
-            .ends
-            .as_ref()
-            .is_some_and(|e| had_ends && e.ever_associated() && e.open_on(End::Send) == 0 && e.open_on(End::Recv) == 0);
+        // As CPython, whose destroyed interpreter's records stay, closed: a
+        // channel whose last open association was the destroyed
+        // interpreter's closes (its queued items and markers are dropped).
+        let closes =
+            st.ends.as_ref().is_some_and(|e| had_ends && e.open_on(End::Send) == 0 && e.open_on(End::Recv) == 0);
         if closes {
             doomed.extend(st.close_now().0);
             self.wake_all();
@@ -652,12 +692,31 @@ impl<T> Chan<T> {
         self.state.lock().items.len()
     }
 
-    pub(crate) fn maxsize(&self) -> usize {
-        self.state.lock().maxsize
+    /// The bound in force (0: unbounded) and the value given at creation.
+    pub(crate) fn maxsize(&self) -> (usize, isize) {
+        (self.state.lock().maxsize, self.given_maxsize)
     }
 
-    pub(crate) fn list_interpreters(&self, end: End) -> Vec<InterpreterId> {
-        self.state.lock().ends.as_ref().map_or_else(Vec::new, |ends| ends.list(end))
+    /// The unbound policy of items sent without their own.
+    pub(crate) fn unbound_policy(&self) -> UnboundPolicy {
+        self.state.lock().unbound
+    }
+
+    /// The buffer's capacity, in items (what the shrinking bounds).
+    pub(crate) fn capacity(&self) -> usize {
+        self.state.lock().items.capacity()
+    }
+
+    /// The interpreters associated with `end`; `None` when CPython refuses
+    /// to list them: the channel is closed, or `end` is the send end of a
+    /// closing channel.
+    pub(crate) fn list_interpreters(&self, end: End) -> Option<Vec<InterpreterId>> {
+        let st = self.state.lock();
+        match st.status {
+            Status::Closed => None,
+            Status::Closing if end == End::Send => None,
+            _ => Some(st.ends.as_ref().map_or_else(Vec::new, |ends| ends.list(end))),
+        }
     }
 
     /// Whether `who` released `end`.

@@ -1,17 +1,17 @@
 //! The channel face: [`create`] and the two ends.
 use super::core::{Face, SendWait};
 use super::end::End;
-use super::errors::{CloseError, NotFound, RecvError, ReleaseError, SendError};
+use super::errors::{CloseError, ClosedError, LookupError, RecvError, ReleaseError, SendError};
 use super::ledger::Ledger;
 use super::registry::{ChannelRegistry, Handle};
 use super::unbound::{Received, UnboundPolicy};
+use super::wait::{SendOptions, Wait};
 use super::{ChannelId, Status};
 use crate::interp::InterpreterId;
-use crate::sync::time::Deadline;
 use crate::trace::event::{ChannelEvent, ChannelOp, Observation, Read};
 use crate::Attached;
 use std::fmt;
-use std::time::Duration;
+use std::hash::{Hash, Hasher};
 
 /// Creates a channel in the calling interpreter's runtime
 /// (`_interpchannels.create(unboundop)`): `(receive end, send end)`. Items
@@ -19,20 +19,21 @@ use std::time::Duration;
 /// `unbound` unless the send said otherwise. Nobody is associated yet.
 ///
 /// ```
-/// use xinterp::channel::{self, Received, UnboundPolicy};
+/// use xinterp::channel::{self, Forever, Nowait, Received, RecvError, UnboundPolicy};
 /// let runtime = xinterp::Runtime::new();
 /// let guard = runtime.main().guard()?;
 /// guard.with_gil(|py| {
 ///     let (rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
-///     tx.send_nowait(py, 7).unwrap();
-///     assert_eq!(rx.recv(py, None), Ok(Received::Item(7)));
+///     tx.send(py, 7, Nowait).unwrap();
+///     assert_eq!(rx.recv(py, Forever), Ok(Received::Item(7)));
+///     assert_eq!(rx.recv(py, Nowait), Err(RecvError::Empty));
 ///     assert!(rx.ledger().is_balanced());
 /// });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn create<T: Send + 'static>(py: Attached<'_>, unbound: UnboundPolicy) -> (RecvChannel<T>, SendChannel<T>) {
     let registry = &py.core().runtime.subsystems.channels;
-    let (mut handles, created) = ChannelRegistry::create::<T>(registry, Face::Channel, 0, unbound, 2);
+    let (mut handles, created) = ChannelRegistry::create::<T>(registry, Face::Channel, (0, 0), unbound, 2);
     let send = SendChannel { handle: handles.pop().expect("two handles") };
     let recv = RecvChannel { handle: handles.pop().expect("two handles") };
     crate::trace_event!(ChannelEvent {
@@ -85,9 +86,11 @@ macro_rules! common_end_api {
         }
 
         /// The interpreters associated with this end now
-        /// (`list_interpreters(cid, send=...)`), oldest first.
-        pub fn list_interpreters(&self) -> Vec<InterpreterId> {
-            self.handle.chan.list_interpreters($end)
+        /// (`list_interpreters(cid, send=...)`), oldest first. A closed
+        /// channel, and the send end of a closing one, answer
+        /// [`ClosedError`] (CPython's `ChannelClosedError`).
+        pub fn list_interpreters(&self) -> Result<Vec<InterpreterId>, ClosedError> {
+            self.handle.chan.list_interpreters($end).ok_or(ClosedError(self.id()))
         }
 
         /// Releases the calling interpreter's association with this end
@@ -95,9 +98,20 @@ macro_rules! common_end_api {
         /// When no association is left open on either end, the channel
         /// closes (queued items are dropped, blocked senders get theirs
         /// back). A second release, or a release of a closed channel, is
-        /// `Closed`.
+        /// `Closed`. To release both ends, use
+        /// [`release_ends`](Self::release_ends) with [`Ends::Both`]: two
+        /// releases in a row can close the channel at the first one.
         pub fn release(&self, py: Attached<'_>) -> Result<(), ReleaseError> {
-            self.handle.chan.release(py.interpreter_id(), $end)
+            self.handle.chan.release(py.interpreter_id(), &[$end])
+        }
+
+        /// Releases the calling interpreter's association with the ends
+        /// `which` names, in one step (CPython's `release(cid, send=True,
+        /// recv=True)`): the channel closes only if no association is left
+        /// open once both are released. Refused (`Closed`) if the channel is
+        /// closed or every end named was already released by the caller.
+        pub fn release_ends(&self, py: Attached<'_>, which: Ends) -> Result<(), ReleaseError> {
+            self.handle.chan.release(py.interpreter_id(), which.ends())
         }
 
         /// Whether the calling interpreter released this end.
@@ -112,6 +126,11 @@ macro_rules! common_end_api {
         /// second close of the send end while closing, is `Closed`.
         pub fn close_ends(&self, which: Ends, force: bool) -> Result<(), CloseError> {
             self.handle.chan.close(which == Ends::Send, force)
+        }
+
+        /// Whether the channel is closed (for every interpreter).
+        pub fn is_closed(&self) -> bool {
+            self.status() == Status::Closed
         }
 
         /// Open, closing, or closed.
@@ -133,9 +152,22 @@ macro_rules! common_end_api {
             self.len() == 0
         }
 
+        /// The policy of items sent without their own
+        /// (`get_channel_defaults(cid)`).
+        pub fn unbound_policy(&self) -> UnboundPolicy {
+            self.handle.chan.unbound_policy()
+        }
+
         /// Where every item offered to the channel went (invariant CH-1).
         pub fn ledger(&self) -> Ledger {
             self.handle.chan.ledger()
+        }
+
+        /// The capacity of the channel's buffer, in items: for tests of its
+        /// shrinking (`tests/channels_soak.rs`), not part of the API.
+        #[doc(hidden)]
+        pub fn buffer_capacity(&self) -> usize {
+            self.handle.chan.capacity()
         }
     };
 }
@@ -145,46 +177,30 @@ impl<T: Send + 'static> SendChannel<T> {
 
     /// The send end of the channel `id` in the calling interpreter's
     /// runtime (how an id received from elsewhere becomes an end).
-    pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, NotFound> {
+    pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, LookupError> {
         ChannelRegistry::lookup(&py.core().runtime.subsystems.channels, id, Face::Channel).map(|handle| Self { handle })
     }
 
-    /// Sends `item` and waits until a receiver has taken *that item*
-    /// (`send(obj, timeout=...)`), with the caller's GIL released while it
-    /// waits. `None` waits as long as it takes. On timeout the item is
-    /// withdrawn (it will never be delivered) and handed back in
-    /// [`SendError::Timeout`], unless a receiver took it first (then `Ok`).
-    /// A close while waiting hands it back in [`SendError::Closed`].
-    pub fn send(&self, py: Attached<'_>, item: T, timeout: Option<Duration>) -> Result<(), SendError<T>> {
-        let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
-        self.send_until(py, item, &deadline)
-    }
-
-    /// [`send`](Self::send) with a [`Deadline`] (models use
-    /// [`Deadline::manual`] and a timer thread).
-    pub fn send_until(&self, py: Attached<'_>, item: T, deadline: &Deadline) -> Result<(), SendError<T>> {
-        self.handle.chan.send(py.interpreter_id(), item, None, SendWait::ForReceipt(deadline))
-    }
-
-    /// [`send_until`](Self::send_until) with this item's own unbound policy.
-    pub fn send_until_unbound(
-        &self,
-        py: Attached<'_>,
-        item: T,
-        unbound: UnboundPolicy,
-        deadline: &Deadline,
-    ) -> Result<(), SendError<T>> {
-        self.handle.chan.send(py.interpreter_id(), item, Some(unbound), SendWait::ForReceipt(deadline))
-    }
-
-    /// Queues `item` and returns at once (`send_nowait`).
-    pub fn send_nowait(&self, py: Attached<'_>, item: T) -> Result<(), SendError<T>> {
-        self.handle.chan.send(py.interpreter_id(), item, None, SendWait::No)
-    }
-
-    /// [`send_nowait`](Self::send_nowait) with this item's own unbound policy.
-    pub fn send_nowait_unbound(&self, py: Attached<'_>, item: T, unbound: UnboundPolicy) -> Result<(), SendError<T>> {
-        self.handle.chan.send(py.interpreter_id(), item, Some(unbound), SendWait::No)
+    /// Sends `item` (CPython's `send` and `send_nowait`). `options` is a
+    /// [`SendOptions`], or anything a [`Wait`] is built from:
+    ///
+    /// - [`Nowait`](super::Nowait): queues the item and returns;
+    /// - [`Forever`](super::Forever), a `Duration`, an `Instant`, a
+    ///   [`Deadline`](crate::sync::time::Deadline): queues it and waits,
+    ///   with the caller's GIL released, until a receiver has taken *that
+    ///   item*. On timeout the item is withdrawn (it will never be
+    ///   delivered) and handed back in [`SendError::Timeout`], unless a
+    ///   receiver took it first (then `Ok`). A close while waiting hands it
+    ///   back in [`SendError::Closed`].
+    ///
+    /// [`SendOptions::unbound`] gives this item its own unbound policy.
+    pub fn send(&self, py: Attached<'_>, item: T, options: impl Into<SendOptions>) -> Result<(), SendError<T>> {
+        let SendOptions { wait, unbound } = options.into();
+        let who = py.interpreter_id();
+        match wait.into_deadline() {
+            None => self.handle.chan.send(who, item, unbound, SendWait::No),
+            Some(deadline) => self.handle.chan.send(who, item, unbound, SendWait::ForReceipt(&deadline)),
+        }
     }
 
     /// CPython's `SendChannel.close(force)`: `close(send=True)`.
@@ -198,35 +214,18 @@ impl<T: Send + 'static> RecvChannel<T> {
 
     /// The receive end of the channel `id` in the calling interpreter's
     /// runtime.
-    pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, NotFound> {
+    pub fn from_id(py: Attached<'_>, id: ChannelId) -> Result<Self, LookupError> {
         ChannelRegistry::lookup(&py.core().runtime.subsystems.channels, id, Face::Channel).map(|handle| Self { handle })
     }
 
-    /// Receives the next item, waiting (GIL released) until there is one or
-    /// the channel closes; `None` waits as long as it takes, else
-    /// [`RecvError::Timeout`].
-    pub fn recv(&self, py: Attached<'_>, timeout: Option<Duration>) -> Result<Received<T>, RecvError> {
-        let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
-        self.recv_until(py, &deadline)
-    }
-
-    /// [`recv`](Self::recv) with a [`Deadline`].
-    pub fn recv_until(&self, py: Attached<'_>, deadline: &Deadline) -> Result<Received<T>, RecvError> {
-        self.handle.chan.recv(py.interpreter_id(), Some(deadline))
-    }
-
-    /// The next item if there is one, else [`RecvError::Empty`].
-    pub fn try_recv(&self, py: Attached<'_>) -> Result<Received<T>, RecvError> {
-        self.handle.chan.recv(py.interpreter_id(), None)
-    }
-
-    /// CPython's `recv_nowait(default)`: the next item, or `default` when
-    /// nothing is queued.
-    pub fn recv_nowait(&self, py: Attached<'_>, default: T) -> Result<Received<T>, RecvError> {
-        match self.try_recv(py) {
-            Err(RecvError::Empty) => Ok(Received::Item(default)),
-            other => other,
-        }
+    /// Receives the next item (CPython's `recv` and `recv_nowait`), waiting
+    /// as `wait` says with the caller's GIL released: nothing queued is
+    /// [`RecvError::Empty`] under [`Nowait`](super::Nowait) (never a
+    /// default that could be mistaken for an item), and
+    /// [`RecvError::Timeout`] once a deadline passed.
+    pub fn recv(&self, py: Attached<'_>, wait: impl Into<Wait>) -> Result<Received<T>, RecvError> {
+        let deadline = wait.into().into_deadline();
+        self.handle.chan.recv(py.interpreter_id(), deadline.as_ref())
     }
 
     /// CPython's `RecvChannel.close(force)`: `close(recv=True)`.
@@ -234,6 +233,38 @@ impl<T: Send + 'static> RecvChannel<T> {
         self.close_ends(Ends::Recv, force)
     }
 }
+
+impl Ends {
+    fn ends(self) -> &'static [End] {
+        match self {
+            Self::Send => &[End::Send],
+            Self::Recv => &[End::Recv],
+            Self::Both => &[End::Send, End::Recv],
+        }
+    }
+}
+
+macro_rules! identity {
+    ($end:ident) => {
+        /// Two ends are equal when they are the same end of the same channel.
+        impl<T: Send + 'static> PartialEq for $end<T> {
+            fn eq(&self, other: &Self) -> bool {
+                self.id() == other.id()
+            }
+        }
+
+        impl<T: Send + 'static> Eq for $end<T> {}
+
+        impl<T: Send + 'static> Hash for $end<T> {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.id().hash(state);
+            }
+        }
+    };
+}
+
+identity!(SendChannel);
+identity!(RecvChannel);
 
 impl<T: Send + 'static> Clone for SendChannel<T> {
     fn clone(&self) -> Self {

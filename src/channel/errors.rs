@@ -12,7 +12,7 @@ pub enum SendError<T> {
     /// its send end; or, for a blocking send, the channel was closed (forced,
     /// or by the last release) while the sender waited.
     Closed(T),
-    /// A bounded queue is full (`send_nowait`, `put_nowait`, or a blocking
+    /// A bounded queue is full (a `put` with `Nowait`, or a blocking
     /// put whose deadline passed, as PEP 734's `QueueFull`).
     Full(T),
     /// The deadline passed before a receiver took the item; it was withdrawn
@@ -150,15 +150,44 @@ impl fmt::Display for ReleaseError {
 
 impl std::error::Error for ReleaseError {}
 
-/// No channel or queue with this id (and item type) exists in this runtime:
-/// never created, or destroyed when its last handle was dropped.
+/// Why an id did not resolve to an end or a queue (`from_id`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct NotFound(pub ChannelId);
+#[non_exhaustive]
+pub enum LookupError {
+    /// No channel (or queue) with this id exists in this runtime: never
+    /// created, another runtime's id, or destroyed when its last handle was
+    /// dropped.
+    NotFound(ChannelId),
+    /// The id names a channel (or queue) of another item type than the one
+    /// asked for.
+    WrongItemType {
+        /// The id looked up.
+        id: ChannelId,
+        /// The item type asked for.
+        expected: &'static str,
+    },
+}
 
-impl fmt::Display for NotFound {
+impl fmt::Display for LookupError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} not found", self.0)
+        match self {
+            Self::NotFound(id) => write!(f, "{id} not found"),
+            Self::WrongItemType { id, expected } => write!(f, "{id} does not carry items of type {expected}"),
+        }
     }
 }
 
-impl std::error::Error for NotFound {}
+impl std::error::Error for LookupError {}
+
+/// The channel is closed (a read that CPython refuses on a closed channel,
+/// as `list_interpreters`, answers this: `ChannelClosedError`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClosedError(pub ChannelId);
+
+impl fmt::Display for ClosedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} is closed", self.0)
+    }
+}
+
+impl std::error::Error for ClosedError {}

@@ -65,15 +65,28 @@ impl Ledger {
             && self.markers_made == self.markers_received + self.markers_dropped + self.markers_queued
     }
 
-    /// `Ok` if balanced, else a message naming CH-1 and the counters.
-    pub fn check(&self) -> Result<(), String> {
+    /// `Ok` if balanced, else the counters in an [`Unbalanced`] (whose
+    /// `Display` names CH-1).
+    pub fn check(&self) -> Result<(), Unbalanced> {
         if self.is_balanced() {
             Ok(())
         } else {
-            Err(format!("invariant CH-1 violated: the ledger does not balance: {self}"))
+            Err(Unbalanced(*self))
         }
     }
 }
+
+/// A ledger that does not balance (invariant CH-1 violated): the counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unbalanced(pub Ledger);
+
+impl fmt::Display for Unbalanced {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invariant CH-1 violated: the ledger does not balance: {}", self.0)
+    }
+}
+
+impl std::error::Error for Unbalanced {}
 
 impl fmt::Display for Ledger {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -11,9 +11,14 @@
 //! it; [`release`](SendChannel::release) drops that association, and the
 //! channel closes when no association is left open on either end.
 //! [`send`](SendChannel::send) waits until a receiver has taken *that
-//! item*; [`send_nowait`](SendChannel::send_nowait) queues it and returns.
-//! A [`Queue`] is the same core with a `maxsize` (≤ 0 unbounded), a `put`
-//! that returns once the item is queued, and neither association nor close.
+//! item*, or with [`Nowait`] queues it and returns. A [`Queue`] is the same
+//! core with a `maxsize` ([`MaxSize`]), a `put` that returns once the item
+//! is queued, and neither association nor close.
+//!
+//! Each face has one send and one receive: how long it waits is a [`Wait`]
+//! (built from [`Nowait`], [`Forever`], a `Duration`, an `Instant` or a
+//! [`Deadline`]), and a send's options ([`SendOptions`]) add the item's own
+//! unbound policy. See `wait.rs`.
 //!
 //! Every operation that involves the calling interpreter takes its
 //! [`Attached`](crate::Attached) proof: it names the interpreter to
@@ -25,11 +30,11 @@
 //! Items are any `T: Send + 'static`. Objects cross as
 //! [`XiData`](crate::xi::XiData) items: a channel or queue of `XiData` also
 //! has CPython's object-level operations (`send_object`, `recv_object`,
-//! `put_object`, `get_object`: share in the sender, build in the receiver,
+//! `put_object`, `get_object`, with the same options: share in the sender, build in the receiver,
 //! release in the owner), in `objects.rs`. Ids come from the runtime's registry
 //! (`registry.rs`), reached from the attached interpreter's
 //! core: unique per [`Runtime`](crate::Runtime), never reused, shared by
-//! channels and queues.
+//! channels and queues, and tagged with their runtime ([`ChannelId`]).
 //!
 //! # The state
 //!
@@ -57,13 +62,13 @@
 //!
 //! | transition                   | by                                  | effect                                                     |
 //! |------------------------------|-------------------------------------|------------------------------------------------------------|
-//! | enqueue                      | send, send_nowait, put              | refused (item handed back) if closed, closing, released by the caller, or full; else queued and one receiver woken |
+//! | enqueue                      | send, put                           | refused (item handed back) if closed, closing, released by the caller, or full; else queued and one receiver woken |
 //! | take                         | recv, get                           | pops the head; settles its waiting sender (`Received`) and wakes senders; a marker becomes `Unbound` or `ItemInterpreterDestroyed`; `Closing` and now empty → `Closed` |
 //! | withdraw                     | a blocking send past its deadline   | only if its item is not settled: removes it (`Timeout`, item back) |
 //! | close (empty, or forced)     | `close_ends`                        | → `Closed`: waiting senders' items `Returned`, others dropped; everyone woken |
 //! | close send end, non-empty    | `close_ends(Ends::Send, false)`     | → `Closing`                                                |
-//! | release                      | `release`                           | the caller's record on that end → released; none open on either end → `Closed` as a forced close |
-//! | clear interpreter            | interpreter finalization            | its unreceived items follow their unbound policy; its records are removed |
+//! | release                      | `release`, `release_ends`           | the caller's record on each end named → released; none open on either end → `Closed` as a forced close |
+//! | clear interpreter            | interpreter finalization            | its unreceived items follow their unbound policy; its records are removed; if it had one and none is left open → `Closed` |
 //!
 //! # Races considered
 //!
@@ -84,6 +89,10 @@
 //!   sleeps forever: `bug_force_close_does_not_wake`.
 //! - *Close vs receivers.* Every transition to `Closed` empties the queue
 //!   and wakes all three condvars; a receiver re-checks the status first.
+//! - *Memory.* Every removal (take, withdraw, close, unbind) ends with
+//!   `State::shrink`: a buffer above 64 slots and under a quarter full
+//!   shrinks to twice its items, so a drained or unbound channel gives its
+//!   memory back (`tests/channels_soak.rs`).
 //! - *Closing drains.* The transition `Closing` → `Closed` happens in
 //!   whichever step empties the queue: a receive, a withdrawal, or an
 //!   unbound removal.
@@ -129,38 +138,25 @@ mod core;
 mod end;
 mod ends;
 mod errors;
+mod id;
 mod ledger;
 mod objects;
 mod queue;
 pub(crate) mod registry;
 mod unbound;
+mod wait;
 
+/// The deadline a [`Wait`] can wait until (models use [`Deadline::manual`]).
+pub use crate::sync::time::Deadline;
 pub use end::End;
 pub use ends::{create, list_all, Ends, RecvChannel, SendChannel};
-pub use errors::{CloseError, NotFound, RecvError, ReleaseError, SendError};
-pub use ledger::Ledger;
+pub use errors::{CloseError, ClosedError, LookupError, RecvError, ReleaseError, SendError};
+pub use id::{ChannelId, InvalidId};
+pub use ledger::{Ledger, Unbalanced};
 pub use objects::{RecvObjectError, SendObjectError};
-pub use queue::Queue;
+pub use queue::{MaxSize, Queue};
 pub use unbound::{Received, UnboundPolicy};
-
-use std::fmt;
-
-/// A channel's (or queue's) id: unique within its runtime, never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ChannelId(pub(crate) u64);
-
-impl ChannelId {
-    /// The id as a number.
-    pub fn get(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for ChannelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "channel {}", self.0)
-    }
-}
+pub use wait::{Forever, Nowait, SendOptions, Wait};
 
 /// Where a channel is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -9,7 +9,7 @@
 //! | step | here | CPython | runs in |
 //! |---|---|---|---|
 //! | share | [`SendChannel::send_object`] calls [`Attached::share`](crate::Attached::share) | `channel_send`: `_PyObject_GetXIData` | the sender, which owns the object (under its GIL) |
-//! | carry | the generic [`send`](SendChannel::send) / [`send_nowait`](SendChannel::send_nowait) / [`put`](Queue::put) with the `XiData` | `_channel_add` | the channel's lock |
+//! | carry | the generic [`send`](SendChannel::send) / [`put`](Queue::put) with the `XiData`, and the same options | `_channel_add` | the channel's lock |
 //! | refused send | the data comes back and is released **directly** (the sender is attached to the owner); the caller gets its [`Obj`] back in [`SendObjectError::Send`] | `_release_xid_data(data, 0)` | the sender |
 //! | build | [`RecvChannel::recv_object`] calls [`XiData::new_object`] | `channel_recv`: `_PyXIData_NewObject` | the receiver (a copy in its heap) |
 //! | release | the data is released after the build, whatever the build did: directly if the receiver is the owner, else as a pending call on the owner | `_release_xid_data(data, XID_FREE)` | the owner |
@@ -47,14 +47,13 @@
 //! `xi::object_through_channel_dropped_on_the_other_side`,
 //! `xi::sender_destroyed_with_object_in_channel` (`models/xi/mod.rs`).
 use super::errors::{RecvError, SendError};
-use super::unbound::{Received, UnboundPolicy};
+use super::unbound::Received;
+use super::wait::{SendOptions, Wait};
 use super::{Queue, RecvChannel, SendChannel};
-use crate::sync::time::Deadline;
 use crate::xi::heap::{heap_access, HeapAccess};
 use crate::xi::{Obj, XiData, XiError};
 use crate::Attached;
 use std::fmt;
-use std::time::Duration;
 
 /// Why sending (or putting) an object did not deliver it. Either way the
 /// caller keeps its own reference, and the object is handed back.
@@ -192,68 +191,40 @@ fn recv_object_with(
 }
 
 impl SendChannel<XiData> {
-    /// Sends `obj` (CPython's `channel_send` with a wait): shares it in the
-    /// calling interpreter, which must own it, and waits until a receiver
-    /// has taken it, as [`send`](Self::send). On failure the data is
-    /// released directly and `obj` is handed back; the caller's own
-    /// reference is untouched either way.
+    /// Sends `obj` (CPython's `channel_send`), with the options of
+    /// [`send`](Self::send): shares it in the calling interpreter, which
+    /// must own it, and sends the data. On failure the data is released
+    /// directly and `obj` is handed back; the caller's own reference is
+    /// untouched either way.
     ///
     /// ```
-    /// use xinterp::channel::{self, UnboundPolicy};
+    /// use xinterp::channel::{self, Forever, Nowait, UnboundPolicy};
     /// use xinterp::xi::XiData;
     /// let runtime = xinterp::Runtime::new();
     /// let (a, b) = (runtime.create()?, runtime.create()?);
     /// let (rx, tx) = a.guard()?.with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
     /// a.guard()?.with_gil(|py| {
     ///     let obj = py.new_bytes(*b"spam")?;
-    ///     tx.send_object_nowait(py, obj)?;      // the channel's data holds a reference
+    ///     tx.send_object(py, obj, Nowait)?;     // the channel's data holds a reference
     ///     py.decref(obj)?;                      // ours goes
     ///     Ok::<_, Box<dyn std::error::Error>>(())
     /// })?;
     /// b.guard()?.with_gil(|py| {
-    ///     let copy = rx.recv_object(py, None)?.into_item().expect("an object, not a marker");
+    ///     let copy = rx.recv_object(py, Forever)?.into_item().expect("an object, not a marker");
     ///     assert_eq!(py.decref(copy)?, 0);      // b's own copy; the data's release was queued on a
     ///     Ok::<_, Box<dyn std::error::Error>>(())
     /// })?;
     /// a.guard()?.with_gil(|py| assert_eq!(py.heap_stats().unwrap().live, 0)); // ran at this attach
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn send_object(&self, py: Attached<'_>, obj: Obj, timeout: Option<Duration>) -> Result<(), SendObjectError> {
-        let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
-        self.send_object_until(py, obj, &deadline)
-    }
-
-    /// [`send_object`](Self::send_object) with a [`Deadline`].
-    pub fn send_object_until(&self, py: Attached<'_>, obj: Obj, deadline: &Deadline) -> Result<(), SendObjectError> {
-        send_object_with(py, obj, |data| self.send_until(py, data, deadline))
-    }
-
-    /// [`send_object_until`](Self::send_object_until) with this item's own
-    /// unbound policy.
-    pub fn send_object_until_unbound(
+    pub fn send_object(
         &self,
         py: Attached<'_>,
         obj: Obj,
-        unbound: UnboundPolicy,
-        deadline: &Deadline,
+        options: impl Into<SendOptions>,
     ) -> Result<(), SendObjectError> {
-        send_object_with(py, obj, |data| self.send_until_unbound(py, data, unbound, deadline))
-    }
-
-    /// Shares `obj` and queues it without waiting (`send_nowait`).
-    pub fn send_object_nowait(&self, py: Attached<'_>, obj: Obj) -> Result<(), SendObjectError> {
-        send_object_with(py, obj, |data| self.send_nowait(py, data))
-    }
-
-    /// [`send_object_nowait`](Self::send_object_nowait) with this item's own
-    /// unbound policy.
-    pub fn send_object_nowait_unbound(
-        &self,
-        py: Attached<'_>,
-        obj: Obj,
-        unbound: UnboundPolicy,
-    ) -> Result<(), SendObjectError> {
-        send_object_with(py, obj, |data| self.send_nowait_unbound(py, data, unbound))
+        let options = options.into();
+        send_object_with(py, obj, |data| self.send(py, data, options))
     }
 }
 
@@ -263,66 +234,32 @@ impl RecvChannel<XiData> {
     /// data in the calling interpreter (one reference, the caller's), then
     /// releases the data in its owner. An unbound item's marker is passed
     /// through. See the module docs of [`channel`](crate::channel) for the release's failures.
-    pub fn recv_object(&self, py: Attached<'_>, timeout: Option<Duration>) -> Result<Received<Obj>, RecvObjectError> {
-        let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
-        self.recv_object_until(py, &deadline)
-    }
-
-    /// [`recv_object`](Self::recv_object) with a [`Deadline`].
-    pub fn recv_object_until(&self, py: Attached<'_>, deadline: &Deadline) -> Result<Received<Obj>, RecvObjectError> {
-        recv_object_with(py, || self.recv_until(py, deadline))
-    }
-
-    /// The next object if one is queued, else [`RecvError::Empty`].
-    pub fn try_recv_object(&self, py: Attached<'_>) -> Result<Received<Obj>, RecvObjectError> {
-        recv_object_with(py, || self.try_recv(py))
-    }
-
-    /// CPython's `recv_nowait(default)`: the next object, or `default` (as
-    /// passed: no reference is taken) when nothing is queued.
-    pub fn recv_object_nowait(&self, py: Attached<'_>, default: Obj) -> Result<Received<Obj>, RecvObjectError> {
-        match self.try_recv_object(py) {
-            Err(RecvObjectError::Recv(RecvError::Empty)) => Ok(Received::Item(default)),
-            other => other,
-        }
+    pub fn recv_object(&self, py: Attached<'_>, wait: impl Into<Wait>) -> Result<Received<Obj>, RecvObjectError> {
+        let wait = wait.into();
+        recv_object_with(py, || self.recv(py, wait))
     }
 }
 
 impl Queue<XiData> {
-    /// Puts `obj` (PEP 734's `Queue.put`): shares it in the calling
-    /// interpreter, which must own it, waiting for space as
-    /// [`put`](Self::put) does. On failure the data is released directly
-    /// and `obj` is handed back.
-    pub fn put_object(&self, py: Attached<'_>, obj: Obj, timeout: Option<Duration>) -> Result<(), SendObjectError> {
-        let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
-        self.put_object_until(py, obj, &deadline)
-    }
-
-    /// [`put_object`](Self::put_object) with a [`Deadline`].
-    pub fn put_object_until(&self, py: Attached<'_>, obj: Obj, deadline: &Deadline) -> Result<(), SendObjectError> {
-        send_object_with(py, obj, |data| self.put_until(py, data, deadline))
-    }
-
-    /// Puts `obj` if there is space, else [`SendError::Full`] with `obj`.
-    pub fn put_object_nowait(&self, py: Attached<'_>, obj: Obj) -> Result<(), SendObjectError> {
-        send_object_with(py, obj, |data| self.put_nowait(py, data))
+    /// Puts `obj` (PEP 734's `Queue.put`), with the options of
+    /// [`put`](Self::put): shares it in the calling interpreter, which must
+    /// own it. On failure the data is released directly and `obj` is handed
+    /// back.
+    pub fn put_object(
+        &self,
+        py: Attached<'_>,
+        obj: Obj,
+        options: impl Into<SendOptions>,
+    ) -> Result<(), SendObjectError> {
+        let options = options.into();
+        send_object_with(py, obj, |data| self.put(py, data, options))
     }
 
     /// Gets the next object (PEP 734's `Queue.get`), waiting as
     /// [`get`](Self::get) does; built and released as
     /// [`RecvChannel::recv_object`].
-    pub fn get_object(&self, py: Attached<'_>, timeout: Option<Duration>) -> Result<Received<Obj>, RecvObjectError> {
-        let deadline = timeout.map_or_else(Deadline::never, Deadline::after);
-        self.get_object_until(py, &deadline)
-    }
-
-    /// [`get_object`](Self::get_object) with a [`Deadline`].
-    pub fn get_object_until(&self, py: Attached<'_>, deadline: &Deadline) -> Result<Received<Obj>, RecvObjectError> {
-        recv_object_with(py, || self.get_until(py, deadline))
-    }
-
-    /// The next object, or [`RecvError::Empty`].
-    pub fn get_object_nowait(&self, py: Attached<'_>) -> Result<Received<Obj>, RecvObjectError> {
-        recv_object_with(py, || self.get_nowait(py))
+    pub fn get_object(&self, py: Attached<'_>, wait: impl Into<Wait>) -> Result<Received<Obj>, RecvObjectError> {
+        let wait = wait.into();
+        recv_object_with(py, || self.get(py, wait))
     }
 }

@@ -3,8 +3,14 @@
 //!
 //! | field      | meaning                                                               |
 //! |------------|-----------------------------------------------------------------------|
+//! | `tag`      | this registry's process-unique tag, carried by every id it mints      |
 //! | `next_id`  | the next channel id; only ever incremented (ids are never reused)     |
 //! | `entries`  | every channel or queue that has a live handle, by id                  |
+//!
+//! An id of another registry (another runtime, live or gone) carries
+//! another tag, so a lookup answers `NotFound` without looking at the
+//! entries: the numbers restart at 1 in every runtime, and only the tag
+//! tells runtime A's channel 1 from runtime B's.
 //!
 //! A channel stays registered while any handle (an end, a queue object)
 //! exists, as CPython keeps a channel while its id object has references:
@@ -28,7 +34,7 @@
 //! lookup holds). Nothing is freed on the strength of the count: the
 //! entry's `Arc` has its own orderings.
 use super::core::{Chan, Face};
-use super::errors::NotFound;
+use super::errors::LookupError;
 use super::unbound::UnboundPolicy;
 use super::ChannelId;
 use crate::interp::{Core, InterpreterId};
@@ -77,9 +83,15 @@ struct Inner {
 }
 
 /// Every channel and queue of one runtime.
-#[derive(Default)]
 pub(crate) struct ChannelRegistry {
+    tag: u64,
     inner: Mutex<Inner>,
+}
+
+impl Default for ChannelRegistry {
+    fn default() -> Self {
+        Self { tag: crate::sync::process_unique(), inner: Mutex::new(Inner::default()) }
+    }
 }
 
 /// A counted reference to a registered channel: what ends and queue
@@ -90,18 +102,24 @@ pub(crate) struct Handle<T: Send + 'static> {
 }
 
 impl ChannelRegistry {
-    /// Creates and registers a channel, returning `handles` handles to it
+    /// The tag of the ids this registry mints.
+    pub(crate) fn tag(&self) -> u64 {
+        self.tag
+    }
+
+    /// Creates and registers a channel (`maxsize`: the bound, 0 for none,
+    /// and the value given at creation), returning `handles` handles to it
     /// and its state when created (for the creation's trace event).
     pub(crate) fn create<T: Send + 'static>(
         this: &Arc<Self>,
         face: Face,
-        maxsize: usize,
+        maxsize: (usize, isize),
         unbound: UnboundPolicy,
         handles: usize,
     ) -> (Vec<Handle<T>>, ChannelState) {
         let mut inner = this.inner.lock();
         inner.next_id += 1;
-        let id = ChannelId(inner.next_id);
+        let id = ChannelId::new(this.tag, inner.next_id);
         let (chan, created) = Chan::new(id, face, maxsize, unbound);
         let chan = Arc::new(chan);
         chan.handles.store(handles, Ordering::Relaxed);
@@ -111,20 +129,22 @@ impl ChannelRegistry {
         (handles, created)
     }
 
-    /// A new handle to the channel `id`, if it is registered with this face
-    /// and item type.
+    /// A new handle to the channel `id`, if it is registered here with this
+    /// face; [`LookupError::WrongItemType`] if its items are not `T`.
     pub(crate) fn lookup<T: Send + 'static>(
         this: &Arc<Self>,
         id: ChannelId,
         face: Face,
-    ) -> Result<Handle<T>, NotFound> {
+    ) -> Result<Handle<T>, LookupError> {
+        if id.runtime() != this.tag {
+            return Err(LookupError::NotFound(id));
+        }
         let inner = this.inner.lock();
-        let chan = inner
-            .entries
-            .get(&id)
-            .filter(|e| e.face() == face)
-            .and_then(|e| e.as_any().downcast_ref::<Arc<Chan<T>>>())
-            .ok_or(NotFound(id))?;
+        let entry = inner.entries.get(&id).filter(|e| e.face() == face).ok_or(LookupError::NotFound(id))?;
+        let chan = entry
+            .as_any()
+            .downcast_ref::<Arc<Chan<T>>>()
+            .ok_or(LookupError::WrongItemType { id, expected: std::any::type_name::<T>() })?;
         chan.handles.fetch_add(1, Ordering::Relaxed);
         Ok(Handle { chan: Arc::clone(chan), registry: Arc::clone(this) })
     }

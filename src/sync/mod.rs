@@ -97,6 +97,17 @@ pub mod thread {
     pub use std::time::Instant;
 }
 
+/// A number no other call in this process returned (from 1): a tag that
+/// tells one runtime's registries from another's, so that an id minted by
+/// one runtime is never resolved by another. Only uniqueness matters, not
+/// order: a std atomic on every backend, outside any model (it synchronizes
+/// nothing, so a model has nothing to explore in it, and `Relaxed` suffices:
+/// `fetch_add` is unique whatever the ordering).
+pub(crate) fn process_unique() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Whether this build runs under a model checker (loom or shuttle), which
 /// has no clock: see [`time`].
 pub const MODEL: bool = cfg!(any(loom, shuttle));

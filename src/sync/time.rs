@@ -49,6 +49,11 @@ impl Deadline {
         }
     }
 
+    /// Passes at `at` in production; never in a model.
+    pub fn at(at: Instant) -> Self {
+        Self { kind: Kind::At(at) }
+    }
+
     /// Never passes.
     pub fn never() -> Self {
         Self { kind: Kind::Never }

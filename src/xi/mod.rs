@@ -64,7 +64,7 @@ pub mod view;
 
 pub use data::{Rejected, Released, XiData};
 pub use error::XiError;
-pub use heap::{HeapSession, HeapStats, Obj, Value};
+pub use heap::{Bytes, HeapSession, HeapStats, Obj, Value};
 pub use view::XiView;
 
 /// CPython's pending-call ring capacity (`MAXPENDINGCALLS`), the default

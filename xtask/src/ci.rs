@@ -167,6 +167,7 @@ const TESTS: &[&str] = &[
     "finalize_faults",
     "lifecycle_state_machine",
     "channels",
+    "channels_cpython",
     "channel_state_machine",
     "channels_soak",
     "xi",

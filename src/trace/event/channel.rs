@@ -121,6 +121,13 @@ pub enum ChannelOp {
         /// It was the last open association: the channel closed.
         closed: bool,
     },
+    /// `channel.release -> ok: both ends released`, with `; the last
+    /// association: closed` when it closed the channel: one release of both
+    /// ends (`release(cid, send=True, recv=True)`).
+    ReleasedBoth {
+        /// No open association was left: the channel closed.
+        closed: bool,
+    },
     /// `channel.release -> refused: closed`.
     ReleaseRefusedClosed,
     /// `channel.release -> refused: <end> end already released`.
@@ -243,7 +250,10 @@ impl ChannelEvent {
             | Op::RecvClosed
             | Op::RecvReleased => face("channel.recv", "queue.get"),
             Op::Close(_) | Op::Drained => "channel.close",
-            Op::Released { .. } | Op::ReleaseRefusedClosed | Op::ReleaseRefusedAgain { .. } => "channel.release",
+            Op::Released { .. }
+            | Op::ReleasedBoth { .. }
+            | Op::ReleaseRefusedClosed
+            | Op::ReleaseRefusedAgain { .. } => "channel.release",
             Op::Unbound { .. } => "channel.unbound",
         }
     }
@@ -294,6 +304,8 @@ impl Step for ChannelEvent {
             Op::Released { end, closed: true } => {
                 write!(f, "ok: {} end released; the last association: closed", end.name())
             }
+            Op::ReleasedBoth { closed: false } => f.write_str("ok: both ends released"),
+            Op::ReleasedBoth { closed: true } => f.write_str("ok: both ends released; the last association: closed"),
             Op::ReleaseRefusedClosed => f.write_str("refused: closed"),
             Op::ReleaseRefusedAgain { end } => write!(f, "refused: {} end already released", end.name()),
             Op::Unbound { destroyed, replaced, errored, removed, closed } => write!(
@@ -528,6 +540,13 @@ mod tests {
             (ChannelOp::Close(CloseOutcome::RefusedNotEmpty), false, "channel.close", "refused: not empty"),
             (ChannelOp::Drained, false, "channel.close", "closed: drained after closing"),
             (ChannelOp::Released { end: End::Send, closed: false }, false, "channel.release", "ok: send end released"),
+            (ChannelOp::ReleasedBoth { closed: false }, false, "channel.release", "ok: both ends released"),
+            (
+                ChannelOp::ReleasedBoth { closed: true },
+                false,
+                "channel.release",
+                "ok: both ends released; the last association: closed",
+            ),
             (
                 ChannelOp::Released { end: End::Recv, closed: true },
                 false,

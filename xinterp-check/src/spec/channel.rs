@@ -439,10 +439,30 @@ impl ChannelSpec {
         Outcome::Ok
     }
 
+    /// Step: `who` releases both ends in one step (`release(cid,
+    /// send=True, recv=True)`): refused if closed or both were released
+    /// already; the channel closes when, both released, no association is
+    /// left open.
+    pub fn release_both(&mut self, who: u64) -> Outcome {
+        if self.status == Status::Closed {
+            return Outcome::Closed;
+        }
+        if self.records.get(&(who, true)) == Some(&false) && self.records.get(&(who, false)) == Some(&false) {
+            return Outcome::Closed;
+        }
+        self.records.insert((who, true), false);
+        self.records.insert((who, false), false);
+        if self.open_on(true) == 0 && self.open_on(false) == 0 {
+            self.close_now();
+        }
+        Outcome::Ok
+    }
+
     /// Step: interpreter `who` is destroyed. Its unreceived items (not
     /// those a blocking sender waits for: that sender holds a guard on it)
     /// follow their unbound policy, its association records go, and a
-    /// channel left with records but none open closes.
+    /// channel it had records on closes if none is left open (CPython keeps
+    /// the records, closed, so the channel counts as used).
     pub fn clear_interpreter(&mut self, who: u64) -> Cleared {
         let mut cleared = Cleared::default();
         if self.status == Status::Closed {
@@ -477,7 +497,7 @@ impl ChannelSpec {
         self.items = kept;
         cleared.had_records = self.records.keys().any(|(i, _)| *i == who);
         self.records.retain(|(i, _), _| *i != who);
-        if cleared.had_records && !self.records.is_empty() && self.open_on(true) == 0 && self.open_on(false) == 0 {
+        if cleared.had_records && self.open_on(true) == 0 && self.open_on(false) == 0 {
             self.close_now();
             cleared.closed = true;
         } else {

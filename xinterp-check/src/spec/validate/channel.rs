@@ -323,17 +323,12 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             return Ok(());
         }
         ChannelOp::Released { end, closed } => {
-            if spec.release(who()?, end == End::Send) != Outcome::Ok {
-                return Err(rule("CH-4", "a refusal: the channel is closed or the end was already released"));
-            }
-            if closed != (spec.status == Status::Closed) {
-                let expected = if closed {
-                    "the channel to stay open: an association is left"
-                } else {
-                    "the channel closed: no association is left"
-                };
-                return Err(rule("CH-4", expected));
-            }
+            let outcome = spec.release(who()?, end == End::Send);
+            released(outcome, closed, spec.status)?;
+        }
+        ChannelOp::ReleasedBoth { closed } => {
+            let outcome = spec.release_both(who()?);
+            released(outcome, closed, spec.status)?;
         }
         ChannelOp::ReleaseRefusedClosed => {
             if spec.status != Status::Closed || spec.release(who()?, true) != Outcome::Closed {
@@ -372,6 +367,23 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
     check_seen(chan, id, t, &step.state)?;
     if let Some((by, seen)) = drain {
         check_seen(chan, id, by, &seen)?;
+    }
+    Ok(())
+}
+
+/// A release the trace says succeeded: the model must agree, and agree on
+/// whether it closed the channel.
+fn released(outcome: Outcome, closed: bool, status: Status) -> Result<(), Disallowed> {
+    if outcome != Outcome::Ok {
+        return Err(rule("CH-4", "a refusal: the channel is closed or the end was already released"));
+    }
+    if closed != (status == Status::Closed) {
+        let expected = if closed {
+            "the channel to stay open: an association is left"
+        } else {
+            "the channel closed: no association is left"
+        };
+        return Err(rule("CH-4", expected));
     }
     Ok(())
 }

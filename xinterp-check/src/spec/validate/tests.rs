@@ -764,6 +764,26 @@ fn a_release_that_closes_too_early_is_rejected_as_ch_4() {
     allowed(&trace(good));
 }
 
+/// One release of both ends (`release_ends(Ends::Both)`): it closes only
+/// if no association is left once both are released.
+#[test]
+fn a_release_of_both_ends_is_one_step() {
+    let both = |closed, state| chan("main", I1, ChannelOp::ReleasedBoth { closed }, state);
+    // Never used by anyone else: both released, closed.
+    let alone = trace(vec![chan_create(), both(true, closed(state(0, &[-1], &[-1])))]);
+    allowed(&alone);
+    // I2 still holds the send end: open.
+    let base = vec![chan_create(), chan("b", I2, sent(1), state(1, &[2], &[]))];
+    let mut good = base.clone();
+    good.push(both(false, state(1, &[2, -1], &[-1])));
+    good.push(chan("main", I1, ChannelOp::ReleaseRefusedAgain { end: End::Recv }, state(1, &[2, -1], &[-1])));
+    allowed(&trace(good));
+    let mut bad = base;
+    bad.push(both(true, closed(state(0, &[2, -1], &[-1]))));
+    let r = rejected(&trace(bad));
+    assert_eq!(r.rule, "CH-4", "{r}");
+}
+
 #[test]
 fn recorded_channel_states_must_be_the_models() {
     // A sender counted as waiting that never blocked.
@@ -852,21 +872,41 @@ fn a_drain_is_followed_by_its_removal() {
 fn unbound_items_follow_their_policies() {
     let base = vec![
         chan_create(),
-        chan("a", I1, sent(1), state(1, &[1], &[])),
-        chan("a", I1, ChannelOp::Sent { seq: 2, policy: Some(UnboundPolicy::Remove) }, state(2, &[1], &[])),
+        // b associates with the receive end first: the channel outlives a.
+        chan("b", I2, ChannelOp::RecvEmpty { waiting: false }, state(0, &[], &[2])),
+        chan("a", I1, sent(1), state(1, &[1], &[2])),
+        chan("a", I1, ChannelOp::Sent { seq: 2, policy: Some(UnboundPolicy::Remove) }, state(2, &[1], &[2])),
     ];
     let destroyed = |replaced, removed, state| {
         chan("finalizer", I1, ChannelOp::Unbound { destroyed: 1, replaced, errored: 0, removed, closed: false }, state)
     };
     let mut good = base.clone();
-    good.push(destroyed(1, 1, state(1, &[], &[])));
+    good.push(destroyed(1, 1, state(1, &[], &[2])));
     good.push(chan("b", I2, ChannelOp::Received { seq: 1, sender: 1, receipt: Receipt::Unbound }, state(0, &[], &[2])));
     allowed(&trace(good));
     let mut wrong = base;
-    wrong.push(destroyed(2, 0, state(2, &[], &[])));
+    wrong.push(destroyed(2, 0, state(2, &[], &[2])));
     let r = rejected(&trace(wrong));
     assert_eq!(r.rule, "CH-6", "{r}");
     assert!(r.expected.contains("1 replaced by UNBOUND, 0 replaced by an error marker, 1 removed"), "{r}");
+}
+
+/// A channel whose only associated interpreter is destroyed closes (as in
+/// CPython); one that stays open is rejected.
+#[test]
+fn a_channel_whose_only_user_is_destroyed_closes() {
+    let base = vec![chan_create(), chan("a", I1, sent(1), state(1, &[1], &[]))];
+    let destroyed = |closed, state| {
+        chan("finalizer", I1, ChannelOp::Unbound { destroyed: 1, replaced: 1, errored: 0, removed: 0, closed }, state)
+    };
+    let mut good = base.clone();
+    good.push(destroyed(true, closed(state(0, &[], &[]))));
+    good.push(chan("b", I2, ChannelOp::RecvClosed, closed(state(0, &[], &[]))));
+    allowed(&trace(good));
+    let mut open = base;
+    open.push(destroyed(false, state(1, &[], &[])));
+    let r = rejected(&trace(open));
+    assert_eq!(r.rule, "CH-6", "{r}");
 }
 
 // ------------------------------------------------------------------- xi
@@ -1183,7 +1223,7 @@ fn a_push_recorded_after_the_run_that_took_it_is_allowed() {
 #[test]
 fn production_channel_and_xi_traces_are_allowed() {
     use std::time::Duration;
-    use xinterp::channel::{self, Ends, Queue, UnboundPolicy};
+    use xinterp::channel::{self, Ends, MaxSize, Nowait, Queue, SendOptions, UnboundPolicy};
     if !crate::trace::ENABLED {
         return;
     }
@@ -1192,42 +1232,46 @@ fn production_channel_and_xi_traces_are_allowed() {
         let _entered = crate::trace::session::enter(Some(session.clone()));
         let runtime = xinterp::Runtime::new();
         let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-        let ms = Some(Duration::from_millis(1));
+        let ms = Duration::from_millis(1);
         let (rx, tx) =
             runtime.main().guard().unwrap().with_gil(|py| channel::create::<u32>(py, UnboundPolicy::Replace));
         a.guard().unwrap().with_gil(|py| {
-            tx.send_nowait(py, 1).unwrap();
-            tx.send_nowait_unbound(py, 2, UnboundPolicy::Remove).unwrap();
-            tx.send_nowait_unbound(py, 3, UnboundPolicy::Error).unwrap();
+            tx.send(py, 1, Nowait).unwrap();
+            tx.send(py, 2, SendOptions::new(Nowait).unbound(UnboundPolicy::Remove)).unwrap();
+            tx.send(py, 3, SendOptions::new(Nowait).unbound(UnboundPolicy::Error)).unwrap();
             assert!(tx.send(py, 4, ms).is_err(), "nobody receives: withdrawn");
         });
         b.guard().unwrap().with_gil(|py| {
-            assert_eq!(rx.try_recv(py), Ok(channel::Received::Item(1)));
+            assert_eq!(rx.recv(py, Nowait), Ok(channel::Received::Item(1)));
             assert!(!rx.is_released(py));
         });
         let (rx2, tx2) =
             runtime.main().guard().unwrap().with_gil(|py| channel::create::<u32>(py, UnboundPolicy::Error));
         b.guard().unwrap().with_gil(|py| {
-            tx2.send_nowait(py, 5).unwrap();
+            tx2.send(py, 5, Nowait).unwrap();
             assert!(rx2.recv(py, ms).is_ok());
             assert!(rx2.recv(py, ms).is_err(), "empty: times out");
-            tx2.send_nowait(py, 6).unwrap();
-            tx2.send_nowait(py, 7).unwrap();
+            tx2.send(py, 6, Nowait).unwrap();
+            tx2.send(py, 7, Nowait).unwrap();
         });
         assert!(rx2.close_ends(Ends::Both, false).is_err(), "not empty");
         assert_eq!(tx2.close(false), Ok(()), "closing");
         b.guard().unwrap().with_gil(|py| {
-            assert!(tx2.send_nowait(py, 8).is_err(), "closing");
-            assert!(rx2.try_recv(py).is_ok());
-            assert!(rx2.try_recv(py).is_ok(), "drains and closes");
-            assert!(rx2.try_recv(py).is_err(), "closed");
+            assert!(tx2.send(py, 8, Nowait).is_err(), "closing");
+            assert!(rx2.recv(py, Nowait).is_ok());
+            assert!(rx2.recv(py, Nowait).is_ok(), "drains and closes");
+            assert!(rx2.recv(py, Nowait).is_err(), "closed");
             assert!(tx2.release(py).is_err(), "closed");
         });
-        let queue = runtime.main().guard().unwrap().with_gil(|py| Queue::<u32>::create(py, 1, UnboundPolicy::Remove));
+        let queue = runtime
+            .main()
+            .guard()
+            .unwrap()
+            .with_gil(|py| Queue::<u32>::create(py, MaxSize::python(1), UnboundPolicy::Remove));
         a.guard().unwrap().with_gil(|py| {
-            queue.put_nowait(py, 1).unwrap();
+            queue.put(py, 1, Nowait).unwrap();
             assert!(queue.put(py, 2, ms).is_err(), "full at the deadline");
-            assert!(queue.get_nowait(py).is_ok());
+            assert!(queue.get(py, Nowait).is_ok());
             assert!(queue.get(py, ms).is_err(), "empty");
         });
         // Cross-interpreter data: a direct release, a pending one run at
@@ -1255,7 +1299,7 @@ fn production_channel_and_xi_traces_are_allowed() {
         // unbinds its channel items too.
         a.destroy().unwrap();
         b.guard().unwrap().with_gil(|py| {
-            let got = rx.try_recv(py);
+            let got = rx.recv(py, Nowait);
             assert!(matches!(got, Err(channel::RecvError::ItemInterpreterDestroyed(_))), "{got:?}");
         });
         drop((rx, tx, rx2, tx2, queue));
@@ -1283,7 +1327,7 @@ fn production_channel_and_xi_traces_are_allowed() {
 /// allowed, every event covered.
 #[test]
 fn production_object_channel_traces_are_allowed() {
-    use xinterp::channel::{self, UnboundPolicy};
+    use xinterp::channel::{self, Forever, Nowait, UnboundPolicy};
     use xinterp::xi::{Released, XiData};
     if !crate::trace::ENABLED {
         return;
@@ -1297,7 +1341,7 @@ fn production_object_channel_traces_are_allowed() {
         let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
         let filler = a.guard().unwrap().with_gil(|py| {
             let obj = py.new_bytes(*b"full").unwrap();
-            tx.send_object_nowait(py, obj).unwrap();
+            tx.send_object(py, obj, Nowait).unwrap();
             py.decref(obj).unwrap();
             let other = py.new_bytes(*b"filler").unwrap();
             let data = py.share(other).unwrap();
@@ -1306,7 +1350,7 @@ fn production_object_channel_traces_are_allowed() {
         });
         b.guard().unwrap().with_gil(|py| {
             assert_eq!(filler.release().unwrap(), Released::Pending);
-            let copy = rx.recv_object(py, None).unwrap().into_item().unwrap();
+            let copy = rx.recv_object(py, Forever).unwrap().into_item().unwrap();
             py.decref(copy).unwrap();
         });
         assert_eq!(runtime.xi_stats().switched_releases, 1, "the receive switched to a's GIL");
