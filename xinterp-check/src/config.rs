@@ -208,6 +208,13 @@ impl fmt::Display for ShuttleConfig {
 }
 
 /// Production stress: the scenario on real OS threads, N times.
+///
+/// A smoke test of the production build (its real atomics, locks and
+/// orderings on real threads), not a proof: loom explores every
+/// interleaving within its bound and shuttle 10,000 schedules per seed.
+/// Each stress iteration spawns and joins OS threads (about 1 ms), so the
+/// default is sized for a verify run on 2 cores, not for coverage; a soak
+/// campaign raises it (`XINTERP_STRESS_ITERATIONS`, or `.stress(..)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StressConfig {
     /// How many times the scenario runs.
@@ -215,8 +222,9 @@ pub struct StressConfig {
 }
 
 impl Default for StressConfig {
+    /// 2,000 iterations.
     fn default() -> Self {
-        Self { iterations: 10_000 }
+        Self { iterations: 2_000 }
     }
 }
 
