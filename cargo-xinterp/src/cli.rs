@@ -1,11 +1,13 @@
 //! The command line of `cargo xinterp`, and the arguments `cargo xtask`
 //! shares with it.
 use crate::backend::Backend;
+use crate::partition::Partition;
 use crate::runner::RunnerKind;
 use crate::verify::MessageFormat;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use xinterp_check::trace::render::Format;
+use xinterp_check::SeedRange;
 
 /// The exit codes, as `--help` prints them.
 pub const EXIT_CODES: &str = "\
@@ -40,6 +42,32 @@ pub enum Command {
     Verify(Verify),
     /// Re-run one scenario and print its counterexample or witness trace.
     Trace(Trace),
+    /// Work on verify's reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `report ...`: shared by `cargo xinterp report` and `cargo xtask report`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the report.json of each shard of a campaign (verify
+    /// --partition k/n, or --seed-shard k/n) into one report.{md,json};
+    /// refuses reports that are not shares of one campaign.
+    #[command(
+        after_help = "Exit codes:\n  0  merged, and every run passed\n  1  merged, and a run failed or none ran\n  2  the reports are not shares of one campaign (nothing written), or a usage error"
+    )]
+    Merge(Merge),
+}
+
+/// `report merge`.
+#[derive(Debug, Args, PartialEq, Eq)]
+pub struct Merge {
+    /// The shards' report.json files.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub reports: Vec<PathBuf>,
+    /// Where the merged report.{md,json} go.
+    #[arg(short, long, value_name = "DIR", default_value = "target/xinterp/merged")]
+    pub out: PathBuf,
 }
 
 /// Which package: the current directory's, or the manifest's.
@@ -69,6 +97,30 @@ pub struct Scenarios {
     /// the test binaries one test at a time.
     #[arg(long, value_enum, default_value_t = RunnerKind::Auto)]
     pub runner: RunnerKind,
+    /// Run one shard of the scenarios: count:k/n deals each test target's
+    /// tests round-robin in name order, hash:k/n by a hash of the test's
+    /// name (cargo-nextest's notation); the n shards are disjoint and
+    /// together run every scenario. Merge their reports with `report merge`.
+    #[arg(long, value_name = "count:k/n|hash:k/n")]
+    pub partition: Option<Partition>,
+    /// shuttle: executions per seed for every scenario
+    /// (XINTERP_SHUTTLE_ITERATIONS; default: each scenario's own, 10,000).
+    #[arg(long, value_name = "N")]
+    pub iterations: Option<usize>,
+    /// shuttle: run every seed of A..B (B excluded) in turn, --iterations
+    /// executions each (XINTERP_SEEDS; default: one seed per scenario,
+    /// derived from its name).
+    #[arg(long, value_name = "A..B")]
+    pub seeds: Option<SeedRange>,
+    /// shuttle: only shard k of n of the --seeds range (contiguous, disjoint
+    /// pieces that together are the range), so n machines share one
+    /// campaign over every scenario.
+    #[arg(long, value_name = "k/n", value_parser = parse_shard, requires = "seeds")]
+    pub seed_shard: Option<(u64, u64)>,
+    /// Where runs/, logs/ and report.{md,json} go (default: <target
+    /// dir>/xinterp); shards run side by side on one machine need one each.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 impl Scenarios {
@@ -76,6 +128,29 @@ impl Scenarios {
     pub fn backends(&self) -> Vec<Backend> {
         Backend::canonical(&self.backend)
     }
+
+    /// The seeds this run's shuttle campaign covers: `--seeds`, cut to
+    /// `--seed-shard`.
+    pub fn seed_range(&self) -> Result<Option<SeedRange>, String> {
+        match (self.seeds, self.seed_shard) {
+            (Some(range), Some((k, n))) => range
+                .shard(k, n)
+                .map(Some)
+                .ok_or_else(|| format!("--seed-shard {k}/{n}: {range} has fewer than {n} seeds")),
+            (seeds, _) => Ok(seeds),
+        }
+    }
+}
+
+/// `k/n` with `1 <= k <= n`.
+fn parse_shard(s: &str) -> Result<(u64, u64), String> {
+    let invalid = || format!("`{s}` is not k/n with 1 <= k <= n");
+    let (k, n) = s.split_once('/').ok_or_else(invalid)?;
+    let (k, n): (u64, u64) = (k.parse().map_err(|_| invalid())?, n.parse().map_err(|_| invalid())?);
+    if k == 0 || k > n {
+        return Err(invalid());
+    }
+    Ok((k, n))
 }
 
 /// `cargo xinterp verify`.
@@ -156,6 +231,52 @@ mod tests {
         assert_eq!(v.message_format, MessageFormat::Json);
         assert_eq!(v.package.manifest_path, Some(PathBuf::from("x/Cargo.toml")));
         assert_eq!(v.scenarios.runner, RunnerKind::Libtest);
+    }
+
+    #[test]
+    fn verify_takes_a_partition_and_a_shuttle_campaign() {
+        let Ok(Command::Verify(v)) = parse(&[
+            "verify",
+            "--partition",
+            "hash:2/3",
+            "--iterations",
+            "1000",
+            "--seeds",
+            "0..1000",
+            "--seed-shard",
+            "4/10",
+            "--out",
+            "t/shard2",
+        ]) else {
+            panic!("verify parses")
+        };
+        assert_eq!(v.scenarios.partition.map(|p| p.to_string()), Some("hash:2/3".to_owned()));
+        assert_eq!(v.scenarios.iterations, Some(1000));
+        assert_eq!(v.scenarios.seed_range().unwrap(), Some(SeedRange { start: 300, end: 400 }));
+        assert_eq!(v.scenarios.out, Some(PathBuf::from("t/shard2")));
+        let Ok(Command::Verify(v)) = parse(&["verify", "--seeds", "0..3", "--seed-shard", "1/4"]) else {
+            panic!("verify parses")
+        };
+        assert!(v.scenarios.seed_range().is_err(), "more shards than seeds");
+        for args in [
+            &["verify", "--partition", "count:3/2"][..],
+            &["verify", "--partition", "slice:1/2"],
+            &["verify", "--seeds", "5..5"],
+            &["verify", "--seed-shard", "1/2"],
+            &["verify", "--seeds", "0..9", "--seed-shard", "0/2"],
+        ] {
+            assert!(parse(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn report_merge_takes_reports_and_an_output_dir() {
+        let Ok(Command::Report(ReportCommand::Merge(m))) = parse(&["report", "merge", "a.json", "b.json", "-o", "m"])
+        else {
+            panic!("merge parses")
+        };
+        assert_eq!((m.reports, m.out), (vec![PathBuf::from("a.json"), PathBuf::from("b.json")], PathBuf::from("m")));
+        assert!(parse(&["report", "merge"]).is_err(), "at least one report");
     }
 
     #[test]

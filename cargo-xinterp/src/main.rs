@@ -1,6 +1,6 @@
 //! `cargo-xinterp`: the cargo subcommand `cargo xinterp` (see the library's
 //! docs for what it does and its exit codes).
-use cargo_xinterp::cli::{Cargo, Command, Trace, Verify};
+use cargo_xinterp::cli::{Cargo, Command, Merge, ReportCommand, Trace, Verify};
 use cargo_xinterp::exit::USAGE;
 use cargo_xinterp::package::Project;
 use cargo_xinterp::verify::{self, MessageFormat};
@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let result = match args.command {
         Command::Verify(options) => run_verify(&options),
         Command::Trace(options) => run_trace(&options),
+        Command::Report(ReportCommand::Merge(options)) => run_merge(&options),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -24,13 +25,8 @@ fn main() -> ExitCode {
 }
 
 fn run_verify(args: &Verify) -> Result<u8, String> {
-    let project = Project::locate(args.package.manifest_path.as_deref(), &args.package.tests)?;
-    let options = verify::Options {
-        backends: args.scenarios.backends(),
-        filter: args.scenarios.filter.clone(),
-        runner: args.scenarios.runner,
-        format: args.message_format,
-    };
+    let options = verify::Options::from_cli(&args.scenarios, args.message_format)?;
+    let project = options.project(Project::locate(args.package.manifest_path.as_deref(), &args.package.tests)?);
     let verification = verify::run_scenarios(&project, &options)?;
     let reports = verify::write_reports(&project, &verification, &options, &verify::Extra::default())?;
     match options.format {
@@ -44,6 +40,17 @@ fn run_verify(args: &Verify) -> Result<u8, String> {
         }
     }
     Ok(verification.verdict().code())
+}
+
+fn run_merge(args: &Merge) -> Result<u8, String> {
+    let merged = cargo_xinterp::merge::merge_files(&args.reports)?;
+    for warning in &merged.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let paths = cargo_xinterp::merge::write(&merged, "", &args.out)?;
+    print!("{}", report::text_table(&merged.runs));
+    println!("merged {} reports: {} and {}", args.reports.len(), paths[0].display(), paths[1].display());
+    Ok(if cargo_xinterp::merge::passed(&merged) { 0 } else { 1 })
 }
 
 fn run_trace(args: &Trace) -> Result<u8, String> {

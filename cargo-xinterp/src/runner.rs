@@ -9,6 +9,7 @@
 use crate::backend::Backend;
 use crate::listing::{self, TestCase};
 use crate::package::Project;
+use crate::partition::Partition;
 use crate::process;
 use std::collections::{HashMap, VecDeque};
 use std::io::{BufRead, BufReader};
@@ -89,6 +90,30 @@ pub struct Plan {
     /// The libtest fallback's binaries (by target); nextest's test ids.
     binaries: HashMap<String, PathBuf>,
     ids: HashMap<String, TestCase>,
+    /// Only a share of the listed tests is planned: nextest is told which.
+    partitioned: bool,
+    /// Set for every test process (the harness's bounds).
+    env: Vec<(&'static str, String)>,
+}
+
+impl Plan {
+    /// This plan with only `partition`'s share of its tests (all of them
+    /// for `None`).
+    pub fn partitioned(mut self, partition: Option<Partition>) -> Self {
+        if let Some(partition) = partition {
+            self.cases = partition.select(&self.cases);
+            self.ids.retain(|_, case| self.cases.contains(case));
+            self.partitioned = true;
+        }
+        self
+    }
+
+    /// This plan, running each test with `env` set (the variables the
+    /// harness reads its bounds from).
+    pub fn with_env(mut self, env: Vec<(&'static str, String)>) -> Self {
+        self.env = env;
+        self
+    }
 }
 
 /// Builds the tests for `backend` and lists them; `Err` with the reason if
@@ -118,7 +143,7 @@ fn plan_nextest(project: &Project, backend: Backend, filter: Option<&str>, log: 
     let ids: HashMap<String, TestCase> = listing::nextest_list(json)?.into_iter().collect();
     let mut cases: Vec<TestCase> = ids.values().cloned().collect();
     cases.sort_by(|a, b| (&a.target, &a.name).cmp(&(&b.target, &b.name)));
-    Ok(Plan { kind: RunnerKind::Nextest, cases, binaries: HashMap::new(), ids })
+    Ok(Plan { kind: RunnerKind::Nextest, cases, binaries: HashMap::new(), ids, partitioned: false, env: Vec::new() })
 }
 
 fn plan_libtest(project: &Project, backend: Backend, filter: Option<&str>, log: &Path) -> Result<Plan, String> {
@@ -149,7 +174,7 @@ fn plan_libtest(project: &Project, backend: Backend, filter: Option<&str>, log: 
             cases.push(TestCase { target: target.clone(), name });
         }
     }
-    Ok(Plan { kind: RunnerKind::Libtest, cases, binaries, ids: HashMap::new() })
+    Ok(Plan { kind: RunnerKind::Libtest, cases, binaries, ids: HashMap::new(), partitioned: false, env: Vec::new() })
 }
 
 /// Runs every test of `plan`, each in its own process with the harness's
@@ -173,6 +198,7 @@ pub fn run(
         on_event(event);
     };
     match plan.kind {
+        _ if plan.cases.is_empty() => {}
         RunnerKind::Nextest => run_nextest(project, backend, plan, filter, reports, logs, &mut record)?,
         _ => run_libtest(project, plan, reports, logs, &mut record)?,
     }
@@ -200,7 +226,14 @@ fn run_nextest(
     let mut cmd = project.cargo(backend, &["nextest", "run"]);
     cmd.args(["--no-fail-fast", "--test-threads", &LIBTEST_JOBS.to_string()]);
     cmd.args(["--message-format", "libtest-json-plus"]).env("NEXTEST_EXPERIMENTAL_LIBTEST_JSON", "1");
-    cmd.args(filter);
+    if plan.partitioned {
+        // The share, by exact name: the partition is dealt here, the same
+        // under either runner, not by nextest's own `--partition`.
+        cmd.args(["-E", &nextest_filterset(&plan.cases)]);
+    } else {
+        cmd.args(filter);
+    }
+    cmd.envs(plan.env.iter().map(|(k, v)| (k, v)));
     cmd.env("XINTERP_REPORT_DIR", reports).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let log = logs.join(format!("nextest-{}.log", backend.name()));
     let mut log_file = std::fs::File::create(&log).map_err(|e| format!("could not create {}: {e}", log.display()))?;
@@ -232,6 +265,12 @@ fn run_nextest(
         return Err(format!("`{line}` failed ({status}); log: {}", log.display()));
     }
     Ok(())
+}
+
+/// A nextest filterset matching exactly `cases`.
+pub fn nextest_filterset(cases: &[TestCase]) -> String {
+    let one = |c: &TestCase| format!("(binary(={}) & test(={}))", c.target, c.name);
+    cases.iter().map(one).collect::<Vec<_>>().join(" | ")
 }
 
 /// Signals nextest named on stderr, by `<binary id> <name>`.
@@ -350,6 +389,7 @@ fn run_one(project: &Project, plan: &Plan, case: &TestCase, reports: &Path, logs
         .args([case.name.as_str(), "--exact", "--nocapture"])
         .env("XINTERP_REPORT_DIR", reports)
         .env("CARGO_MANIFEST_DIR", project.dir())
+        .envs(plan.env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err);
@@ -404,6 +444,15 @@ mod tests {
         assert_eq!(nextest_crash_line(summary), Some(("fx::scenarios a::b".into(), "SIGSEGV".into())));
         assert_eq!(nextest_crash_line("        PASS [   0.022s] (2/2) fx::scenarios joins"), None);
         assert_eq!(nextest_crash_line("        FAIL [   0.022s] (2/2) fx::scenarios joins"), None);
+    }
+
+    #[test]
+    fn nextest_is_told_the_share_by_exact_name() {
+        let cases = [
+            TestCase { target: "models".into(), name: "a::b".into() },
+            TestCase { target: "other".into(), name: "c".into() },
+        ];
+        assert_eq!(nextest_filterset(&cases), "(binary(=models) & test(=a::b)) | (binary(=other) & test(=c))");
     }
 
     #[cfg(unix)]

@@ -8,10 +8,12 @@
 //! reporting, never went through the harness), and writes
 //! `report.{md,json}`.
 use crate::backend::Backend;
+use crate::cli::Scenarios;
 use crate::exit::Verdict;
 use crate::listing::TestCase;
 use crate::message::{self, BackendSummary};
 use crate::package::Project;
+use crate::partition::Partition;
 use crate::process;
 use crate::progress::Progress;
 use crate::report::{self, stem, RunReport, NO_REPORT};
@@ -21,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+use xinterp_check::SeedRange;
 
 /// How many lines of a failed build's log to print.
 const LOG_TAIL: usize = 60;
@@ -46,6 +49,62 @@ pub struct Options {
     pub runner: RunnerKind,
     /// How to report.
     pub format: MessageFormat,
+    /// The shard of the scenarios to run (`None`: all of them).
+    pub partition: Option<Partition>,
+    /// shuttle executions per seed, for every scenario (`None`: each
+    /// scenario's own).
+    pub iterations: Option<usize>,
+    /// The seeds of the shuttle campaign (`None`: each scenario's own seed).
+    pub seeds: Option<SeedRange>,
+    /// Where runs, logs and reports go instead of the project's default.
+    pub out: Option<PathBuf>,
+}
+
+impl Options {
+    /// The options the shared command-line flags ask for.
+    pub fn from_cli(scenarios: &Scenarios, format: MessageFormat) -> Result<Self, String> {
+        Ok(Self {
+            backends: scenarios.backends(),
+            filter: scenarios.filter.clone(),
+            runner: scenarios.runner,
+            format,
+            partition: scenarios.partition,
+            iterations: scenarios.iterations,
+            seeds: scenarios.seed_range()?,
+            out: scenarios.out.clone(),
+        })
+    }
+
+    /// `project`, writing where these options say.
+    pub fn project(&self, project: Project) -> Project {
+        match &self.out {
+            Some(out) => Project { out: out.clone(), ..project },
+            None => project,
+        }
+    }
+
+    /// What the test processes' harness is told, as environment variables
+    /// (the ones `xinterp_check`'s bounds read).
+    pub fn harness_env(&self) -> Vec<(&'static str, String)> {
+        let mut env = Vec::new();
+        if let Some(n) = self.iterations {
+            env.push(("XINTERP_SHUTTLE_ITERATIONS", n.to_string()));
+        }
+        if let Some(seeds) = self.seeds {
+            env.push(("XINTERP_SEEDS", seeds.to_string()));
+        }
+        env
+    }
+
+    /// The campaign's settings as `report.json` records them: what `report
+    /// merge` compares across shards.
+    pub fn campaign_json(&self) -> Value {
+        json!({
+            "partition": self.partition.map(|p| p.to_string()),
+            "shuttle_iterations": self.iterations,
+            "shuttle_seeds": self.seeds.map(|s| s.to_string()),
+        })
+    }
 }
 
 /// What running the scenarios under one backend came to.
@@ -132,7 +191,7 @@ fn run_backend(project: &Project, options: &Options, kind: RunnerKind, backend: 
     let log = logs.join("cargo.log");
     let filter = options.filter.as_deref();
     let plan = match runner::plan(project, backend, kind, filter, &log) {
-        Ok(plan) => plan,
+        Ok(plan) => plan.partitioned(options.partition).with_env(options.harness_env()),
         Err(why) => {
             eprintln!("[{name}] {why}");
             process::print_log_tail(&log, LOG_TAIL);
@@ -284,6 +343,7 @@ pub fn write_reports(
         options.filter.as_deref().map_or("none".to_owned(), |f| format!("`{f}`")),
         project.command,
     ));
+    md.push_str(&campaign_line(&options.campaign_json()));
     md.push_str("| backend | wall time | build |\n|---|---:|---|\n");
     for r in &verification.backends {
         let built = if r.built { "ok" } else { "FAILED" };
@@ -305,9 +365,12 @@ pub fn write_reports(
         .map(|r| json!({ "backend": r.backend.name(), "wall_s": r.wall.as_secs_f64(), "built": r.built }))
         .collect();
     let mut document = json!({
+        "format": REPORT_FORMAT,
+        "runner": RUNNER_VERSION,
         "package": project.name,
         "revision": revision,
         "filter": options.filter,
+        "campaign": options.campaign_json(),
         "backends": backends,
         "runs": runs.iter().map(|r| r.raw.clone()).collect::<Vec<_>>(),
     });
@@ -319,6 +382,35 @@ pub fn write_reports(
     write(&paths[0], &md)?;
     write(&paths[1], &(text + "\n"))?;
     Ok(paths)
+}
+
+/// The version of `report.json`'s layout: `report merge` refuses to merge
+/// reports of different layouts.
+pub const REPORT_FORMAT: u64 = 1;
+
+/// The runner that wrote a report (`cargo-xinterp <version>`).
+pub const RUNNER_VERSION: &str = concat!("cargo-xinterp ", env!("CARGO_PKG_VERSION"));
+
+/// The line of `report.md` saying which share of which campaign it holds
+/// (empty for a whole campaign at the scenarios' own bounds).
+pub fn campaign_line(campaign: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = campaign["partition"].as_str() {
+        parts.push(format!("partition {p}"));
+    }
+    if let Some(n) = campaign["shuttle_iterations"].as_u64() {
+        parts.push(format!("shuttle iterations {n} per seed"));
+    }
+    if let Some(s) = campaign["shuttle_seeds"].as_str() {
+        parts.push(format!("shuttle seeds {s}"));
+    }
+    if let Some(shards) = campaign["merged_from"].as_u64() {
+        parts.push(format!("merged from {shards} reports"));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!("campaign: {}\n\n", parts.join("; "))
 }
 
 /// The summary message for `--message-format json`.

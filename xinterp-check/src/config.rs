@@ -67,25 +67,37 @@ pub enum ShuttleScheduler {
     Dfs,
 }
 
-/// shuttle's scheduler, iteration count and seed.
+/// shuttle's scheduler, iteration count and seed (or seeds).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShuttleConfig {
     /// The scheduler.
     pub scheduler: ShuttleScheduler,
-    /// Executions to run (a known bug stops at the first failure).
+    /// Executions to run per seed (a known bug stops at the first failure).
     pub iterations: usize,
     /// The scheduler's seed; a scenario's default is derived from its name,
     /// so runs (and golden traces) are reproducible.
     pub seed: u64,
+    /// A campaign over many seeds: when set, the scheduler runs
+    /// `iterations` executions from each seed of the range in turn, and
+    /// `seed` is unused. `None` by default.
+    pub seeds: Option<SeedRange>,
 }
 
 impl ShuttleConfig {
     /// PCT with depth 3 and 10,000 iterations, seeded from `name`.
     pub fn for_scenario(name: &str) -> Self {
-        Self { scheduler: ShuttleScheduler::Pct { depth: 3 }, iterations: 10_000, seed: fnv1a(name) }
+        Self { scheduler: ShuttleScheduler::Pct { depth: 3 }, iterations: 10_000, seed: fnv1a(name), seeds: None }
     }
 
-    /// This configuration with `XINTERP_SHUTTLE_*` and `XINTERP_SEED` applied.
+    /// The seeds the scheduler runs, in order: the range's, or `seed` alone.
+    pub fn seed_list(&self) -> SeedRange {
+        self.seeds.unwrap_or(SeedRange { start: self.seed, end: self.seed.saturating_add(1) })
+    }
+
+    /// This configuration with `XINTERP_SHUTTLE_*`, `XINTERP_SEED` and
+    /// `XINTERP_SEEDS` (a range `A..B`) applied. Setting both seed variables
+    /// is an error, and so is a seed range for the DFS scheduler (it is not
+    /// seeded: every seed would repeat the same schedules).
     pub fn resolved(self) -> Self {
         let depth = match self.scheduler {
             ShuttleScheduler::Pct { depth } => depth,
@@ -102,11 +114,82 @@ impl ShuttleConfig {
             Some("dfs") => ShuttleScheduler::Dfs,
             Some(other) => panic!("XINTERP_SHUTTLE_SCHEDULER={other:?} is not pct, random or dfs"),
         };
+        let seed: Option<u64> = env("XINTERP_SEED");
+        let seeds: Option<SeedRange> = env("XINTERP_SEEDS");
+        assert!(seed.is_none() || seeds.is_none(), "XINTERP_SEED and XINTERP_SEEDS are both set: choose one");
+        let seeds = seeds.or(if seed.is_some() { None } else { self.seeds });
+        assert!(
+            seeds.is_none() || scheduler != ShuttleScheduler::Dfs,
+            "a seed range (XINTERP_SEEDS) does not apply to the dfs scheduler, which is not seeded"
+        );
         Self {
             scheduler,
             iterations: env("XINTERP_SHUTTLE_ITERATIONS").unwrap_or(self.iterations),
-            seed: env("XINTERP_SEED").unwrap_or(self.seed),
+            seed: seed.unwrap_or(self.seed),
+            seeds,
         }
+    }
+}
+
+/// A range of scheduler seeds, `start..end` (end excluded, never empty): a
+/// shuttle campaign runs each in turn. `n` machines share one campaign by
+/// each running a [`shard`](Self::shard) of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SeedRange {
+    /// The first seed.
+    pub start: u64,
+    /// One past the last seed.
+    pub end: u64,
+}
+
+impl SeedRange {
+    /// How many seeds.
+    pub fn len(&self) -> u64 {
+        self.end - self.start
+    }
+
+    /// Never: a range has at least one seed.
+    pub fn is_empty(&self) -> bool {
+        self.end <= self.start
+    }
+
+    /// The seeds, in order.
+    pub fn iter(&self) -> std::ops::Range<u64> {
+        self.start..self.end
+    }
+
+    /// Shard `k` of `n` (from 1): the range cut into `n` contiguous pieces
+    /// whose lengths differ by at most one; together they are the range,
+    /// and no seed is in two. `None` if `k` is not in `1..=n` or a piece
+    /// would be empty (more shards than seeds).
+    pub fn shard(&self, k: u64, n: u64) -> Option<SeedRange> {
+        if k == 0 || k > n || n > self.len() {
+            return None;
+        }
+        let cut = |i: u64| self.start + (u128::from(self.len()) * u128::from(i) / u128::from(n)) as u64;
+        Some(SeedRange { start: cut(k - 1), end: cut(k) })
+    }
+}
+
+impl std::str::FromStr for SeedRange {
+    type Err = String;
+
+    /// `A..B` (B excluded, A < B).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let invalid = || format!("`{s}` is not a seed range `A..B` with A < B");
+        let (start, end) = s.split_once("..").ok_or_else(invalid)?;
+        let start: u64 = start.trim().parse().map_err(|_| invalid())?;
+        let end: u64 = end.trim().parse().map_err(|_| invalid())?;
+        if start >= end {
+            return Err(invalid());
+        }
+        Ok(Self { start, end })
+    }
+}
+
+impl fmt::Display for SeedRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
     }
 }
 
@@ -117,11 +200,21 @@ impl fmt::Display for ShuttleConfig {
             ShuttleScheduler::Random => write!(f, "random")?,
             ShuttleScheduler::Dfs => write!(f, "dfs")?,
         }
-        write!(f, ", iterations<={}, seed={}", self.iterations, self.seed)
+        match self.seeds {
+            Some(seeds) => write!(f, ", iterations<={} per seed, seeds={seeds}", self.iterations),
+            None => write!(f, ", iterations<={}, seed={}", self.iterations, self.seed),
+        }
     }
 }
 
 /// Production stress: the scenario on real OS threads, N times.
+///
+/// A smoke test of the production build (its real atomics, locks and
+/// orderings on real threads), not a proof: loom explores every
+/// interleaving within its bound and shuttle 10,000 schedules per seed.
+/// Each stress iteration spawns and joins OS threads (about 1 ms), so the
+/// default is sized for a verify run on 2 cores, not for coverage; a soak
+/// campaign raises it (`XINTERP_STRESS_ITERATIONS`, or `.stress(..)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StressConfig {
     /// How many times the scenario runs.
@@ -129,8 +222,9 @@ pub struct StressConfig {
 }
 
 impl Default for StressConfig {
+    /// 2,000 iterations.
     fn default() -> Self {
-        Self { iterations: 10_000 }
+        Self { iterations: 2_000 }
     }
 }
 
@@ -150,4 +244,55 @@ impl fmt::Display for StressConfig {
 /// FNV-1a: a stable seed from a scenario name (std's hasher is randomized).
 fn fnv1a(s: &str) -> u64 {
     s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seed_shards_are_disjoint_and_cover_the_range() {
+        for range in
+            [SeedRange { start: 0, end: 10 }, SeedRange { start: 7, end: 8 }, SeedRange { start: 100, end: 1_000_103 }]
+        {
+            for n in 1..5 {
+                let Some(first) = range.shard(1, n) else {
+                    assert!(n > range.len(), "{range} in {n}");
+                    continue;
+                };
+                assert_eq!(first.start, range.start);
+                let mut next = range.start;
+                for k in 1..=n {
+                    let shard = range.shard(k, n).expect("a shard");
+                    assert_eq!(shard.start, next, "shard {k}/{n} of {range} starts where {} ended", k - 1);
+                    assert!(!shard.is_empty());
+                    assert!(shard.len().abs_diff(range.len() / n) <= 1, "balanced");
+                    next = shard.end;
+                }
+                assert_eq!(next, range.end, "the last shard of {n} ends the range");
+            }
+        }
+        let range = SeedRange { start: 0, end: 3 };
+        assert_eq!((range.shard(0, 2), range.shard(3, 2), range.shard(1, 4)), (None, None, None));
+    }
+
+    #[test]
+    fn seed_ranges_parse_and_print() {
+        let range: SeedRange = "5..9".parse().unwrap();
+        assert_eq!((range, range.len(), range.to_string()), (SeedRange { start: 5, end: 9 }, 4, "5..9".to_owned()));
+        assert_eq!(range.iter().collect::<Vec<_>>(), [5, 6, 7, 8]);
+        for bad in ["", "5", "9..5", "5..5", "a..b", "-1..3", "1..=3"] {
+            assert!(bad.parse::<SeedRange>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_seed_range_replaces_the_seed_in_the_bound() {
+        let mut config = ShuttleConfig::for_scenario("a::b");
+        assert!(config.to_string().ends_with(&format!("seed={}", config.seed)));
+        assert_eq!(config.seed_list().iter().collect::<Vec<_>>(), [config.seed]);
+        config.seeds = Some(SeedRange { start: 0, end: 100 });
+        assert_eq!(config.to_string(), "pct depth=3, iterations<=10000 per seed, seeds=0..100");
+        assert_eq!(config.seed_list().len(), 100);
+    }
 }

@@ -53,7 +53,7 @@ mod report;
 mod run;
 mod validation;
 
-pub use config::{LoomBounds, ShuttleConfig, ShuttleScheduler, StressConfig};
+pub use config::{LoomBounds, SeedRange, ShuttleConfig, ShuttleScheduler, StressConfig};
 pub use golden::Counterexample;
 pub use report::{Outcome, Report, SpecCheck, ValidationSummary, WitnessCount};
 

@@ -340,12 +340,17 @@ pub(super) fn plan(scenario: &Scenario) -> Plan {
         ShuttleScheduler::Random => ("random", 0),
         ShuttleScheduler::Dfs => ("dfs", 0),
     };
+    // A seed range replays whole: the seeds before the failing one pass
+    // again, deterministically, and the same execution fails.
+    let seeds = match config.seeds {
+        Some(range) => format!("XINTERP_SEEDS={range}"),
+        None => format!("XINTERP_SEED={}", config.seed),
+    };
     Plan {
         bound: config.to_string(),
         replay: format!(
-            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} XINTERP_SEED={} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   a failure inside an execution also has its schedule printed above by shuttle, for shuttle::replay)\n  or: cargo xinterp trace {} --backend shuttle",
+            "RUSTFLAGS=\"--cfg shuttle\" CARGO_TARGET_DIR=target/shuttle XINTERP_SHUTTLE_SCHEDULER={scheduler} XINTERP_SHUTTLE_DEPTH={depth} XINTERP_SHUTTLE_ITERATIONS={} {seeds} {}\n  (the seeded scheduler is deterministic: the same seed reaches the same failing schedule;\n   a failure inside an execution also has its schedule printed above by shuttle, for shuttle::replay)\n  or: cargo xinterp trace {} --backend shuttle",
             config.iterations,
-            config.seed,
             test_command(&scenario.name),
             scenario.name
         ),
@@ -366,19 +371,26 @@ where
     // The root task's stack, as the facade gives spawned ones: shuttle's
     // 60 KiB default overflows under a debug build's frames.
     shuttle_config.stack_size = 1 << 20;
-    let (iterations, seed) = (config.iterations, config.seed);
+    let iterations = config.iterations;
+    let body = Arc::new(body);
     panic::catch_unwind(panic::AssertUnwindSafe(move || {
-        match config.scheduler {
-            ShuttleScheduler::Pct { depth } => {
-                shuttle::Runner::new(PctScheduler::new_from_seed(seed, depth, iterations), shuttle_config).run(body)
-            }
-            ShuttleScheduler::Random => {
-                shuttle::Runner::new(RandomScheduler::new_from_seed(seed, iterations), shuttle_config).run(body)
-            }
-            ShuttleScheduler::Dfs => {
-                shuttle::Runner::new(DfsScheduler::new(Some(iterations), false), shuttle_config).run(body)
-            }
-        };
+        // One run per seed; the first failure unwinds out of the loop.
+        for seed in config.seed_list().iter() {
+            let body = Arc::clone(&body);
+            let body = move || body();
+            let shuttle_config = shuttle_config.clone();
+            match config.scheduler {
+                ShuttleScheduler::Pct { depth } => {
+                    shuttle::Runner::new(PctScheduler::new_from_seed(seed, depth, iterations), shuttle_config).run(body)
+                }
+                ShuttleScheduler::Random => {
+                    shuttle::Runner::new(RandomScheduler::new_from_seed(seed, iterations), shuttle_config).run(body)
+                }
+                ShuttleScheduler::Dfs => {
+                    shuttle::Runner::new(DfsScheduler::new(Some(iterations), false), shuttle_config).run(body)
+                }
+            };
+        }
     }))
 }
 

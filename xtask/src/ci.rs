@@ -201,6 +201,10 @@ fn verify_all(root: &Path) -> Result<(), String> {
         filter: None,
         runner: cargo_xinterp::runner::RunnerKind::Auto,
         format: cargo_xinterp::verify::MessageFormat::Human,
+        partition: None,
+        iterations: None,
+        seeds: None,
+        out: None,
     };
     verify::run(root, &verify::Options { scenarios, proofs: verify::Proofs::Reuse })
 }

@@ -119,6 +119,11 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Work on verify's reports: `report merge` makes the report.json of
+    /// each shard of a campaign (`verify --partition k/n`) into one
+    /// report.{md,json}, proofs included.
+    #[command(subcommand)]
+    Report(cargo_xinterp::cli::ReportCommand),
     /// Check that src/ has no import cycle between files and that the kernel
     /// (listed in xtask/src/layers.rs) names neither crate::channel nor
     /// crate::xi.
@@ -131,7 +136,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Verify { scenarios, no_proofs } => {
             let proofs = if no_proofs { verify::Proofs::Skip } else { verify::Proofs::Run };
-            verify::run(&root, &verify::Options { scenarios: verify::scenario_options(&scenarios), proofs })
+            verify::scenario_options(&scenarios)
+                .and_then(|scenarios| verify::run(&root, &verify::Options { scenarios, proofs }))
         }
         Command::Ci => ci::run(&root),
         Command::Trace { scenario, backend, format } => {
@@ -139,10 +145,11 @@ fn main() -> ExitCode {
         }
         Command::Mutants { filter, orderings: false } => mutants::run_filtered(&root, filter.as_deref()),
         Command::Mutants { filter, orderings: true } => mutants::run_orderings(&root, filter.as_deref()),
-        Command::Proofs { filter, bless } => proofs::run(&root, &proofs::Options { filter, bless }),
+        Command::Proofs { filter, bless } => proofs::run(&root, &proofs::Options { filter, bless, partition: None }),
         Command::Mermaid => mermaid::run(&root),
         Command::Docs { check } => docs::run(&root, &docs::Options { check }),
         Command::Layers => layers::run(&root),
+        Command::Report(cargo_xinterp::cli::ReportCommand::Merge(merge)) => verify::merge(&merge),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -191,6 +198,16 @@ mod tests {
             (scenarios.backends(), scenarios.filter.as_deref(), no_proofs),
             (vec![Backend::Std], Some("two"), true)
         );
+    }
+
+    #[test]
+    fn verify_takes_a_partition_and_report_merge_its_reports() {
+        let cli = Cli::try_parse_from(["cargo xtask", "verify", "--partition", "hash:1/4"]).expect("parses");
+        let Command::Verify { scenarios, .. } = cli.command else { panic!("verify") };
+        assert_eq!(scenarios.partition.map(|p| p.to_string()).as_deref(), Some("hash:1/4"));
+        let cli = Cli::try_parse_from(["cargo xtask", "report", "merge", "a/report.json", "b/report.json", "-o", "m"])
+            .expect("parses");
+        assert!(matches!(cli.command, Command::Report(_)));
     }
 
     #[test]

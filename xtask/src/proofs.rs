@@ -21,6 +21,7 @@ pub mod table;
 mod tools;
 mod trail;
 
+use cargo_xinterp::partition::Partition;
 use cargo_xinterp::process;
 use catalog::{Check, Expect, Proof, Violation, PROOFS};
 use serde_json::Value;
@@ -44,6 +45,9 @@ pub struct Options {
     pub filter: Option<String>,
     /// Rewrite the golden trails instead of comparing with them.
     pub bless: bool,
+    /// Only this shard's proofs (`verify --partition`), dealt by id as the
+    /// scenarios are by name.
+    pub partition: Option<Partition>,
 }
 
 impl Options {
@@ -89,14 +93,23 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
 /// the tools are missing or a file cannot be written: a failing proof is a
 /// row with `ok == false`.
 pub fn run_all(root: &Path, options: &Options) -> Result<Vec<Row>, String> {
-    let selected: Vec<&Proof> =
+    let matching: Vec<&Proof> =
         PROOFS.iter().filter(|p| options.filter.as_deref().is_none_or(|f| p.id().contains(f))).collect();
+    let ids: Vec<String> = matching.iter().map(|p| p.id()).collect();
+    let id_refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let selected: Vec<&Proof> =
+        matching.into_iter().filter(|p| options.partition.is_none_or(|s| s.owns(&p.id(), &id_refs))).collect();
     if selected.is_empty() {
         return Ok(Vec::new());
     }
     let tools = tools::ensure()?;
     println!("proofs: {} with cc = {}", tools.spin_version, tools.cc);
-    let paths = Paths::new(root);
+    let mut paths = Paths::new(root);
+    if let Some(partition) = options.partition {
+        // Shards run side by side on one machine must not share pan's
+        // working files.
+        paths.work = paths.work.join(format!("shard-{}-of-{}", partition.shard, partition.total));
+    }
     process::fresh_dir(&paths.work)?;
     process::create_dir(&paths.results)?;
     process::create_dir(&paths.trails)?;
@@ -107,12 +120,12 @@ pub fn run_all(root: &Path, options: &Options) -> Result<Vec<Row>, String> {
         println!("[proofs] {} ... {} ({:.1} s)", row.proof, row.result, row.wall_seconds);
         rows.push(row);
     }
-    if options.filter.is_none() {
+    if options.filter.is_none() && options.partition.is_none() {
         write(&paths.results.join("summary.md"), &summary(&rows, &revision, &tools))?;
     }
     let json = Value::Array(rows.iter().map(Row::to_json).collect());
     let text = serde_json::to_string_pretty(&json).map_err(|e| format!("could not serialize the results: {e}"))?;
-    write(&results_json(root), &(text + "\n"))?;
+    write(&paths.work.join("results.json"), &(text + "\n"))?;
     Ok(rows)
 }
 

@@ -20,13 +20,8 @@ pub struct Options {
 }
 
 /// The runner's options from the shared command-line flags.
-pub fn scenario_options(scenarios: &Scenarios) -> runner::Options {
-    runner::Options {
-        backends: scenarios.backends(),
-        filter: scenarios.filter.clone(),
-        runner: scenarios.runner,
-        format: MessageFormat::Human,
-    }
+pub fn scenario_options(scenarios: &Scenarios) -> Result<runner::Options, String> {
+    runner::Options::from_cli(scenarios, MessageFormat::Human)
 }
 
 /// What `verify` does about the SPIN proofs.
@@ -43,7 +38,7 @@ pub enum Proofs {
 }
 
 pub fn run(root: &Path, options: &Options) -> Result<(), String> {
-    let project = crate::project(root);
+    let project = options.scenarios.project(crate::project(root));
     let verification = runner::run_scenarios(&project, &options.scenarios)?;
     let proof_rows = run_proofs(root, options)?;
     println!();
@@ -77,6 +72,34 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     }
 }
 
+/// `cargo xtask report merge`: the shards' reports as one, the proofs'
+/// table rebuilt from the rows each shard ran.
+pub fn merge(args: &cargo_xinterp::cli::Merge) -> Result<(), String> {
+    let merged = cargo_xinterp::merge::merge_files(&args.reports)?;
+    for warning in &merged.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let rows = match merged.document.get("proofs") {
+        Some(Value::Array(items)) => Some(items.iter().map(ProofRow::from_json).collect::<Result<Vec<_>, _>>()?),
+        _ => None,
+    };
+    let extra = proofs_extra(rows.as_deref());
+    let paths = cargo_xinterp::merge::write(&merged, &extra.markdown, &args.out)?;
+    print!("{}", report::text_table(&merged.runs));
+    if let Some(rows) = rows.as_deref().filter(|r| !r.is_empty()) {
+        println!();
+        print!("{}", proofs::table::text(rows));
+    }
+    println!("merged {} reports: {} and {}", args.reports.len(), paths[0].display(), paths[1].display());
+    let proofs_ok = rows.as_deref().is_none_or(|rows| rows.iter().all(|r| r.ok));
+    if cargo_xinterp::merge::passed(&merged) && proofs_ok {
+        println!("report merge: OK: {} runs passed", merged.runs.len());
+        Ok(())
+    } else {
+        Err("report merge: the merged campaign FAILED (see the report's Failures)".to_owned())
+    }
+}
+
 /// The proof rows for the report: `None` when skipped.
 fn run_proofs(root: &Path, options: &Options) -> Result<Option<Vec<ProofRow>>, String> {
     match options.proofs {
@@ -84,7 +107,11 @@ fn run_proofs(root: &Path, options: &Options) -> Result<Option<Vec<ProofRow>>, S
         Proofs::Reuse => proofs::read_results(root).map(Some),
         Proofs::Run => {
             println!("== SPIN proofs ==");
-            let proof_options = proofs::Options { filter: options.scenarios.filter.clone(), bless: false };
+            let proof_options = proofs::Options {
+                filter: options.scenarios.filter.clone(),
+                bless: false,
+                partition: options.scenarios.partition,
+            };
             proofs::run_all(root, &proof_options).map(Some)
         }
     }
