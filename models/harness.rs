@@ -6,34 +6,38 @@
 //! in a child process under loom; shuttle reports deadlocks in-process.
 use xinterp::sync::{thread, Arc, Condvar, Mutex};
 use xinterp::trace::custom as record;
-use xinterp_check::{LoomBounds, Scenario};
+use xinterp_check::{LoomBounds, Scenario, StressConfig};
 
 /// Known bug: a lost wake-up. The waiter checks "ready" once, outside the
 /// lock that the notifier sets it under, then sleeps; if the notifier runs
 /// in between, nobody wakes the waiter again.
 #[test]
 fn bug_lost_wakeup_deadlock() {
-    let cex = Scenario::new("harness::bug_lost_wakeup_deadlock").loom(LoomBounds::default()).expect_bug(|| {
-        let pair = Arc::new((Mutex::new(false), Condvar::new()));
-        let notifier = {
-            let pair = Arc::clone(&pair);
-            thread::spawn_named("notifier", move || {
-                *pair.0.lock() = true;
-                record(None, "flag.set", "ok", "ready=true");
-                pair.1.notify_one();
-                record(None, "flag.notify", "ok", "");
-            })
-        };
-        // FLAW: the check and the wait are not under one lock hold.
-        let ready = *pair.0.lock();
-        record(None, "flag.check", if ready { "ready" } else { "not ready" }, "");
-        if !ready {
-            let mut guard = pair.0.lock();
-            record(None, "flag.wait", "blocked until notified", "");
-            pair.1.wait(&mut guard);
-        }
-        notifier.join().unwrap();
-    });
+    let cex = Scenario::new("harness::bug_lost_wakeup_deadlock")
+        .loom(LoomBounds::default())
+        // Under stress the watchdog's wait is the cost of finding it: 5 s.
+        .stress(StressConfig { stall_secs: 5, ..StressConfig::default() })
+        .expect_bug(|| {
+            let pair = Arc::new((Mutex::new(false), Condvar::new()));
+            let notifier = {
+                let pair = Arc::clone(&pair);
+                thread::spawn_named("notifier", move || {
+                    *pair.0.lock() = true;
+                    record(None, "flag.set", "ok", "ready=true");
+                    pair.1.notify_one();
+                    record(None, "flag.notify", "ok", "");
+                })
+            };
+            // FLAW: the check and the wait are not under one lock hold.
+            let ready = *pair.0.lock();
+            record(None, "flag.check", if ready { "ready" } else { "not ready" }, "");
+            if !ready {
+                let mut guard = pair.0.lock();
+                record(None, "flag.wait", "blocked until notified", "");
+                pair.1.wait(&mut guard);
+            }
+            notifier.join().unwrap();
+        });
     if let Some(cex) = cex {
         assert!(cex.message.contains("deadlock"), "the violation is a deadlock: {}", cex.message);
         cex.assert_golden();

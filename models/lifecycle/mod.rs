@@ -21,7 +21,7 @@
 //! a preemption bound only where four threads do not fit, with the
 //! executions and time measured at each bound tried. shuttle runs every
 //! scenario with PCT (depth 3, 10,000 iterations, seeded from the name);
-//! stress runs 10,000 iterations on OS threads.
+//! stress runs 2,000 iterations on OS threads.
 
 mod finalization;
 mod gil;

@@ -215,29 +215,42 @@ impl fmt::Display for ShuttleConfig {
 /// Each stress iteration spawns and joins OS threads (about 1 ms), so the
 /// default is sized for a verify run on 2 cores, not for coverage; a soak
 /// campaign raises it (`XINTERP_STRESS_ITERATIONS`, or `.stress(..)`).
+///
+/// Stress has no deadlock detector of its own: a watchdog calls an
+/// iteration that has not finished after `stall_secs` a deadlock. An
+/// iteration takes milliseconds even on a loaded machine, so the default
+/// (60 s) is generous; a known bug that *is* a deadlock lowers it for its
+/// own scenario, since the watchdog's wait is the whole cost of finding it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StressConfig {
     /// How many times the scenario runs.
     pub iterations: usize,
+    /// Seconds an iteration may take before the watchdog reports a
+    /// deadlock (at least 1).
+    pub stall_secs: u64,
 }
 
 impl Default for StressConfig {
-    /// 2,000 iterations.
+    /// 2,000 iterations; a deadlock after 60 s.
     fn default() -> Self {
-        Self { iterations: 2_000 }
+        Self { iterations: 2_000, stall_secs: 60 }
     }
 }
 
 impl StressConfig {
-    /// This configuration with `XINTERP_STRESS_ITERATIONS` applied.
+    /// This configuration with `XINTERP_STRESS_ITERATIONS` and
+    /// `XINTERP_STRESS_STALL_SECS` applied.
     pub fn resolved(self) -> Self {
-        Self { iterations: env("XINTERP_STRESS_ITERATIONS").unwrap_or(self.iterations) }
+        Self {
+            iterations: env("XINTERP_STRESS_ITERATIONS").unwrap_or(self.iterations),
+            stall_secs: env("XINTERP_STRESS_STALL_SECS").unwrap_or(self.stall_secs).max(1),
+        }
     }
 }
 
 impl fmt::Display for StressConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "iterations={}, OS threads", self.iterations)
+        write!(f, "iterations={}, OS threads, deadlock after {} s", self.iterations, self.stall_secs)
     }
 }
 

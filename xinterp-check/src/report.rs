@@ -358,7 +358,8 @@ mod tests {
     #[cfg(not(any(loom, shuttle)))]
     #[test]
     fn a_failing_scenario_reports_left_and_right() {
-        let scenario = crate::Scenario::new("report::assert_eq").stress(crate::StressConfig { iterations: 1 });
+        let scenario = crate::Scenario::new("report::assert_eq")
+            .stress(crate::StressConfig { iterations: 1, ..Default::default() });
         let report = super::super::run::run(&scenario, Kind::Model, || {
             let (left, right) = (std::hint::black_box(1), 2);
             assert_eq!(left, right);

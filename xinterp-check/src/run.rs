@@ -413,7 +413,7 @@ where
     F: Fn() + Send + Sync + 'static,
 {
     let config: StressConfig = scenario.stress.resolved();
-    let stall = stall_limit();
+    let stall = std::time::Duration::from_secs(config.stall_secs);
     let body = Arc::new(body);
     let session = session::current();
     for iteration in 1..=config.iterations {
@@ -457,13 +457,4 @@ impl Drop for Signal {
     fn drop(&mut self) {
         let _ = self.0.send(());
     }
-}
-
-/// How long one stress iteration may take before the watchdog calls it a
-/// deadlock: 60 s (an iteration takes milliseconds even on a loaded
-/// machine), or `XINTERP_STRESS_STALL_SECS`.
-#[cfg(not(any(loom, shuttle)))]
-fn stall_limit() -> std::time::Duration {
-    let secs = std::env::var("XINTERP_STRESS_STALL_SECS").ok().and_then(|v| v.parse::<u64>().ok()).unwrap_or(60);
-    std::time::Duration::from_secs(secs.max(1))
 }
