@@ -49,8 +49,10 @@
 //!
 //! # Heap sessions
 //!
-//! Each checked operation looks up the calling thread's attachment (a
-//! thread-local read). [`Attached::with_heap`] checks once and hands out a
+//! Each checked operation asks whether the calling thread is attached to
+//! the owner: one compare against a thread-local that caches the yes
+//! (`access`'s *The cached answer*), the thread-state record read only on a
+//! miss. [`Attached::with_heap`] checks once and hands out a
 //! [`HeapSession`] holding `&mut` to the table: inc/dec inside it are plain
 //! arithmetic, which is what CPython's refcounting costs. While it is open
 //! the thread may not release the GIL: detaching panics (XI-2), like a
@@ -608,6 +610,10 @@ pub(crate) enum HeapAccess {
 /// open.
 #[inline]
 pub(crate) fn heap_access(heap: &Heap) -> HeapAccess {
+    // The cached yes (`access`'s module docs); a miss asks the record.
+    if access::may_touch(heap) {
+        return HeapAccess::Attached;
+    }
     thread_state::with_subsystems(|attached, slots| match attached {
         Some(c) if std::ptr::eq(&c.subsystems.xi.heap, heap) => {
             if slots.xi.heap_pinned {
