@@ -114,10 +114,12 @@ fn track(core: &Core, key: usize, site: &'static Location<'static>) {
     }
 }
 
+/// Releases a guard on `core`; `ticket` is its key when its word is a
+/// ticket (only then can it have a row in the table).
 #[inline]
-fn release(core: &Core, key: usize) {
+fn release(core: &Core, ticket: Option<usize>) {
     // Untracked first, so a finalizer that sees zero guards sees an empty table.
-    if let Some(sites) = &core.guard_sites {
+    if let (Some(key), Some(sites)) = (ticket, &core.guard_sites) {
         sites.released(key);
     }
     let word = core.lifecycle.release();
@@ -156,7 +158,7 @@ impl<'a> Guard<'a> {
 impl Drop for Guard<'_> {
     #[inline]
     fn drop(&mut self) {
-        release(self.word.core(), self.word.key());
+        release(self.word.core(), self.word.ticket_key());
     }
 }
 
@@ -215,7 +217,7 @@ impl OwnedGuard {
 
 impl Drop for OwnedGuard {
     fn drop(&mut self) {
-        release(self.word.core(), self.word.key());
+        release(self.word.core(), self.word.ticket_key());
     }
 }
 

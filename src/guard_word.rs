@@ -122,6 +122,13 @@ impl<'a> BorrowedWord<'a> {
     pub(crate) fn key(&self) -> usize {
         self.ptr.as_ptr().addr()
     }
+
+    /// The key, if this word is a ticket (only a ticket can have a row in
+    /// the table: an untracked release need not look).
+    #[inline]
+    pub(crate) fn ticket_key(&self) -> Option<usize> {
+        as_ticket(self.ptr).map(|_| self.key())
+    }
 }
 
 impl Drop for BorrowedWord<'_> {
@@ -196,6 +203,12 @@ impl OwnedWord {
     /// (meaningful when the interpreter tracks guards).
     pub(crate) fn key(&self) -> usize {
         self.ptr.as_ptr().addr()
+    }
+
+    /// The key, if this word is a ticket.
+    #[inline]
+    pub(crate) fn ticket_key(&self) -> Option<usize> {
+        self.ticket().map(|_| self.key())
     }
 }
 

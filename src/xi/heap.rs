@@ -350,8 +350,11 @@ impl Table {
 
     #[inline]
     fn slot(&mut self, obj: Obj) -> Result<&mut Slot, XiError> {
+        // A live slot has a nonzero count (0 = free, see the state table):
+        // the count is the field the operation touches anyway, where the
+        // value's tag would be one more load.
         let live = match self.slots.get(obj.index as usize) {
-            Some(s) => s.generation == obj.generation && s.value.is_some() && !self.torn_down,
+            Some(s) => s.generation == obj.generation && s.refcnt != 0 && !self.torn_down,
             None => false,
         };
         if !live {
@@ -420,12 +423,14 @@ fn trace_decref(obj: Obj, refcnt: usize, freed: &Option<Value>) {
 
 /// Refcount operations, for the thread attached to the owner.
 impl<'a> Attached<'a> {
+    #[inline]
     fn heap(&self) -> &'a Heap {
         &self.core().subsystems.xi.heap
     }
 
     /// The heap of the interpreter `obj` belongs to, if this proof is
     /// current and attached to it.
+    #[inline]
     fn owner_heap(&self, obj: Obj) -> Result<&'a Heap, XiError> {
         if obj.owner != self.interpreter_id() {
             return Err(XiError::WrongInterpreter { owner: obj.owner, attached: self.interpreter_id() });
@@ -452,6 +457,7 @@ impl<'a> Attached<'a> {
     }
 
     /// `Py_INCREF`: one more reference. Returns the new count.
+    #[inline]
     pub fn incref(&self, obj: Obj) -> Result<usize, XiError> {
         let refcnt = self.owner_heap(obj)?.checked(self, |t| t.incref(obj))??;
         trace_event!(XiEvent::Incref { obj, refcnt });
@@ -460,6 +466,7 @@ impl<'a> Attached<'a> {
 
     /// `Py_DECREF`: one reference fewer; the object is freed when the count
     /// reaches zero. Returns the count left.
+    #[inline]
     pub fn decref(&self, obj: Obj) -> Result<usize, XiError> {
         let (refcnt, freed) = self.owner_heap(obj)?.checked(self, |t| t.decref(obj))??;
         trace_decref(obj, refcnt, &freed);

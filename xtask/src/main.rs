@@ -21,6 +21,7 @@
 //! - `docs` regenerates the tables of `docs/` that come from the code, the
 //!   specs and the proof results (`--check`: fails if one is out of date).
 
+mod bench;
 #[cfg(test)]
 mod catalogue;
 mod ci;
@@ -116,6 +117,14 @@ enum Command {
     /// (listed in xtask/src/layers.rs) names neither crate::channel nor
     /// crate::xi.
     Layers,
+    /// Run the criterion benchmarks of benches/ once (the channel ones twice)
+    /// and print the ratios against the speed targets; a full run writes
+    /// benches/results/summary.md and regenerates docs/performance.md's table.
+    Bench {
+        /// Short measurements, for a smoke test: prints, writes nothing.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -135,6 +144,7 @@ fn main() -> ExitCode {
         Command::Mermaid => mermaid::run(&root),
         Command::Docs { check } => docs::run(&root, &docs::Options { check }),
         Command::Layers => layers::run(&root),
+        Command::Bench { quick } => bench::run(&root, &bench::Options { quick }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
