@@ -40,8 +40,12 @@
 //! the full answer, so every refusal is still the record's. The cache is a
 //! facade thread-local: one per model thread under loom and shuttle, whose
 //! scenarios switch interpreters, nest `ensure`, and open sessions with it
-//! in place (`models/xi/`), and the wrong-interpreter refusal is tested in
-//! `tests/xi.rs`.
+//! in place (`models/xi/`). `tests/xi.rs`:
+//! `the_cached_attachment_follows_attach_detach_and_sessions` fails when
+//! the detach hook keeps the cache (a thread that left the owner releases
+//! directly, without its GIL) or a session leaves it set (a checked
+//! operation aliases the session's `&mut`); the wrong-interpreter refusal
+//! is `refcounts_need_the_owners_gil_and_stale_handles_are_typed_errors`.
 use crate::interp::Core;
 use crate::thread_state;
 use std::cell::Cell;
@@ -61,16 +65,17 @@ crate::sync::thread::thread_local! {
     static MAY_TOUCH: Cell<usize> = Cell::new(0);
 }
 
-/// The address `MAY_TOUCH` holds for `heap`.
+/// The address `MAY_TOUCH` holds for a heap (generic: this file sits
+/// below the heap's, which asks it).
 #[inline]
-pub(super) fn heap_key(heap: &super::heap::Heap) -> usize {
+pub(super) fn heap_key<H>(heap: &H) -> usize {
     std::ptr::from_ref(heap).addr()
 }
 
 /// Whether the cache says this thread may touch `heap` (attached to its
 /// owner, no session open). `false` means "ask the record".
 #[inline]
-pub(super) fn may_touch(heap: &super::heap::Heap) -> bool {
+pub(super) fn may_touch<H>(heap: &H) -> bool {
     MAY_TOUCH.with(Cell::get) == heap_key(heap)
 }
 
