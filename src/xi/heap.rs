@@ -619,8 +619,25 @@ pub(crate) enum HeapAccess {
 pub(crate) fn heap_access(heap: &Heap) -> HeapAccess {
     // The cached yes (`access`'s module docs); a miss asks the record.
     if access::may_touch(heap) {
+        // Under the models (and in debug builds) the yes is checked against
+        // the record, the fact it caches: a cache left stale (a detach or a
+        // session that did not clear it) fails every scenario that reaches
+        // it, under shuttle as under loom, before the heap is touched.
+        if crate::sync::MODEL || cfg!(debug_assertions) {
+            let recorded = recorded_access(heap);
+            assert!(
+                recorded == HeapAccess::Attached,
+                "invariant XI-2 violated: the cached attachment lets this thread touch the heap of {}, its record says {recorded:?}",
+                heap.owner
+            );
+        }
         return HeapAccess::Attached;
     }
+    recorded_access(heap)
+}
+
+/// [`heap_access`] as the thread-state record answers it.
+fn recorded_access(heap: &Heap) -> HeapAccess {
     thread_state::with_subsystems(|attached, slots| match attached {
         Some(c) if std::ptr::eq(&c.subsystems.xi.heap, heap) => {
             if slots.xi.heap_pinned {
