@@ -38,9 +38,13 @@
 //! set after the first and cleared before the second. A match is a yes; a
 //! miss (0, or another heap: the wrong interpreter) goes to the record for
 //! the full answer, so every refusal is still the record's. The cache is a
-//! facade thread-local: one per model thread under loom and shuttle, whose
-//! scenarios switch interpreters, nest `ensure`, and open sessions with it
-//! in place (`models/xi/`). `tests/xi.rs`:
+//! facade thread-local: one per model thread under loom and shuttle, and
+//! there (and in debug builds) every cached yes is checked against the
+//! record (`heap::heap_access`), so a cache left stale fails the scenario
+//! that reaches it: `xi::release_after_letting_the_gil_go_is_queued`
+//! releases inside `allow_threads` while another thread uses the owner, and
+//! opens a session (the mutations `xi-cache-kept-on-detach` and
+//! `xi-cache-kept-in-session`). `tests/xi.rs`:
 //! `the_cached_attachment_follows_attach_detach_and_sessions` fails when
 //! the detach hook keeps the cache (a thread that left the owner releases
 //! directly, without its GIL) or a session leaves it set (a checked

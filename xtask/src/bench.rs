@@ -393,11 +393,19 @@ impl Run {
     }
 }
 
+/// What the block says before any full run was recorded: no figures.
+pub const NO_RUN_YET: &str = "No full `cargo xtask bench` run is recorded yet (`benches/results/summary.md` is absent): \
+the table of ratios against the speed targets appears here once one is.\n";
+
 /// The `performance-results` block of `docs/performance.md`: the last full
-/// run's table, as `cargo xtask bench` wrote it.
+/// run's table, as `cargo xtask bench` wrote it, or [`NO_RUN_YET`].
 pub fn results_block(root: &Path) -> Result<String, String> {
     let path: PathBuf = root.join(SUMMARY);
-    std::fs::read_to_string(&path).map_err(|e| format!("could not read {SUMMARY} (run `cargo xtask bench`): {e}"))
+    match std::fs::read_to_string(&path) {
+        Ok(table) => Ok(table),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(NO_RUN_YET.to_owned()),
+        Err(e) => Err(format!("could not read {SUMMARY}: {e}")),
+    }
 }
 
 #[cfg(test)]
@@ -446,6 +454,19 @@ mod tests {
         let mut run = run_with(|_| 1.0);
         run.first.remove(&id("rendezvous", "std sync_channel(0)"));
         assert!(run.table().unwrap_err().contains("rendezvous/std sync_channel(0)"));
+    }
+
+    #[test]
+    fn the_block_says_when_no_full_run_is_recorded() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-block-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert_eq!(results_block(&dir).unwrap(), NO_RUN_YET);
+        let summary = dir.join(SUMMARY);
+        std::fs::create_dir_all(summary.parent().unwrap()).unwrap();
+        std::fs::write(&summary, "| a table |\n").unwrap();
+        let block = results_block(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(block, "| a table |\n");
     }
 
     #[test]
