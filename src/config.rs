@@ -72,7 +72,8 @@ pub struct Config {
     /// When finalization stops granting guards.
     pub guard_policy: GuardPolicy,
     /// Remember where each guard was taken (`#[track_caller]`), so that a
-    /// finalization that times out can list them. Costs a lock per guard.
+    /// finalization that times out can list them. Costs a lock and an
+    /// allocation (the guard's ticket) per guard; untracked guards pay neither.
     pub track_guards: bool,
     /// Capacity of the interpreter's pending-call ring: work other
     /// interpreters queue on it, run by the next thread that holds its GIL

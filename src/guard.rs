@@ -13,15 +13,17 @@
 //! itself), and [`OwnedGuard`] owns a reference to the interpreter, so it
 //! can be moved to another thread or stored.
 //!
-//! Each guard remembers the caller location that took it (`#[track_caller]`).
-//! With [`Config::track_guards`](crate::Config::track_guards) on, the
-//! interpreter keeps a table of where its held guards were taken, which
+//! Both are one word (`guard_word`). Every acquire is `#[track_caller]`:
+//! with [`Config::track_guards`](crate::Config::track_guards) on, the
+//! interpreter keeps a table of where its held guards were taken (the
+//! guard's word is then a ticket, its key in that table), which
 //! [`Interpreter::finalize_timeout`](crate::Interpreter::finalize_timeout)
 //! reports when guards are still held at the deadline: the leak CPython
-//! cannot point at.
+//! cannot point at. Without tracking the location is not kept anywhere.
 //!
 //! The protocol lives in [`crate::interp::lifecycle`]; this is its safe face.
 use crate::guard_error::GuardError;
+use crate::guard_word::{BorrowedWord, OwnedWord};
 use crate::interp::lifecycle::Refusal;
 use crate::interp::{Core, InterpreterId, Phase};
 use crate::sync::Arc;
@@ -77,8 +79,7 @@ use std::panic::Location;
 /// ```
 #[must_use = "a guard released at once protects nothing"]
 pub struct Guard<'a> {
-    core: &'a Arc<Core>,
-    site: &'static Location<'static>,
+    word: BorrowedWord<'a>,
     /// `!Send`: counted in the taking thread's record (`thread_state/held.rs`).
     not_send: crate::sync::NotSend,
 }
@@ -100,18 +101,14 @@ pub struct Guard<'a> {
 /// ```
 #[must_use = "a guard released at once protects nothing"]
 pub struct OwnedGuard {
-    core: Arc<Core>,
-    site: &'static Location<'static>,
+    word: OwnedWord,
 }
 
 /// Counts a guard on `core`, or says why not.
 #[inline]
-pub(crate) fn acquire(core: &Core, site: &'static Location<'static>) -> Result<(), GuardError> {
+pub(crate) fn acquire(core: &Core) -> Result<(), GuardError> {
     match core.lifecycle.acquire() {
         Ok(word) => {
-            if let Some(sites) = &core.guard_sites {
-                sites.taken(site);
-            }
             trace_event!(GuardEvent::Granted { interp: core.id.0, word: word.decoded() });
             Ok(())
         }
@@ -126,11 +123,22 @@ pub(crate) fn acquire(core: &Core, site: &'static Location<'static>) -> Result<(
     }
 }
 
+/// Records where the guard keyed `key` was taken, when `core` tracks
+/// guards (after the count: a guard refused leaves no row).
 #[inline]
-fn release(core: &Core, site: &'static Location<'static>) {
-    // Untracked first, so a finalizer that sees zero guards sees an empty table.
+fn track(core: &Core, key: usize, site: &'static Location<'static>) {
     if let Some(sites) = &core.guard_sites {
-        sites.released(site);
+        sites.taken(key, site);
+    }
+}
+
+/// Releases a guard on `core`; `ticket` is its key when its word is a
+/// ticket (only then can it have a row in the table).
+#[inline]
+fn release(core: &Core, ticket: Option<usize>) {
+    // Untracked first, so a finalizer that sees zero guards sees an empty table.
+    if let (Some(key), Some(sites)) = (ticket, &core.guard_sites) {
+        sites.released(key);
     }
     let word = core.lifecycle.release();
     trace_event!(GuardEvent::Released { interp: core.id.0, word: word.decoded() });
@@ -139,23 +147,27 @@ fn release(core: &Core, site: &'static Location<'static>) {
 impl<'a> Guard<'a> {
     #[inline]
     pub(crate) fn acquire(core: &'a Arc<Core>, site: &'static Location<'static>) -> Result<Self, GuardError> {
-        acquire(core, site)?;
+        acquire(core)?;
         held::taken(core);
-        Ok(Self { core, site, not_send: std::marker::PhantomData })
+        let word = BorrowedWord::new(core);
+        track(core, word.key(), site);
+        Ok(Self { word, not_send: std::marker::PhantomData })
     }
 
-    pub(crate) fn core_arc(&self) -> &'a Arc<Core> {
-        self.core
+    pub(crate) fn core_arc(&self) -> &Arc<Core> {
+        self.word.core()
     }
 
     /// The guarded interpreter's id.
     pub fn interpreter_id(&self) -> InterpreterId {
-        self.core.id
+        self.word.core().id
     }
 
-    /// Where this guard was taken.
-    pub fn location(&self) -> &'static Location<'static> {
-        self.site
+    /// Where this guard was taken, when its interpreter tracks guards
+    /// ([`Config::track_guards`](crate::Config::track_guards)); `None`
+    /// otherwise (an untracked guard is one word and keeps no location).
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.word.core().guard_sites.as_ref().and_then(|sites| sites.location_of(self.word.key()))
     }
 
     /// Releases the guard (the same as dropping it; reads better at call sites).
@@ -165,41 +177,59 @@ impl<'a> Guard<'a> {
 impl Drop for Guard<'_> {
     #[inline]
     fn drop(&mut self) {
-        held::dropped(self.core);
-        release(self.core, self.site);
+        held::dropped(self.word.core());
+        release(self.word.core(), self.word.ticket_key());
     }
 }
 
 impl fmt::Debug for Guard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Guard").field("interpreter", &self.core.id).field("taken_at", &self.site).finish()
+        f.debug_struct("Guard")
+            .field("interpreter", &self.interpreter_id())
+            .field("taken_at", &self.location())
+            .finish()
     }
 }
 
 impl OwnedGuard {
     pub(crate) fn acquire(core: &Arc<Core>, site: &'static Location<'static>) -> Result<Self, GuardError> {
-        acquire(core, site)?;
-        Ok(Self { core: Arc::clone(core), site })
+        acquire(core)?;
+        let word = OwnedWord::new(core);
+        track(core, word.key(), site);
+        Ok(Self { word })
     }
 
-    pub(crate) fn core_arc(&self) -> &Arc<Core> {
-        &self.core
+    /// The guarded core.
+    pub(crate) fn core(&self) -> &Core {
+        self.word.core()
+    }
+
+    /// Another strong reference to the guarded core.
+    pub(crate) fn core_arc(&self) -> Arc<Core> {
+        self.word.core_arc()
     }
 
     /// The guarded interpreter's id.
     pub fn interpreter_id(&self) -> InterpreterId {
-        self.core.id
+        self.word.core().id
     }
 
-    /// Where this guard was taken.
-    pub fn location(&self) -> &'static Location<'static> {
-        self.site
+    /// Where this guard was taken, when its interpreter tracks guards
+    /// ([`Config::track_guards`](crate::Config::track_guards)); `None`
+    /// otherwise.
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        self.word.core().guard_sites.as_ref().and_then(|sites| sites.location_of(self.word.key()))
     }
 
     /// A borrowed guard on the same interpreter, counted separately.
     #[track_caller]
     pub fn guard(&self) -> Result<Guard<'_>, GuardError> {
-        Guard::acquire(&self.core, Location::caller())
+        let core = self.word.core_arc();
+        acquire(&core)?;
+        held::taken(&core);
+        let word = BorrowedWord::ticket(&core);
+        track(&core, word.key(), Location::caller());
+        Ok(Guard { word, not_send: std::marker::PhantomData })
     }
 
     /// Releases the guard (the same as dropping it).
@@ -208,12 +238,15 @@ impl OwnedGuard {
 
 impl Drop for OwnedGuard {
     fn drop(&mut self) {
-        release(&self.core, self.site);
+        release(self.word.core(), self.word.ticket_key());
     }
 }
 
 impl fmt::Debug for OwnedGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OwnedGuard").field("interpreter", &self.core.id).field("taken_at", &self.site).finish()
+        f.debug_struct("OwnedGuard")
+            .field("interpreter", &self.interpreter_id())
+            .field("taken_at", &self.location())
+            .finish()
     }
 }

@@ -2,44 +2,61 @@
 //! waiting for them reports.
 //!
 //! With [`Config::track_guards`](crate::Config::track_guards) on, each
-//! interpreter keeps a table of the caller locations that hold guards (one
-//! row per location, with how many guards taken there are held), updated
-//! under its own lock when a guard is taken or released. A finalization
-//! whose deadline passes snapshots it into [`Outstanding`], the leak report
-//! CPython cannot give. Without tracking, no table is kept and taking a
-//! guard costs no lock.
+//! interpreter keeps a table of its held guards: one row per guard, its key
+//! (the address of the guard's ticket, unique while the guard is held; see
+//! `guard_word`) and the caller location that took it, updated under the
+//! table's own lock when a guard is taken or released. A finalization whose
+//! deadline passes snapshots it into [`Outstanding`] (rows grouped by
+//! location), the leak report CPython cannot give. Without tracking, no
+//! table is kept, a guard is one word that holds no location, and taking
+//! one costs no lock.
 use crate::interp::InterpreterId;
 use std::fmt;
 use std::panic::Location;
 
-/// Where held guards were taken, kept when
+/// The held guards of one interpreter and where each was taken, kept when
 /// [`Config::track_guards`](crate::Config::track_guards) is on.
 #[derive(Debug, Default)]
 pub(crate) struct GuardSites {
-    sites: crate::sync::Mutex<Vec<GuardSite>>,
+    held: crate::sync::Mutex<Vec<Held>>,
+}
+
+/// One held guard: its ticket's key and where it was taken.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    key: usize,
+    location: &'static Location<'static>,
 }
 
 impl GuardSites {
-    pub(crate) fn taken(&self, site: &'static Location<'static>) {
-        let mut sites = self.sites.lock();
-        match sites.iter_mut().find(|s| std::ptr::eq(s.location, site)) {
-            Some(s) => s.held += 1,
-            None => sites.push(GuardSite { location: site, held: 1 }),
+    /// The guard with ticket `key` was taken at `location`.
+    pub(crate) fn taken(&self, key: usize, location: &'static Location<'static>) {
+        self.held.lock().push(Held { key, location });
+    }
+
+    /// The guard with ticket `key` is released.
+    pub(crate) fn released(&self, key: usize) {
+        let mut held = self.held.lock();
+        if let Some(i) = held.iter().position(|h| h.key == key) {
+            held.swap_remove(i);
         }
     }
 
-    pub(crate) fn released(&self, site: &'static Location<'static>) {
-        let mut sites = self.sites.lock();
-        if let Some(i) = sites.iter().position(|s| std::ptr::eq(s.location, site)) {
-            sites[i].held -= 1;
-            if sites[i].held == 0 {
-                sites.swap_remove(i);
+    /// Where the guard with ticket `key` was taken, if it is held.
+    pub(crate) fn location_of(&self, key: usize) -> Option<&'static Location<'static>> {
+        self.held.lock().iter().find(|h| h.key == key).map(|h| h.location)
+    }
+
+    /// The held guards grouped by location, sorted by file, line, column.
+    pub(crate) fn snapshot(&self) -> Vec<GuardSite> {
+        let held = self.held.lock().clone();
+        let mut sites: Vec<GuardSite> = Vec::new();
+        for h in held {
+            match sites.iter_mut().find(|s| std::ptr::eq(s.location, h.location)) {
+                Some(s) => s.held += 1,
+                None => sites.push(GuardSite { location: h.location, held: 1 }),
             }
         }
-    }
-
-    pub(crate) fn snapshot(&self) -> Vec<GuardSite> {
-        let mut sites = self.sites.lock().clone();
         sites.sort_by_key(|s| (s.location.file(), s.location.line(), s.location.column()));
         sites
     }

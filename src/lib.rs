@@ -83,6 +83,7 @@ mod gil;
 mod guard;
 mod guard_error;
 mod guard_sites;
+mod guard_word;
 mod runtime;
 mod subsystem;
 mod view;
@@ -146,6 +147,7 @@ impl subsystem::Subsystem for Subsystems {
 
     #[inline]
     fn on_attach(core: &interp::Core) {
+        xi::access::on_attach(core);
         xi::pending::on_attach(core);
     }
 

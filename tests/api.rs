@@ -116,10 +116,12 @@ fn sizes() {
     let word = std::mem::size_of::<usize>();
     assert_eq!(std::mem::size_of::<xinterp::View>(), word);
     assert_eq!(std::mem::size_of::<xinterp::Interpreter>(), word);
-    // A guard is the interpreter and the caller location that took it, for
-    // leak reports: two words (docs/performance.md).
-    assert_eq!(std::mem::size_of::<xinterp::Guard<'_>>(), 2 * word);
-    assert_eq!(std::mem::size_of::<xinterp::OwnedGuard>(), 2 * word);
+    // A guard is one word: the caller location leak reports need is kept
+    // in the interpreter's table, and only when it tracks guards.
+    assert_eq!(std::mem::size_of::<xinterp::Guard<'_>>(), word);
+    assert_eq!(std::mem::size_of::<xinterp::OwnedGuard>(), word);
+    // The word is never null: an `Option` of a guard costs nothing more.
+    assert_eq!(std::mem::size_of::<Option<xinterp::OwnedGuard>>(), word);
 }
 
 #[test]
@@ -226,6 +228,55 @@ fn ensure_from_view_holds_a_guard_until_release() {
     assert_eq!(sub.phase(), Phase::Running, "an abandoned finalization leaves it running");
     token.release().unwrap();
     sub.finalize().unwrap();
+}
+
+#[test]
+fn tracked_guards_report_each_held_guards_site_whoever_released_first() {
+    let runtime = Runtime::new();
+    let sub = runtime.create_with(Config::isolated().with_track_guards(true)).unwrap();
+    let view = sub.view();
+    let first = sub.guard().unwrap();
+    let first_line = line!() - 1;
+    let owned = sub.guard_owned().unwrap();
+    let owned_line = line!() - 1;
+    let lent = owned.guard().unwrap();
+    let lent_line = line!() - 1;
+    let mut from_view = Vec::new();
+    for _ in 0..3 {
+        from_view.push(view.guard_owned().unwrap());
+    }
+    let view_line = line!() - 2;
+    assert_eq!(first.location().map(|l| l.line()), Some(first_line));
+    assert_eq!(owned.location().map(|l| l.line()), Some(owned_line));
+    assert_eq!(lent.location().map(|l| l.line()), Some(lent_line));
+    assert_eq!(from_view[1].location().map(|l| l.line()), Some(view_line));
+    // Released out of order, and on another thread: each release removes
+    // its own row.
+    drop(first);
+    let moved = from_view.remove(1);
+    thread::spawn(move || drop(moved)).join().unwrap();
+    // Finalized from another thread: this one holds the borrowed `lent`,
+    // so its own finalize would be refused (CurrentThreadHoldsGuard).
+    let finalizer = sub.clone();
+    let error =
+        thread::spawn(move || finalizer.finalize_timeout(Duration::from_millis(20))).join().unwrap().unwrap_err();
+    let FinalizeError::GuardsOutstanding(outstanding) = &error else { panic!("{error:?}") };
+    assert_eq!(outstanding.guards, 4);
+    let sites: Vec<(u32, usize)> =
+        outstanding.sites.as_ref().expect("tracked").iter().map(|s| (s.location.line(), s.held)).collect();
+    assert_eq!(sites, vec![(owned_line, 1), (lent_line, 1), (view_line, 2)]);
+    drop(lent);
+    drop((owned, from_view));
+    sub.finalize().unwrap();
+}
+
+#[test]
+fn untracked_guards_keep_no_location() {
+    let runtime = Runtime::new();
+    let sub = runtime.create().unwrap();
+    let guard = sub.guard().unwrap();
+    let owned = sub.guard_owned().unwrap();
+    assert_eq!((guard.location(), owned.location(), owned.guard().unwrap().location()), (None, None, None));
 }
 
 #[test]

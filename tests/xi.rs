@@ -35,6 +35,34 @@ fn live(interp: &Interpreter) -> usize {
     interp.guard().unwrap().with_gil(|py| py.heap_stats().unwrap().live)
 }
 
+/// The checked operations' cached answer (`src/xi/access.rs`) follows every
+/// attach and detach: a thread that left the owner (its token released,
+/// or switched away by an inner `ensure`) is not attached to it any more,
+/// so its release is queued rather than done under a GIL it does not hold,
+/// and a proof of the owner is refused while the thread is elsewhere; a
+/// heap session makes the checked operations refuse.
+#[test]
+fn the_cached_attachment_follows_attach_detach_and_sessions() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (ga, gb) = (a.guard().unwrap(), b.guard().unwrap());
+    let data = shared(&a, b"left");
+    // This thread attached to `a` (inside `shared`) and detached since.
+    assert_eq!(data.release().unwrap(), Released::Pending);
+    ga.with_gil(|py| {
+        let obj = py.new_int(1).unwrap();
+        gb.with_gil(|_| {
+            // Switched to `b`: the outer proof of `a` is stale.
+            assert_eq!(py.incref(obj), Err(XiError::NotAttached(a.id())));
+        });
+        assert_eq!(py.incref(obj), Ok(2), "back on `a` after the inner release");
+        py.with_heap(|_| assert_eq!(py.incref(obj), Err(XiError::HeapBusy(a.id())))).unwrap();
+        assert_eq!(py.decref(obj), Ok(1), "the session closed: allowed again");
+        assert_eq!(py.decref(obj), Ok(0));
+    });
+    assert_eq!(live(&a), 0);
+}
+
 #[test]
 fn refcounts_need_the_owners_gil_and_stale_handles_are_typed_errors() {
     let runtime = Runtime::new();

@@ -190,6 +190,61 @@ fn pending_release_while_owner_busy() {
         });
 }
 
+/// A thread attached to the owner lets its GIL go (`allow_threads`) and
+/// releases the data meanwhile, while another thread attaches to the owner
+/// and drops its own reference: the release must be queued (a pending
+/// call), since the releasing thread no longer holds the owner's GIL. Before
+/// that, inside a heap session, the thread's checked operations are refused.
+///
+/// What it checks is the checked operations' cached attachment
+/// (`src/xi/access.rs`): a cache the detach hook left set would still name
+/// the owner's heap inside `allow_threads`, so the release would decref
+/// directly, without the GIL, racing the other thread's decref; a cache a
+/// session left set would let `incref` alias the session's `&mut`. Either
+/// way the cross-check of the cached answer against the thread's record
+/// (`heap::heap_access`) fails under both checkers, and loom's race
+/// detector would see the first.
+///
+/// loom: exhaustive (2 threads: main, owner): see `docs/xi.md` for the
+/// execution count.
+#[test]
+fn release_after_letting_the_gil_go_is_queued() {
+    Scenario::new("xi::release_after_letting_the_gil_go_is_queued")
+        .witness(
+            "freed_by_pending_call",
+            "the owner thread dropped its reference first; the queued release freed the object",
+        )
+        .witness(
+            "freed_by_owner_decref",
+            "the queued release ran first (at an attach); the owner thread's decref freed it",
+        )
+        .loom(LoomBounds::default())
+        .check(|| {
+            let runtime = Runtime::new();
+            let owner = runtime.create().unwrap();
+            let og = owner.guard_owned().unwrap();
+            let (obj, data) = og.with_gil(|py| {
+                let obj = py.new_bytes(*b"left").unwrap();
+                let data = py.share(obj).unwrap();
+                py.with_heap(|_| {
+                    assert_eq!(py.incref(obj), Err(XiError::HeapBusy(owner.id())), "XI-2: a session is exclusive")
+                })
+                .unwrap();
+                (obj, data)
+            });
+            let ug = owner.guard_owned().unwrap();
+            let user = thread::spawn_named("owner", move || ug.with_gil(|py| py.decref(obj).unwrap()));
+            og.with_gil(|py| {
+                let released = py.allow_threads(move || data.release().unwrap());
+                assert_eq!(released, Released::Pending, "XI-2: the GIL was let go: the release is queued");
+            });
+            let left = user.join().unwrap();
+            drop(og);
+            assert_heap_empty(&owner);
+            reach(if left == 0 { "freed_by_owner_decref" } else { "freed_by_pending_call" });
+        });
+}
+
 /// Two releases race for a ring of capacity 1: one is queued, the other is
 /// handed back (full) and released directly by attaching to the owner.
 ///

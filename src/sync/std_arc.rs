@@ -32,6 +32,24 @@ impl<T: ?Sized> Arc<T> {
         std::sync::Arc::strong_count(&this.0)
     }
 
+    /// The pointer to the value, consuming this reference without
+    /// releasing it (loom's `Arc` has the same): for a one-word owner,
+    /// which gives it back with [`Arc::from_raw`].
+    pub fn into_raw(this: Self) -> *const T {
+        std::sync::Arc::into_raw(this.0)
+    }
+
+    /// Takes back a reference given up by [`Arc::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from `Arc::into_raw` and is taken back once.
+    #[allow(unsafe_code)]
+    pub unsafe fn from_raw(ptr: *const T) -> Self {
+        // SAFETY: the caller's contract is std's.
+        Self(unsafe { std::sync::Arc::from_raw(ptr) })
+    }
+
     /// A mutable reference, if this is the only reference.
     pub fn get_mut(this: &mut Self) -> Option<&mut T> {
         std::sync::Arc::get_mut(&mut this.0)

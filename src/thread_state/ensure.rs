@@ -72,7 +72,9 @@ pub fn ensure<'g>(guard: &'g Guard<'_>) -> Token<'g> {
 
 /// [`ensure`] for an [`OwnedGuard`].
 pub fn ensure_owned(guard: &OwnedGuard) -> Token<'_> {
-    ensure_core(guard.core_arc(), None)
+    // An owned guard is one word with no `Arc` in memory to lend: the token
+    // holds a reference of its own.
+    ensure_arc(guard.core_arc(), None)
 }
 
 /// Attaches the finalizer to the interpreter it finalizes, without a guard

@@ -49,8 +49,10 @@
 //!
 //! # Heap sessions
 //!
-//! Each checked operation looks up the calling thread's attachment (a
-//! thread-local read). [`Attached::with_heap`] checks once and hands out a
+//! Each checked operation asks whether the calling thread is attached to
+//! the owner: one compare against a thread-local that caches the yes
+//! (`access`'s *The cached answer*), the thread-state record read only on a
+//! miss. [`Attached::with_heap`] checks once and hands out a
 //! [`HeapSession`] holding `&mut` to the table: inc/dec inside it are plain
 //! arithmetic, which is what CPython's refcounting costs. While it is open
 //! the thread may not release the GIL: detaching panics (XI-2), like a
@@ -348,8 +350,11 @@ impl Table {
 
     #[inline]
     fn slot(&mut self, obj: Obj) -> Result<&mut Slot, XiError> {
+        // A live slot has a nonzero count (0 = free, see the state table):
+        // the count is the field the operation touches anyway, where the
+        // value's tag would be one more load.
         let live = match self.slots.get(obj.index as usize) {
-            Some(s) => s.generation == obj.generation && s.value.is_some() && !self.torn_down,
+            Some(s) => s.generation == obj.generation && s.refcnt != 0 && !self.torn_down,
             None => false,
         };
         if !live {
@@ -418,12 +423,14 @@ fn trace_decref(obj: Obj, refcnt: usize, freed: &Option<Value>) {
 
 /// Refcount operations, for the thread attached to the owner.
 impl<'a> Attached<'a> {
+    #[inline]
     fn heap(&self) -> &'a Heap {
         &self.core().subsystems.xi.heap
     }
 
     /// The heap of the interpreter `obj` belongs to, if this proof is
     /// current and attached to it.
+    #[inline]
     fn owner_heap(&self, obj: Obj) -> Result<&'a Heap, XiError> {
         if obj.owner != self.interpreter_id() {
             return Err(XiError::WrongInterpreter { owner: obj.owner, attached: self.interpreter_id() });
@@ -450,6 +457,7 @@ impl<'a> Attached<'a> {
     }
 
     /// `Py_INCREF`: one more reference. Returns the new count.
+    #[inline]
     pub fn incref(&self, obj: Obj) -> Result<usize, XiError> {
         let refcnt = self.owner_heap(obj)?.checked(self, |t| t.incref(obj))??;
         trace_event!(XiEvent::Incref { obj, refcnt });
@@ -458,6 +466,7 @@ impl<'a> Attached<'a> {
 
     /// `Py_DECREF`: one reference fewer; the object is freed when the count
     /// reaches zero. Returns the count left.
+    #[inline]
     pub fn decref(&self, obj: Obj) -> Result<usize, XiError> {
         let (refcnt, freed) = self.owner_heap(obj)?.checked(self, |t| t.decref(obj))??;
         trace_decref(obj, refcnt, &freed);
@@ -608,6 +617,27 @@ pub(crate) enum HeapAccess {
 /// open.
 #[inline]
 pub(crate) fn heap_access(heap: &Heap) -> HeapAccess {
+    // The cached yes (`access`'s module docs); a miss asks the record.
+    if access::may_touch(heap) {
+        // Under the models (and in debug builds) the yes is checked against
+        // the record, the fact it caches: a cache left stale (a detach or a
+        // session that did not clear it) fails every scenario that reaches
+        // it, under shuttle as under loom, before the heap is touched.
+        if crate::sync::MODEL || cfg!(debug_assertions) {
+            let recorded = recorded_access(heap);
+            assert!(
+                recorded == HeapAccess::Attached,
+                "invariant XI-2 violated: the cached attachment lets this thread touch the heap of {}, its record says {recorded:?}",
+                heap.owner
+            );
+        }
+        return HeapAccess::Attached;
+    }
+    recorded_access(heap)
+}
+
+/// [`heap_access`] as the thread-state record answers it.
+fn recorded_access(heap: &Heap) -> HeapAccess {
     thread_state::with_subsystems(|attached, slots| match attached {
         Some(c) if std::ptr::eq(&c.subsystems.xi.heap, heap) => {
             if slots.xi.heap_pinned {

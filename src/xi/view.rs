@@ -54,7 +54,6 @@ use super::{Obj, XiError};
 use crate::guard::OwnedGuard;
 use crate::interp::InterpreterId;
 use crate::sync::atomic::Ordering;
-use crate::sync::Arc;
 use crate::thread_state;
 use crate::trace::event::{ViewClose, XiEvent};
 use crate::trace_event;
@@ -91,7 +90,7 @@ pub struct XiView {
 impl XiView {
     /// Step 2: the data's reference moved in, `guard` is held.
     pub(crate) fn open(obj: Obj, bytes: Bytes, guard: OwnedGuard) -> Self {
-        let views = guard.core_arc().subsystems.xi.view_opened();
+        let views = guard.core().subsystems.xi.view_opened();
         trace_event!(XiEvent::ViewOpen { obj, views });
         Self { obj, bytes, guard: Some(guard) }
     }
@@ -126,7 +125,7 @@ impl XiView {
             return Ok(());
         };
         let mut guard = Some(guard);
-        let core = Arc::clone(guard.as_ref().expect("taken above").core_arc());
+        let core = guard.as_ref().expect("taken above").core_arc();
         let obj = self.obj;
         trace_event!(XiEvent::ViewClosing { obj, how });
         // 5. Switch to the owner's GIL (the guard holds its finalization off)
@@ -175,7 +174,7 @@ impl Drop for XiView {
             return;
         }
         if let Some(guard) = &self.guard {
-            guard.core_arc().runtime.subsystems.xi.implicit_view_closes.fetch_add(1, Ordering::Relaxed);
+            guard.core().runtime.subsystems.xi.implicit_view_closes.fetch_add(1, Ordering::Relaxed);
         }
         // The ResourceWarning analogue: counted above, and traced.
         let _ = self.close_inner(ViewClose::Dropped);

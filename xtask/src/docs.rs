@@ -23,6 +23,7 @@
 //! | `orderings` | `docs/invariants.md` | `xtask/src/orderings.rs`: the library's orderings, their mutants' killers, the lowered ones |
 //! | `proofs-mutants` | `docs/proofs.md` | the catalog and the wrappers' `#define MUTANT_*` |
 //! | `proofs-results` | `docs/proofs.md` | `proofs/results/summary.md`, written by `cargo xtask proofs` |
+//! | `performance-results` | `docs/performance.md` | `benches/results/summary.md`, written by a full `cargo xtask bench` |
 pub mod invariants;
 pub mod links;
 mod proofs;
@@ -34,7 +35,7 @@ const BEGIN_END: &str = " -->";
 const END: &str = "<!-- end generated -->";
 
 /// The pages that hold generated blocks.
-const PAGES: [&str; 2] = ["docs/invariants.md", "docs/proofs.md"];
+const PAGES: [&str; 3] = ["docs/invariants.md", "docs/proofs.md", "docs/performance.md"];
 
 #[derive(Debug, Default)]
 pub struct Options {
@@ -106,6 +107,7 @@ fn expected_blocks(root: &Path, page: &str) -> Result<Vec<String>, String> {
             names.extend(["proofs-mutants".to_owned(), "proofs-results".to_owned()]);
             names
         }
+        "docs/performance.md" => vec!["performance-results".to_owned()],
         _ => Vec::new(),
     })
 }
@@ -119,6 +121,7 @@ fn block(root: &Path, page: &str, name: &str, text: &str) -> Result<String, Stri
         ("docs/invariants.md", "orderings") => crate::orderings::docs_table(root),
         ("docs/proofs.md", "proofs-mutants") => proofs::mutants(root),
         ("docs/proofs.md", "proofs-results") => proofs::results(root),
+        ("docs/performance.md", "performance-results") => crate::bench::results_block(root),
         ("docs/proofs.md", other) if other.starts_with("proofs-of ") => {
             proofs::of_spec(root, &other["proofs-of ".len()..])
         }

@@ -41,6 +41,7 @@ pub const KERNEL: &[&str] = &[
     "src/guard.rs",
     "src/guard_error.rs",
     "src/guard_sites.rs",
+    "src/guard_word.rs",
     "src/interp/",
     "src/runtime.rs",
     "src/subsystem.rs",

@@ -22,6 +22,7 @@
 //! - `docs` regenerates the tables of `docs/` that come from the code, the
 //!   specs and the proof results (`--check`: fails if one is out of date).
 
+mod bench;
 #[cfg(test)]
 mod catalogue;
 mod ci;
@@ -128,6 +129,14 @@ enum Command {
     /// (listed in xtask/src/layers.rs) names neither crate::channel nor
     /// crate::xi.
     Layers,
+    /// Run the criterion benchmarks of benches/ once (the channel ones twice)
+    /// and print the ratios against the speed targets; a full run writes
+    /// benches/results/summary.md and regenerates docs/performance.md's table.
+    Bench {
+        /// Short measurements, for a smoke test: prints, writes nothing.
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -150,6 +159,7 @@ fn main() -> ExitCode {
         Command::Docs { check } => docs::run(&root, &docs::Options { check }),
         Command::Layers => layers::run(&root),
         Command::Report(cargo_xinterp::cli::ReportCommand::Merge(merge)) => verify::merge(&merge),
+        Command::Bench { quick } => bench::run(&root, &bench::Options { quick }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -207,6 +207,22 @@ const MUTATIONS: &[Mutation] = &[
         mutated: "        if false && !live {\n            return Err(self.stale(obj));",
         killers: &["xi::bug_borrowed_reference_decref"],
     },
+    Mutation {
+        id: "xi-cache-kept-on-detach",
+        what: "the detach hook leaves the checked operations' cached attachment set: a thread that let the owner's GIL go still passes for attached (XI-2: the cross-check of the cache against the record, and loom's race detector)",
+        file: "src/xi/access.rs",
+        original: "    set_may_touch(0);\n}",
+        mutated: "    // (mutant: the cache is kept)\n}",
+        killers: &["xi::release_after_letting_the_gil_go_is_queued"],
+    },
+    Mutation {
+        id: "xi-cache-kept-in-session",
+        what: "opening a heap session leaves the cached attachment set: a checked operation inside the session aliases its `&mut` (XI-2: the cross-check of the cache against the record)",
+        file: "src/xi/access.rs",
+        original: "            Some(core) if !pinned => heap_key(&core.subsystems.xi.heap),",
+        mutated: "            Some(core) => heap_key(&core.subsystems.xi.heap),",
+        killers: &["xi::release_after_letting_the_gil_go_is_queued"],
+    },
     // xi through channels: objects in channels and queues.
     Mutation {
         id: "xi-unbound-after-teardown",
