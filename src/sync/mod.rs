@@ -42,6 +42,32 @@ mod backend;
 #[path = "std.rs"]
 mod backend;
 
+/// The backend's `thread_local!` for one value with a `const`
+/// initializer: std's `const { .. }` form in production (each access skips
+/// the lazy-initialization check, which matters on a guard's fast path),
+/// the plain form under loom and shuttle, whose `thread_local!` has no
+/// `const` form (one value per model thread, as for
+/// [`thread::thread_local`]).
+#[cfg(not(any(loom, shuttle)))]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        std::thread_local! { $(#[$attr])* static $name: $t = const { $init }; }
+    };
+}
+#[cfg(loom)]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        loom::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
+}
+#[cfg(all(shuttle, not(loom)))]
+macro_rules! const_thread_local {
+    ($(#[$attr:meta])* static $name:ident: $t:ty = $init:expr;) => {
+        shuttle::thread_local! { $(#[$attr])* static $name: $t = $init; }
+    };
+}
+pub(crate) use const_thread_local;
+
 mod cell;
 mod lock;
 pub mod time;
