@@ -375,6 +375,63 @@ fn destroy_unbound_remove() {
         .check(|| destroyed_with_items_in_flight(UnboundPolicy::Remove));
 }
 
+/// As [`destroyed_with_items_in_flight`], with a surviving interpreter's
+/// item queued behind the destroyed one's: B sends item 2 after A's item 1.
+/// A's destruction applies A's item's unbound policy to A's item only; B's
+/// item is received as sent, exactly once, whoever takes it (the receiver,
+/// racing the destruction, or main afterwards).
+fn destroyed_beside_a_survivors_item(policy: UnboundPolicy) {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, policy));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    on(&b, |py| tx.send(py, 2, Nowait)).unwrap();
+    let receiver = {
+        let (rx, b) = (rx.clone(), b.clone());
+        thread::spawn_named("receiver", move || on(&b, |py| rx.recv(py, Nowait)))
+    };
+    let destroyer = thread::spawn_named("destroyer", move || a.destroy());
+    let mut got = vec![receiver.join().unwrap()];
+    assert_eq!(destroyer.join().unwrap(), Ok(()));
+    loop {
+        let next = on(&b, |py| rx.recv(py, Nowait));
+        if next == Err(RecvError::Empty) {
+            break;
+        }
+        got.push(next);
+    }
+    let survivors = got.iter().filter(|g| **g == Ok(Received::Item(2))).count();
+    assert_eq!(survivors, 1, "invariant CH-6 violated: the survivor's item 2 was not received once as sent: {got:?}");
+    let destroyed: Vec<_> = got.iter().filter(|g| **g != Ok(Received::Item(2))).collect();
+    if destroyed == [&Ok(Received::Item(1))] {
+        xinterp_check::reach("received_before_destroy");
+    } else {
+        xinterp_check::reach("unbound_after_destroy");
+        let ok = match (policy, destroyed.as_slice()) {
+            (UnboundPolicy::Replace, [Ok(Received::Unbound(_))]) => true,
+            (UnboundPolicy::Error, [Err(RecvError::ItemInterpreterDestroyed(_))]) => true,
+            (UnboundPolicy::Remove, []) => true,
+            _ => false,
+        };
+        assert!(ok, "invariant CH-6 violated: under {policy:?} A's item became {destroyed:?}");
+        assert_eq!(rx.ledger().unbound, 1, "CH-6: only A's payload is accounted as unbound");
+    }
+    assert_ledger(rx.ledger());
+}
+
+/// [`destroyed_beside_a_survivors_item`] with [`UnboundPolicy::Remove`]:
+/// the destroyed interpreter's item goes, the survivor's stays (applying
+/// the destroyed interpreter's policy to every item would remove both).
+#[test]
+fn destroy_unbound_beside_survivor() {
+    Scenario::new("channels::destroy_unbound_beside_survivor")
+        .witness("received_before_destroy", "the receiver took A's item before A was destroyed")
+        .witness("unbound_after_destroy", "A's item was removed: the survivor's item was next")
+        .loom(LoomBounds::default())
+        .check(|| destroyed_beside_a_survivors_item(UnboundPolicy::Remove));
+}
+
 /// Two senders (interpreters A1, A2) each queue two items; two receivers
 /// (B1, B2) each take two. Every item is received exactly once, and each
 /// receiver sees each sender's items in order.
