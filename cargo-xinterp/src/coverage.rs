@@ -42,9 +42,7 @@ impl Coverage {
             if !coverage.backends.contains(&run.backend) {
                 coverage.backends.push(run.backend.clone());
             }
-            for t in transitions_of(&run.raw)
-                .map_err(|e| format!("{} under {}: {e}", run.scenario, run.backend))?
-            {
+            for t in transitions_of(&run.raw).map_err(|e| format!("{} under {}: {e}", run.scenario, run.backend))? {
                 let scenarios = coverage.reached.entry(t).or_default().entry(run.backend.clone()).or_default();
                 if let Err(at) = scenarios.binary_search(&run.scenario) {
                     scenarios.insert(at, run.scenario.clone());
@@ -75,11 +73,8 @@ impl Coverage {
         let transitions: Vec<Value> = Transition::ALL
             .iter()
             .map(|t| {
-                let reached: serde_json::Map<String, Value> = self
-                    .backends
-                    .iter()
-                    .map(|b| (b.clone(), json!(self.scenarios(*t, b))))
-                    .collect();
+                let reached: serde_json::Map<String, Value> =
+                    self.backends.iter().map(|b| (b.clone(), json!(self.scenarios(*t, b)))).collect();
                 json!({ "protocol": t.protocol().name(), "transition": t.to_string(), "reached": reached })
             })
             .collect();

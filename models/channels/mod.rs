@@ -408,12 +408,12 @@ fn destroyed_beside_a_survivors_item(policy: UnboundPolicy) {
         xinterp_check::reach("received_before_destroy");
     } else {
         xinterp_check::reach("unbound_after_destroy");
-        let ok = match (policy, destroyed.as_slice()) {
-            (UnboundPolicy::Replace, [Ok(Received::Unbound(_))]) => true,
-            (UnboundPolicy::Error, [Err(RecvError::ItemInterpreterDestroyed(_))]) => true,
-            (UnboundPolicy::Remove, []) => true,
-            _ => false,
-        };
+        let ok = matches!(
+            (policy, destroyed.as_slice()),
+            (UnboundPolicy::Replace, [Ok(Received::Unbound(_))])
+                | (UnboundPolicy::Error, [Err(RecvError::ItemInterpreterDestroyed(_))])
+                | (UnboundPolicy::Remove, [])
+        );
         assert!(ok, "invariant CH-6 violated: under {policy:?} A's item became {destroyed:?}");
         assert_eq!(rx.ledger().unbound, 1, "CH-6: only A's payload is accounted as unbound");
     }
