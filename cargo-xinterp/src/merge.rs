@@ -487,6 +487,28 @@ mod tests {
         assert!(merge(&named(vec![a_loom, loom_twice])).unwrap_err().contains("overlap"));
     }
 
+    /// The model transitions of a seed-sharded run are both shards', in
+    /// the models' order; the merged coverage is their union.
+    #[test]
+    fn seed_shards_unite_their_model_transitions() {
+        let bound = |s: &str| format!("pct depth=3, iterations<=10 per seed, seeds={s}");
+        let with = |seeds: &str, transitions: &[&str]| {
+            let mut r = run("a", "shuttle", 5, true, &bound(seeds));
+            r["spec"] = json!({ "mode": "validated", "transitions": transitions });
+            report(None, Some(seeds), vec![r])
+        };
+        let a = with("0..5", &["gil.release/ok", "guard.acquire/granted"]);
+        let b = with("5..10", &["gil.acquire/blocked", "guard.acquire/granted"]);
+        let merged = merge(&named(vec![a, b])).expect("merges");
+        assert_eq!(
+            merged.document["runs"][0]["spec"]["transitions"],
+            json!(["guard.acquire/granted", "gil.acquire/blocked", "gil.release/ok"])
+        );
+        assert!(merged.coverage.reached_by(Transition::GilBlocked, "shuttle"));
+        let stale = with("10..15", &["gil.acquire/stolen"]);
+        assert!(merge(&named(vec![stale])).unwrap_err().contains("gil.acquire/stolen"));
+    }
+
     fn run_value(scenario: &str) -> Value {
         run(scenario, "shuttle", 1, true, "pct depth=3, iterations<=1 per seed, seeds=0..1")
     }
