@@ -447,51 +447,63 @@ fn destroy_unbound_beside_survivor() {
 /// CH-7 (closing refuses sends; closed once drained), CH-8 (a full queue
 /// refuses), CH-3 (a forced close hands back what is queued).
 ///
-/// loom: exhaustive (main only): 1 execution.
+/// The sequence runs on a thread of its own, joined by main: shuttle's
+/// scheduler refuses a body with no thread to schedule.
+///
+/// loom: exhaustive (main, the sequence): 1 execution.
 #[test]
 fn refusals_in_sequence() {
-    Scenario::new("channels::refusals_in_sequence").loom(LoomBounds::default()).check(|| {
-        let runtime = Runtime::new();
-        let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-        let queue = on(&a, |py| channel::Queue::<u32>::create(py, MaxSize::python(1), UnboundPolicy::Replace));
-        on(&a, |py| queue.put(py, 1, Nowait)).unwrap();
-        assert!(matches!(on(&a, |py| queue.put(py, 2, Nowait)), Err(SendError::Full(2))), "CH-8");
+    Scenario::new("channels::refusals_in_sequence")
+        .loom(LoomBounds::default())
+        .check(|| thread::spawn_named("sequence", refusals).join().unwrap());
+}
 
-        let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-        assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
-        on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
-        assert_eq!(rx.close(false), Err(CloseError::NotEmpty), "CH-7: a non-empty channel");
-        assert_eq!(tx.close(false), Ok(()), "CH-7: closing");
-        assert!(
-            matches!(on(&a, |py| tx.send(py, 2, Nowait)), Err(SendError::Closed(2))),
-            "CH-7: closing refuses sends"
-        );
-        assert_eq!(tx.close(false), Err(CloseError::Closed), "CH-7: already closing");
-        assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Ok(Received::Item(1)));
-        assert_eq!(rx.status(), Status::Closed, "CH-7: closed once drained");
-        assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Closed));
-        assert_eq!(rx.close(false), Err(CloseError::Closed));
-        assert_eq!(on(&a, |py| tx.release(py)), Err(ReleaseError::Closed), "CH-4: a closed channel");
-        assert_ledger(rx.ledger());
+/// [`refusals_in_sequence`]'s steps; last, a channel whose only associated
+/// interpreter is destroyed closes (CH-6).
+fn refusals() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let queue = on(&a, |py| channel::Queue::<u32>::create(py, MaxSize::python(1), UnboundPolicy::Replace));
+    on(&a, |py| queue.put(py, 1, Nowait)).unwrap();
+    assert!(matches!(on(&a, |py| queue.put(py, 2, Nowait)), Err(SendError::Full(2))), "CH-8");
 
-        let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-        assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
-        on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
-        assert_eq!(on(&a, |py| tx.release(py)), Ok(()), "CH-4: B's receive end is left");
-        assert!(matches!(on(&a, |py| tx.send(py, 2, Nowait)), Err(SendError::Closed(2))), "CH-4: released");
-        assert_eq!(on(&a, |py| tx.release(py)), Err(ReleaseError::Closed), "CH-4: released twice");
-        assert_eq!(on(&b, |py| rx.release_ends(py, Ends::Both)), Ok(()));
-        assert_eq!(rx.status(), Status::Closed, "CH-4: no association left: closed");
-        assert_ledger(rx.ledger());
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(rx.close(false), Err(CloseError::NotEmpty), "CH-7: a non-empty channel");
+    assert_eq!(tx.close(false), Ok(()), "CH-7: closing");
+    assert!(matches!(on(&a, |py| tx.send(py, 2, Nowait)), Err(SendError::Closed(2))), "CH-7: closing refuses sends");
+    assert_eq!(tx.close(false), Err(CloseError::Closed), "CH-7: already closing");
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Ok(Received::Item(1)));
+    assert_eq!(rx.status(), Status::Closed, "CH-7: closed once drained");
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Closed));
+    assert_eq!(rx.close(false), Err(CloseError::Closed));
+    assert_eq!(on(&a, |py| tx.release(py)), Err(ReleaseError::Closed), "CH-4: a closed channel");
+    assert_ledger(rx.ledger());
 
-        let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-        assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
-        on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
-        assert_eq!(on(&b, |py| rx.release_ends(py, Ends::Both)), Ok(()), "CH-4: A's send end is left");
-        assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Closed), "CH-4: B released its receive end");
-        assert_eq!(rx.close(true), Ok(()), "CH-3: a forced close");
-        assert_ledger(rx.ledger());
-    });
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(on(&a, |py| tx.release(py)), Ok(()), "CH-4: B's receive end is left");
+    assert!(matches!(on(&a, |py| tx.send(py, 2, Nowait)), Err(SendError::Closed(2))), "CH-4: released");
+    assert_eq!(on(&a, |py| tx.release(py)), Err(ReleaseError::Closed), "CH-4: released twice");
+    assert_eq!(on(&b, |py| rx.release_ends(py, Ends::Both)), Ok(()));
+    assert_eq!(rx.status(), Status::Closed, "CH-4: no association left: closed");
+    assert_ledger(rx.ledger());
+
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(on(&b, |py| rx.release_ends(py, Ends::Both)), Ok(()), "CH-4: A's send end is left");
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Closed), "CH-4: B released its receive end");
+    assert_eq!(rx.close(true), Ok(()), "CH-3: a forced close");
+    assert_ledger(rx.ledger());
+
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(a.destroy(), Ok(()));
+    assert_eq!(rx.status(), Status::Closed, "CH-6: its only associated interpreter destroyed: closed");
+    assert_ledger(rx.ledger());
 }
 
 /// Two senders (interpreters A1, A2) each queue two items; two receivers

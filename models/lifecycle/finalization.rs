@@ -171,7 +171,9 @@ fn worker_after_request(events: &[Event]) -> bool {
 /// (`GuardsOutstanding`, and a destroy fails the same way); with a
 /// non-daemon thread still running (`ThreadsOutstanding`). Then the guard
 /// is dropped, the thread let go, and a finalization without a deadline
-/// completes; a thread spawned afterwards is refused.
+/// completes; a thread spawned afterwards is refused. Last, the main
+/// interpreter's finalization past its deadline, with a guard held on
+/// another subinterpreter, finalizes main and reports that one (LC-6).
 ///
 /// Invariants: LC-3 (a finalization that gave up leaves the interpreter
 /// Running, and admits guards and threads again), LC-7 (the thread that
@@ -230,6 +232,20 @@ fn finalization_gives_up_at_its_deadline() {
             assert_eq!(sub.phase(), Phase::Finalized);
             let late = sub.spawn_thread(ThreadKind::NonDaemon, "late", |_| ());
             assert!(matches!(late, Err(SpawnError::Finalizing(id)) if id == sub.id()), "LC-7: {late:?}");
+
+            // Main's finalization past its deadline goes on without the
+            // subinterpreter it could not finalize, and reports it (LC-6).
+            let other = runtime.create().unwrap();
+            let forgotten = other.guard_owned().unwrap();
+            match runtime.main().finalize_until(&passed) {
+                Err(FinalizeError::Faulted(faults)) => assert!(
+                    matches!(faults.subinterpreters.as_slice(), [(id, FinalizeError::GuardsOutstanding(_))] if *id == other.id()),
+                    "LC-6: the subinterpreter under a guard is reported: {faults:?}"
+                ),
+                result => panic!("invariant LC-6 violated: main's finalization past its deadline: {result:?}"),
+            }
+            assert_eq!((runtime.main().phase(), other.phase()), (Phase::Finalized, Phase::Running));
+            drop(forgotten);
         },
     );
 }

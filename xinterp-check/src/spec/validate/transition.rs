@@ -2,7 +2,7 @@
 //! (lifecycle, channels, cross-interpreter data) crossed with each outcome
 //! it can give, e.g. `lifecycle guard.acquire/refused:draining`.
 //!
-//! The replay ([`super::apply`]) names, for every step it accepts, the
+//! The replay (`validate/apply.rs`) names, for every step it accepts, the
 //! transition the model took, chosen where the rule decides it (from the
 //! model's state and the step's own data, not from text); the accepted
 //! order's transitions come back with an allowed [`Verdict`](super::Verdict)
