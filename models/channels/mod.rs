@@ -447,15 +447,19 @@ fn destroy_unbound_beside_survivor() {
 /// CH-7 (closing refuses sends; closed once drained), CH-8 (a full queue
 /// refuses), CH-3 (a forced close hands back what is queued).
 ///
-/// The sequence runs on a thread of its own, joined by main: shuttle's
-/// scheduler refuses a body with no thread to schedule.
+/// The sequence runs on a thread of its own beside main's yield: shuttle's
+/// scheduler refuses a body that gives it no choice to make.
 ///
-/// loom: exhaustive (main, the sequence): 1 execution.
+/// loom: exhaustive (main, the sequence): 2 executions.
 #[test]
 fn refusals_in_sequence() {
-    Scenario::new("channels::refusals_in_sequence")
-        .loom(LoomBounds::default())
-        .check(|| thread::spawn_named("sequence", refusals).join().unwrap());
+    Scenario::new("channels::refusals_in_sequence").loom(LoomBounds::default()).check(|| {
+        let sequence = thread::spawn_named("sequence", refusals);
+        // A step of main's beside the sequence's: shuttle's scheduler
+        // refuses a body that gives it no choice to make.
+        thread::yield_now();
+        sequence.join().unwrap();
+    });
 }
 
 /// [`refusals_in_sequence`]'s steps; last, a channel whose only associated

@@ -623,15 +623,19 @@ fn bug_borrowed_reference_decref() {
 /// (every object freed or its leak reported), XI-4 (no view on a
 /// finalized owner).
 ///
-/// The sequence runs on a thread of its own, joined by main: shuttle's
-/// scheduler refuses a body with no thread to schedule.
+/// The sequence runs on a thread of its own beside main's yield: shuttle's
+/// scheduler refuses a body that gives it no choice to make.
 ///
-/// loom: exhaustive (main, the sequence): 1 execution.
+/// loom: exhaustive (main, the sequence): 2 executions.
 #[test]
 fn outcomes_in_sequence() {
-    Scenario::new("xi::outcomes_in_sequence")
-        .loom(LoomBounds::default())
-        .check(|| thread::spawn_named("sequence", outcomes).join().unwrap());
+    Scenario::new("xi::outcomes_in_sequence").loom(LoomBounds::default()).check(|| {
+        let sequence = thread::spawn_named("sequence", outcomes);
+        // A step of main's beside the sequence's: shuttle's scheduler
+        // refuses a body that gives it no choice to make.
+        thread::yield_now();
+        sequence.join().unwrap();
+    });
 }
 
 /// [`outcomes_in_sequence`]'s steps.
