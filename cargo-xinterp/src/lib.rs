@@ -16,7 +16,8 @@
 //! does, on a deadlock) gets an `ABORTED` verdict and the others keep
 //! theirs. Each test's harness writes a report (`$XINTERP_REPORT_DIR`);
 //! [`verify`] gives every listed test a verdict and writes
-//! `<target>/xinterp/report.{md,json}`.
+//! `<target>/xinterp/report.{md,json}`, and `coverage.json`: which
+//! transitions of the reference models the runs reached ([`coverage`]).
 //!
 //! Exit codes ([`exit`]): 0 every scenario passed; 1 a scenario failed or
 //! has no verdict, or none ran; 2 a build failed, or a usage error.
@@ -32,6 +33,7 @@
 
 pub mod backend;
 pub mod cli;
+pub mod coverage;
 pub mod exit;
 pub mod listing;
 pub mod merge;

@@ -14,16 +14,21 @@
 //! - a proof (any item of a list-valued extra key, such as xtask's
 //!   `proofs`) with the same `proof` id in two reports.
 //!
+//! The merged runs' model coverage ([`crate::coverage`]) is their union: a
+//! seed-sharded shuttle run's transitions are both shards'.
+//!
 //! Warnings (printed; the merge goes on): a report without a revision (not
 //! a git checkout: whether the shards ran the same code cannot be checked),
 //! and reports written by different versions of the runner (same layout).
 use crate::backend::Backend;
+use crate::coverage::{self, Coverage};
 use crate::partition::Partition;
 use crate::report::{self, RunReport};
 use crate::verify::{campaign_line, REPORT_FORMAT};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use xinterp_check::spec::validate::Transition;
 use xinterp_check::SeedRange;
 
 /// The keys of `report.json` the merge understands; any other key holding
@@ -39,6 +44,8 @@ pub struct Merged {
     pub runs: Vec<RunReport>,
     /// What was odd but not inconsistent.
     pub warnings: Vec<String>,
+    /// The model transitions the runs reached (`coverage.json`).
+    pub coverage: Coverage,
 }
 
 /// Reads the reports at `paths` and merges them.
@@ -128,7 +135,8 @@ pub fn merge(inputs: &[(String, Value)]) -> Result<Merged, String> {
     for (key, value) in merge_extras(inputs)? {
         document.insert(key, value);
     }
-    Ok(Merged { document: Value::Object(document), runs, warnings })
+    let coverage = Coverage::of(&runs)?;
+    Ok(Merged { document: Value::Object(document), runs, warnings, coverage })
 }
 
 /// A failing placeholder (`NO REPORT`, `ABORTED`...) as `report.json` holds it.
@@ -220,6 +228,15 @@ fn add_seed_shards(a: RunReport, b: RunReport) -> RunReport {
     merged.ok = merged.ok && other.ok;
     for w in &mut merged.witnesses {
         w.count += other.witnesses.iter().filter(|o| o.name == w.name).map(|o| o.count).sum::<u64>();
+    }
+    // The model transitions either shard's executions took.
+    if let (Some(mine), Some(theirs)) =
+        (merged.raw["spec"]["transitions"].as_array(), other.raw["spec"]["transitions"].as_array())
+    {
+        let mut union: Vec<String> = mine.iter().chain(theirs).filter_map(|t| t.as_str().map(str::to_owned)).collect();
+        union.sort_by_key(|t| t.parse::<Transition>().map_or(usize::MAX, Transition::index));
+        union.dedup();
+        merged.raw["spec"]["transitions"] = json!(union);
     }
     merged.bound = seeds_in_bound(&merged.bound, &other.bound);
     merged.raw["executions"] = json!(merged.executions);
@@ -327,6 +344,7 @@ pub fn markdown(merged: &Merged, extra: &str) -> String {
     }
     md.push_str("\n## Runs\n\n");
     md.push_str(&report::markdown_table(&merged.runs));
+    md.push_str(&merged.coverage.markdown());
     md.push_str(extra);
     let failing: Vec<&RunReport> = merged.runs.iter().filter(|r| !r.ok).collect();
     if !failing.is_empty() {
@@ -338,7 +356,8 @@ pub fn markdown(merged: &Merged, extra: &str) -> String {
     md
 }
 
-/// Writes `report.md` and `report.json` into `out`; their paths.
+/// Writes `report.md`, `report.json` and `coverage.json` into `out`; the
+/// first two's paths.
 pub fn write(merged: &Merged, extra_markdown: &str, out: &Path) -> Result<[PathBuf; 2], String> {
     std::fs::create_dir_all(out).map_err(|e| format!("could not create {}: {e}", out.display()))?;
     let paths = [out.join("report.md"), out.join("report.json")];
@@ -346,6 +365,7 @@ pub fn write(merged: &Merged, extra_markdown: &str, out: &Path) -> Result<[PathB
     for (path, text) in paths.iter().zip([markdown(merged, extra_markdown), json + "\n"]) {
         std::fs::write(path, text).map_err(|e| format!("could not write {}: {e}", path.display()))?;
     }
+    coverage::write(&merged.coverage, out)?;
     Ok(paths)
 }
 
@@ -465,6 +485,28 @@ mod tests {
         let loom_twice = report(None, Some("5..10"), vec![run("l", "loom", 1, true, "e")]);
         let a_loom = report(None, Some("0..5"), vec![run("l", "loom", 1, true, "e")]);
         assert!(merge(&named(vec![a_loom, loom_twice])).unwrap_err().contains("overlap"));
+    }
+
+    /// The model transitions of a seed-sharded run are both shards', in
+    /// the models' order; the merged coverage is their union.
+    #[test]
+    fn seed_shards_unite_their_model_transitions() {
+        let bound = |s: &str| format!("pct depth=3, iterations<=10 per seed, seeds={s}");
+        let with = |seeds: &str, transitions: &[&str]| {
+            let mut r = run("a", "shuttle", 5, true, &bound(seeds));
+            r["spec"] = json!({ "mode": "validated", "transitions": transitions });
+            report(None, Some(seeds), vec![r])
+        };
+        let a = with("0..5", &["gil.release/ok", "guard.acquire/granted"]);
+        let b = with("5..10", &["gil.acquire/blocked", "guard.acquire/granted"]);
+        let merged = merge(&named(vec![a, b])).expect("merges");
+        assert_eq!(
+            merged.document["runs"][0]["spec"]["transitions"],
+            json!(["guard.acquire/granted", "gil.acquire/blocked", "gil.release/ok"])
+        );
+        assert!(merged.coverage.reached_by(Transition::GilBlocked, "shuttle"));
+        let stale = with("10..15", &["gil.acquire/stolen"]);
+        assert!(merge(&named(vec![stale])).unwrap_err().contains("gil.acquire/stolen"));
     }
 
     fn run_value(scenario: &str) -> Value {

@@ -6,9 +6,11 @@
 //! process of its own ([`crate::runner`]), gives every listed test a verdict
 //! (its report, or why there is none: aborted, crashed, failed before
 //! reporting, never went through the harness), and writes
-//! `report.{md,json}`.
+//! `report.{md,json}` and `coverage.json` ([`crate::coverage`]).
+
 use crate::backend::Backend;
 use crate::cli::Scenarios;
+use crate::coverage::Coverage;
 use crate::exit::Verdict;
 use crate::listing::TestCase;
 use crate::message::{self, BackendSummary};
@@ -326,8 +328,8 @@ pub struct Extra {
     pub json: Vec<(&'static str, Value)>,
 }
 
-/// Writes `report.md` and `report.json` under the project's output dir;
-/// their paths.
+/// Writes `report.md`, `report.json` and `coverage.json` under the
+/// project's output dir; the first two's paths.
 pub fn write_reports(
     project: &Project,
     verification: &Verification,
@@ -351,6 +353,8 @@ pub fn write_reports(
     }
     md.push_str("\n## Runs\n\n");
     md.push_str(&report::markdown_table(&runs));
+    let coverage = Coverage::of(&runs)?;
+    md.push_str(&coverage.markdown());
     md.push_str(&extra.markdown);
     let failing: Vec<&RunReport> = runs.iter().filter(|r| !r.ok).collect();
     if !failing.is_empty() {
@@ -381,6 +385,7 @@ pub fn write_reports(
     let paths = [project.out.join("report.md"), project.out.join("report.json")];
     write(&paths[0], &md)?;
     write(&paths[1], &(text + "\n"))?;
+    crate::coverage::write(&coverage, &project.out)?;
     Ok(paths)
 }
 

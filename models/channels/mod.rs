@@ -26,8 +26,8 @@
 mod naive;
 
 use xinterp::channel::{
-    self, End, Ends, Forever, Ledger, MaxSize, Nowait, Received, RecvError, SendChannel, SendError, Status,
-    UnboundPolicy,
+    self, CloseError, End, Ends, Forever, Ledger, MaxSize, Nowait, Received, RecvError, ReleaseError, SendChannel,
+    SendError, Status, UnboundPolicy,
 };
 use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
@@ -373,6 +373,141 @@ fn destroy_unbound_remove() {
         .witness("unbound_after_destroy", "the item was removed: the receiver found the channel empty")
         .loom(LoomBounds::default())
         .check(|| destroyed_with_items_in_flight(UnboundPolicy::Remove));
+}
+
+/// As [`destroyed_with_items_in_flight`], with a surviving interpreter's
+/// item queued behind the destroyed one's: B sends item 2 after A's item 1.
+/// A's destruction applies A's item's unbound policy to A's item only; B's
+/// item is received as sent, exactly once, whoever takes it (the receiver,
+/// racing the destruction, or main afterwards).
+fn destroyed_beside_a_survivors_item(policy: UnboundPolicy) {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, policy));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    on(&b, |py| tx.send(py, 2, Nowait)).unwrap();
+    let receiver = {
+        let (rx, b) = (rx.clone(), b.clone());
+        thread::spawn_named("receiver", move || on(&b, |py| rx.recv(py, Nowait)))
+    };
+    let destroyer = thread::spawn_named("destroyer", move || a.destroy());
+    let mut got = vec![receiver.join().unwrap()];
+    assert_eq!(destroyer.join().unwrap(), Ok(()));
+    loop {
+        let next = on(&b, |py| rx.recv(py, Nowait));
+        if next == Err(RecvError::Empty) {
+            break;
+        }
+        got.push(next);
+    }
+    let survivors = got.iter().filter(|g| **g == Ok(Received::Item(2))).count();
+    assert_eq!(survivors, 1, "invariant CH-6 violated: the survivor's item 2 was not received once as sent: {got:?}");
+    let destroyed: Vec<_> = got.iter().filter(|g| **g != Ok(Received::Item(2))).collect();
+    if destroyed == [&Ok(Received::Item(1))] {
+        xinterp_check::reach("received_before_destroy");
+    } else {
+        xinterp_check::reach("unbound_after_destroy");
+        let ok = matches!(
+            (policy, destroyed.as_slice()),
+            (UnboundPolicy::Replace, [Ok(Received::Unbound(_))])
+                | (UnboundPolicy::Error, [Err(RecvError::ItemInterpreterDestroyed(_))])
+                | (UnboundPolicy::Remove, [])
+        );
+        assert!(ok, "invariant CH-6 violated: under {policy:?} A's item became {destroyed:?}");
+        assert_eq!(rx.ledger().unbound, 1, "CH-6: only A's payload is accounted as unbound");
+    }
+    assert_ledger(rx.ledger());
+}
+
+/// [`destroyed_beside_a_survivors_item`] with [`UnboundPolicy::Remove`]:
+/// the destroyed interpreter's item goes, the survivor's stays (applying
+/// the destroyed interpreter's policy to every item would remove both).
+#[test]
+fn destroy_unbound_beside_survivor() {
+    Scenario::new("channels::destroy_unbound_beside_survivor")
+        .witness("received_before_destroy", "the receiver took A's item before A was destroyed")
+        .witness("unbound_after_destroy", "A's item was removed: the survivor's item was next")
+        .loom(LoomBounds::default())
+        .check(|| destroyed_beside_a_survivors_item(UnboundPolicy::Remove));
+}
+
+/// Every refusal of a channel and a queue, and the releases and closes
+/// that lead to them, one after another on one thread (the races around
+/// them are the other scenarios'; this one makes sure each outcome is
+/// reached under the checkers and its trace validated): a full queue
+/// refuses a put; a non-empty channel refuses an unforced close of its
+/// receive end, starts closing on a close of its send end, then refuses
+/// sends and a second close until drained, and once closed refuses
+/// receives, closes and releases; an interpreter that released the send
+/// end may not send or release it again; releasing both ends of the last
+/// association closes a channel; a forced close drops what is queued.
+///
+/// Invariants: CH-4 (releases, and closed when no association is left),
+/// CH-7 (closing refuses sends; closed once drained), CH-8 (a full queue
+/// refuses), CH-3 (a forced close hands back what is queued).
+///
+/// The sequence runs on a thread of its own beside main's yield: shuttle's
+/// scheduler refuses a body that gives it no choice to make.
+///
+/// loom: exhaustive (main, the sequence): 2 executions.
+#[test]
+fn refusals_in_sequence() {
+    Scenario::new("channels::refusals_in_sequence").loom(LoomBounds::default()).check(|| {
+        let sequence = thread::spawn_named("sequence", refusals);
+        // A step of main's beside the sequence's: shuttle's scheduler
+        // refuses a body that gives it no choice to make.
+        thread::yield_now();
+        sequence.join().unwrap();
+    });
+}
+
+/// [`refusals_in_sequence`]'s steps; last, a channel whose only associated
+/// interpreter is destroyed closes (CH-6).
+fn refusals() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let queue = on(&a, |py| channel::Queue::<u32>::create(py, MaxSize::python(1), UnboundPolicy::Replace));
+    on(&a, |py| queue.put(py, 1, Nowait)).unwrap();
+    assert!(matches!(on(&a, |py| queue.put(py, 2, Nowait)), Err(SendError::Full(2))), "CH-8");
+
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(rx.close(false), Err(CloseError::NotEmpty), "CH-7: a non-empty channel");
+    assert_eq!(tx.close(false), Ok(()), "CH-7: closing");
+    assert!(matches!(on(&a, |py| tx.send(py, 2, Nowait)), Err(SendError::Closed(2))), "CH-7: closing refuses sends");
+    assert_eq!(tx.close(false), Err(CloseError::Closed), "CH-7: already closing");
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Ok(Received::Item(1)));
+    assert_eq!(rx.status(), Status::Closed, "CH-7: closed once drained");
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Closed));
+    assert_eq!(rx.close(false), Err(CloseError::Closed));
+    assert_eq!(on(&a, |py| tx.release(py)), Err(ReleaseError::Closed), "CH-4: a closed channel");
+    assert_ledger(rx.ledger());
+
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(on(&a, |py| tx.release(py)), Ok(()), "CH-4: B's receive end is left");
+    assert!(matches!(on(&a, |py| tx.send(py, 2, Nowait)), Err(SendError::Closed(2))), "CH-4: released");
+    assert_eq!(on(&a, |py| tx.release(py)), Err(ReleaseError::Closed), "CH-4: released twice");
+    assert_eq!(on(&b, |py| rx.release_ends(py, Ends::Both)), Ok(()));
+    assert_eq!(rx.status(), Status::Closed, "CH-4: no association left: closed");
+    assert_ledger(rx.ledger());
+
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(on(&b, |py| rx.release_ends(py, Ends::Both)), Ok(()), "CH-4: A's send end is left");
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Closed), "CH-4: B released its receive end");
+    assert_eq!(rx.close(true), Ok(()), "CH-3: a forced close");
+    assert_ledger(rx.ledger());
+
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    on(&a, |py| tx.send(py, 1, Nowait)).unwrap();
+    assert_eq!(a.destroy(), Ok(()));
+    assert_eq!(rx.status(), Status::Closed, "CH-6: its only associated interpreter destroyed: closed");
+    assert_ledger(rx.ledger());
 }
 
 /// Two senders (interpreters A1, A2) each queue two items; two receivers

@@ -7,12 +7,17 @@
 //! state), LC-6 (finalizing the main interpreter finalizes every
 //! subinterpreter and the runtime; views refuse afterwards), LC-7
 //! (finalization waits for non-daemon threads; a daemon thread that
-//! attaches once finalization has begun gets a typed error).
+//! attaches once finalization has begun gets a typed error), LC-3 (a
+//! finalization that gives up at its deadline leaves the interpreter
+//! running, and a later one completes).
+use xinterp::sync::atomic::{AtomicBool, Ordering};
 use xinterp::sync::thread;
+use xinterp::sync::time::Deadline;
+use xinterp::sync::Arc;
 use xinterp::thread_state::ensure_from_view;
 use xinterp::trace::event::{FinalizeEvent, GuardEvent};
 use xinterp::trace::EventKind;
-use xinterp::{Config, CreateError, GuardError, Phase, Runtime, ThreadKind};
+use xinterp::{Config, CreateError, DestroyError, FinalizeError, GuardError, Phase, Runtime, SpawnError, ThreadKind};
 use xinterp_check::trace::Event;
 use xinterp_check::{reach, LoomBounds, Scenario};
 
@@ -157,4 +162,90 @@ fn worker_after_request(events: &[Event]) -> bool {
     events.iter().any(|e| {
         e.thread == "worker" && matches!(e.kind, EventKind::Guard(GuardEvent::Granted { word, .. }) if word.requested)
     })
+}
+
+/// Finalizations that cannot proceed, each refused or given up at once,
+/// the interpreter running on after each (a manual deadline that has
+/// already passed: a model has no clock): from inside a `run` (the caller
+/// is attached: `CurrentThreadAttached`); with an owned guard held
+/// (`GuardsOutstanding`, and a destroy fails the same way); with a
+/// non-daemon thread still running (`ThreadsOutstanding`). Then the guard
+/// is dropped, the thread let go, and a finalization without a deadline
+/// completes; a thread spawned afterwards is refused. Last, the main
+/// interpreter's finalization past its deadline, with a guard held on
+/// another subinterpreter, finalizes main and reports that one (LC-6).
+///
+/// Invariants: LC-3 (a finalization that gave up leaves the interpreter
+/// Running, and admits guards and threads again), LC-7 (the thread that
+/// outlived the deadline is counted).
+///
+/// loom: exhaustive (2 threads: main, worker).
+#[test]
+fn finalization_gives_up_at_its_deadline() {
+    Scenario::new("lifecycle::finalization::finalization_gives_up_at_its_deadline").loom(LoomBounds::default()).check(
+        || {
+            let runtime = Runtime::new();
+            let sub = runtime.create().unwrap();
+            let passed = Deadline::manual();
+            passed.expire();
+            let attached = sub.run(|py| py.interpreter().finalize()).unwrap();
+            assert_eq!(
+                attached,
+                Err(FinalizeError::CurrentThreadAttached),
+                "LC-3: the finalizer would wait for itself"
+            );
+
+            let owned = sub.guard_owned().unwrap();
+            match sub.finalize_until(&passed) {
+                Err(FinalizeError::GuardsOutstanding(o)) => assert_eq!(o.guards, 1, "LC-3: the owned guard is counted"),
+                other => panic!("invariant LC-3 violated: a finalization past its deadline under a guard: {other:?}"),
+            }
+            assert_eq!(sub.phase(), Phase::Running, "LC-3: a finalization that gave up leaves the interpreter running");
+            match sub.destroy_until(&passed) {
+                Err(DestroyError::Finalize(FinalizeError::GuardsOutstanding(_))) => {}
+                other => panic!("invariant LC-3 violated: a destroy past its deadline under a guard: {other:?}"),
+            }
+            drop(owned);
+
+            let go = Arc::new(AtomicBool::new(false));
+            let worker = sub
+                .spawn_thread(ThreadKind::NonDaemon, "worker", {
+                    let go = Arc::clone(&go);
+                    move |_| {
+                        // Acquire: pairs with main's Release store.
+                        while !go.load(Ordering::Acquire) {
+                            thread::yield_now();
+                        }
+                    }
+                })
+                .unwrap();
+            assert_eq!(
+                sub.finalize_until(&passed),
+                Err(FinalizeError::ThreadsOutstanding { threads: 1 }),
+                "LC-7: the running non-daemon thread is waited for until the deadline"
+            );
+            assert!(sub.guard().is_ok(), "LC-3: guards are admitted again");
+            // Release: the worker's Acquire load sees it.
+            go.store(true, Ordering::Release);
+            worker.join().unwrap();
+            assert_eq!(sub.finalize(), Ok(()));
+            assert_eq!(sub.phase(), Phase::Finalized);
+            let late = sub.spawn_thread(ThreadKind::NonDaemon, "late", |_| ());
+            assert!(matches!(late, Err(SpawnError::Finalizing(id)) if id == sub.id()), "LC-7: {late:?}");
+
+            // Main's finalization past its deadline goes on without the
+            // subinterpreter it could not finalize, and reports it (LC-6).
+            let other = runtime.create().unwrap();
+            let forgotten = other.guard_owned().unwrap();
+            match runtime.main().finalize_until(&passed) {
+                Err(FinalizeError::Faulted(faults)) => assert!(
+                    matches!(faults.subinterpreters.as_slice(), [(id, FinalizeError::GuardsOutstanding(_))] if *id == other.id()),
+                    "LC-6: the subinterpreter under a guard is reported: {faults:?}"
+                ),
+                result => panic!("invariant LC-6 violated: main's finalization past its deadline: {result:?}"),
+            }
+            assert_eq!((runtime.main().phase(), other.phase()), (Phase::Finalized, Phase::Running));
+            drop(forgotten);
+        },
+    );
 }

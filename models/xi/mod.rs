@@ -608,3 +608,97 @@ fn bug_borrowed_reference_decref() {
         cex.assert_golden();
     }
 }
+
+/// Outcomes of sharing, receiving and viewing that the races above do not
+/// reach, one after another on one thread: an int crosses by value (the
+/// data holds no reference and its release does nothing); an object
+/// received while its owner's pending-call ring is full is released by
+/// switching to the owner (its GIL taken, the decref done directly, the
+/// queued call run on the way); a view is refused once its owner is
+/// finalized, and the data handed back is counted as leaked with it; a
+/// view closed inside its owner's heap session with the ring full loses
+/// its reference, counted.
+///
+/// Invariants: XI-2 (the switch decrefs under the owner's GIL), XI-3
+/// (every object freed or its leak reported), XI-4 (no view on a
+/// finalized owner).
+///
+/// The sequence runs on a thread of its own beside main's yield: shuttle's
+/// scheduler refuses a body that gives it no choice to make.
+///
+/// loom: exhaustive (main, the sequence): 2 executions.
+#[test]
+fn outcomes_in_sequence() {
+    Scenario::new("xi::outcomes_in_sequence").loom(LoomBounds::default()).check(|| {
+        let sequence = thread::spawn_named("sequence", outcomes);
+        // A step of main's beside the sequence's: shuttle's scheduler
+        // refuses a body that gives it no choice to make.
+        thread::yield_now();
+        sequence.join().unwrap();
+    });
+}
+
+/// [`outcomes_in_sequence`]'s steps.
+fn outcomes() {
+    let runtime = Runtime::new();
+    let a = runtime.create_with(Config::isolated().with_pending_calls(1)).unwrap();
+    let b = runtime.create().unwrap();
+    let by_value = a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_int(42).unwrap();
+        let data = py.share(obj).unwrap();
+        py.decref(obj).unwrap();
+        data
+    });
+    assert_eq!(by_value.object(), None, "an int crosses by value");
+    assert!(matches!(by_value.release(), Ok(Released::Nothing)));
+
+    let (rx, tx) = a.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
+    a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"full").unwrap();
+        tx.send_object(py, obj, Nowait).unwrap();
+        py.decref(obj).unwrap();
+    });
+    let filler = a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"filler").unwrap();
+        let data = py.share(obj).unwrap();
+        py.decref(obj).unwrap();
+        data
+    });
+    b.guard().unwrap().with_gil(|py| {
+        assert!(matches!(filler.release(), Ok(Released::Pending)), "a's ring (capacity 1) is full");
+        let copy = rx.recv_object(py, Forever).unwrap().into_item().unwrap();
+        assert_eq!(py.decref(copy), Ok(0));
+    });
+    assert_heap_empty(&a);
+
+    // A view closed inside a heap session of its owner queues its decref;
+    // with the ring full (a release queued in the same session) the
+    // reference is lost, and counted (XI-3's report).
+    let share = |bytes: &'static [u8]| {
+        a.guard().unwrap().with_gil(|py| {
+            let obj = py.new_bytes(bytes).unwrap();
+            let data = py.share(obj).unwrap();
+            py.decref(obj).unwrap();
+            data
+        })
+    };
+    let (view, filler) = (share(b"view").into_view().map_err(|r| r.error).unwrap(), share(b"filler"));
+    let closed = a.guard().unwrap().with_gil(|py| {
+        py.with_heap(|_| {
+            assert!(matches!(filler.release(), Ok(Released::Pending)), "queued inside the session");
+            view.close()
+        })
+    });
+    assert_eq!(closed, Ok(Err(XiError::PendingFull(a.id()))), "the ring (capacity 1) is full");
+
+    let late = a.guard().unwrap().with_gil(|py| {
+        let obj = py.new_bytes(*b"late").unwrap();
+        let data = py.share(obj).unwrap();
+        py.decref(obj).unwrap();
+        data
+    });
+    assert_eq!(a.finalize(), Ok(()));
+    let refused = late.into_view().map(drop).unwrap_err();
+    assert_eq!(refused.error, XiError::OwnerGone(a.id()), "XI-4: no view on a finalized owner");
+    assert!(refused.data.release().is_err(), "XI-3: the owner is gone: the release is refused, and counted");
+}

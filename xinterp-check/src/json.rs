@@ -18,6 +18,7 @@
 //! render, validate and compare as the original does.
 use crate::golden::Counterexample;
 use crate::report::{Kind, Outcome, Report, SpecCheck, ValidationSummary, WitnessCount};
+use crate::spec::validate::{Transition, TransitionSet};
 use crate::trace::render::kind_name;
 use crate::trace::{Event, EventKind, Trace};
 use serde::de::Error as _;
@@ -118,6 +119,10 @@ enum SpecJson {
         uncovered_events: u64,
         /// Each uncovered op and how often it occurred.
         uncovered_ops: BTreeMap<String, u64>,
+        /// The model transitions the validated executions took
+        /// (`guard.acquire/refused:draining`), in the models' order.
+        #[serde(default)]
+        transitions: Vec<String>,
         validation_ms: f64,
     },
     KnownBug,
@@ -161,6 +166,7 @@ impl From<&Report> for ReportJson {
                     covered_events: v.covered_events,
                     uncovered_events: v.uncovered_events,
                     uncovered_ops: v.uncovered_ops.iter().cloned().collect(),
+                    transitions: v.transitions.iter().map(|t| t.to_string()).collect(),
                     validation_ms: millis(v.spent),
                 },
                 SpecCheck::KnownBug => SpecJson::KnownBug,
@@ -202,6 +208,7 @@ impl TryFrom<ReportJson> for Report {
                     covered_events,
                     uncovered_events,
                     uncovered_ops,
+                    transitions,
                     validation_ms,
                 } => SpecCheck::Validated(ValidationSummary {
                     validated,
@@ -211,6 +218,10 @@ impl TryFrom<ReportJson> for Report {
                     covered_events,
                     uncovered_events,
                     uncovered_ops: uncovered_ops.into_iter().collect(),
+                    transitions: transitions
+                        .iter()
+                        .map(|t| t.parse::<Transition>())
+                        .collect::<Result<TransitionSet, _>>()?,
                     spent: from_millis(validation_ms),
                 }),
                 SpecJson::KnownBug => SpecCheck::KnownBug,
@@ -288,6 +299,7 @@ mod tests {
                 covered_events: 120,
                 uncovered_events: 5,
                 uncovered_ops: vec![("flag.check".into(), 2), ("flag.wait".into(), 3)],
+                transitions: [Transition::GuardGranted, Transition::UnboundOthersKept].into_iter().collect(),
                 spent: Duration::from_micros(2_500),
             }),
             spec_on_counterexample: Some("allowed up to the failure".into()),

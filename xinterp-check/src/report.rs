@@ -121,6 +121,9 @@ pub struct ValidationSummary {
     pub uncovered_events: u64,
     /// The uncovered ops and how often each occurred.
     pub uncovered_ops: Vec<(String, u64)>,
+    /// The reference models' transitions the validated executions took
+    /// (the union over the allowed ones).
+    pub transitions: crate::spec::validate::TransitionSet,
     /// Time spent validating, included in the run's wall time.
     pub spent: Duration,
 }

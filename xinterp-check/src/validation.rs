@@ -18,7 +18,7 @@
 //! replace the bug they must find. The model's verdict on the
 //! counterexample is still worth reading, so it goes into the report.
 use super::report::ValidationSummary;
-use crate::spec::validate::{self, Outcome, Rejection};
+use crate::spec::validate::{self, Outcome, Rejection, TransitionSet};
 use crate::trace::session::Session;
 use crate::trace::Event;
 use std::borrow::Cow;
@@ -44,6 +44,7 @@ struct Counts {
     undecided: u64,
     covered_events: u64,
     uncovered: BTreeMap<Cow<'static, str>, u64>,
+    transitions: TransitionSet,
     /// Time spent validating (the harness's overhead).
     spent: Duration,
 }
@@ -78,6 +79,7 @@ impl Validation {
         for op in verdict.uncovered {
             *counts.uncovered.entry(op).or_default() += 1;
         }
+        counts.transitions.union_with(&verdict.transitions);
         match verdict.outcome {
             Outcome::Allowed { reordered } => {
                 counts.reordered += u64::from(reordered);
@@ -101,6 +103,7 @@ impl Validation {
             covered_events: counts.covered_events,
             uncovered_events: counts.uncovered.values().sum(),
             uncovered_ops: counts.uncovered.iter().map(|(op, n)| (op.to_string(), *n)).collect(),
+            transitions: counts.transitions,
             spent: counts.spent,
         }
     }

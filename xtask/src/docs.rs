@@ -23,6 +23,7 @@
 //! | `orderings` | `docs/invariants.md` | `xtask/src/orderings.rs`: the library's orderings, their mutants' killers, the lowered ones |
 //! | `proofs-mutants` | `docs/proofs.md` | the catalog and the wrappers' `#define MUTANT_*` |
 //! | `proofs-results` | `docs/proofs.md` | `proofs/results/summary.md`, written by `cargo xtask proofs` |
+//! | `model-coverage` | `docs/invariants.md` | `models/coverage.json`, written by a whole `cargo xtask verify` (or `report merge` of its shards), and `xtask/src/coverage.rs`'s reasons |
 //! | `performance-results` | `docs/performance.md` | `benches/results/summary.md`, written by a full `cargo xtask bench` |
 pub mod invariants;
 pub mod links;
@@ -99,7 +100,7 @@ fn regenerate(root: &Path, page: &str, text: &str) -> Result<String, String> {
 fn expected_blocks(root: &Path, page: &str) -> Result<Vec<String>, String> {
     Ok(match page {
         "docs/invariants.md" => {
-            vec!["invariants-index".to_owned(), "invariants-gaps".to_owned(), "orderings".to_owned()]
+            ["invariants-index", "invariants-gaps", "orderings", "model-coverage"].map(str::to_owned).to_vec()
         }
         "docs/proofs.md" => {
             let mut names: Vec<String> =
@@ -119,6 +120,7 @@ fn block(root: &Path, page: &str, name: &str, text: &str) -> Result<String, Stri
         ("docs/invariants.md", "invariants-index") => invariants::index(text),
         ("docs/invariants.md", "invariants-gaps") => invariants::gaps(text),
         ("docs/invariants.md", "orderings") => crate::orderings::docs_table(root),
+        ("docs/invariants.md", "model-coverage") => crate::coverage::docs_table(root),
         ("docs/proofs.md", "proofs-mutants") => proofs::mutants(root),
         ("docs/proofs.md", "proofs-results") => proofs::results(root),
         ("docs/performance.md", "performance-results") => crate::bench::results_block(root),

@@ -26,6 +26,7 @@ mod bench;
 #[cfg(test)]
 mod catalogue;
 mod ci;
+mod coverage;
 mod docs;
 mod downstream;
 mod layers;

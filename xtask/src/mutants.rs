@@ -155,6 +155,14 @@ const MUTATIONS: &[Mutation] = &[
         killers: &["channels::last_release_closes"],
     },
     Mutation {
+        id: "channel-unbound-every-interpreter",
+        what: "a destroyed interpreter's unbound policy is applied to every interpreter's queued items, not only its own",
+        file: "src/channel/core.rs",
+        original: "            if item.sender != who || item.waiter || !item.payload.is_value() {",
+        mutated: "            if item.waiter || !item.payload.is_value() {",
+        killers: &["channels::destroy_unbound_beside_survivor"],
+    },
+    Mutation {
         id: "queue-get-does-not-wake-putter",
         what: "a get that frees a slot in a full bounded queue does not wake the blocked putter (lost wake-up)",
         file: "src/channel/core.rs",

@@ -1,9 +1,11 @@
 //! `cargo xtask verify`: `cargo xinterp verify`'s runner on the project's
 //! scenarios (see `crate::project`), with the SPIN proofs (`crate::proofs`)
 //! run after them; their table is printed beside the scenarios' and written
-//! into the same reports.
+//! into the same reports. A whole campaign's model coverage is recorded in
+//! `models/coverage.json` (`crate::coverage`).
 use crate::proofs::{self, table::Row as ProofRow};
 use cargo_xinterp::cli::Scenarios;
+use cargo_xinterp::coverage::Coverage;
 use cargo_xinterp::exit::Verdict;
 use cargo_xinterp::report;
 use cargo_xinterp::verify::{self as runner, Extra, MessageFormat};
@@ -55,6 +57,10 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
         runner::write_reports(&project, &verification, &options.scenarios, &proofs_extra(proof_rows.as_deref()))?;
     println!();
     println!("reports: {} and {}", reports[0].display(), reports[1].display());
+    let whole = options.scenarios.filter.is_none() && options.scenarios.partition.is_none();
+    if let Some(path) = crate::coverage::record(root, &Coverage::of(&verification.runs())?, whole)? {
+        println!("model coverage: {}", path.display());
+    }
     let scenarios = if verification.verdict() == Verdict::Passed {
         println!("{}", verification.verdict_line());
         Ok(())
@@ -91,6 +97,11 @@ pub fn merge(args: &cargo_xinterp::cli::Merge) -> Result<(), String> {
         print!("{}", proofs::table::text(rows));
     }
     println!("merged {} reports: {} and {}", args.reports.len(), paths[0].display(), paths[1].display());
+    // The merge refused shards that are not all of one campaign.
+    let whole = merged.document["filter"].is_null();
+    if let Some(path) = crate::coverage::record(&crate::workspace_root(), &merged.coverage, whole)? {
+        println!("model coverage: {}", path.display());
+    }
     let proofs_ok = rows.as_deref().is_none_or(|rows| rows.iter().all(|r| r.ok));
     if cargo_xinterp::merge::passed(&merged) && proofs_ok {
         println!("report merge: OK: {} runs passed", merged.runs.len());

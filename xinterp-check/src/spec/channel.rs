@@ -180,6 +180,9 @@ pub struct Cleared {
     pub errored: usize,
     /// Items removed.
     pub removed: usize,
+    /// Items of other interpreters left queued as they were (the destroyed
+    /// interpreter's policy is not theirs).
+    pub others_kept: usize,
     /// The interpreter had association records (now removed).
     pub had_records: bool,
     /// No association was left: the channel closed.
@@ -471,6 +474,7 @@ impl ChannelSpec {
         let mut kept = Vec::new();
         for mut item in std::mem::take(&mut self.items) {
             if item.sender != who || item.waiter || item.payload != Payload::Value {
+                cleared.others_kept += usize::from(item.sender != who);
                 kept.push(item);
                 continue;
             }

@@ -30,7 +30,9 @@
 //!    under the channel's lock, in effect order, and never move; of the xi
 //!    steps only those recorded after their effect (a push, a ring's take
 //!    and close, a view's count) may.
-//! 3. **Verdict** ([`Verdict`]): allowed (in recorded order, or reordered),
+//! 3. **Verdict** ([`Verdict`]): allowed (in recorded order, or reordered,
+//!    with the model transitions the accepted order took:
+//!    [`Verdict::transitions`], listed in `validate/transition.rs`),
 //!    rejected at an event (the deepest any permitted order reached, the
 //!    invariant, what the model expected, the model's state before it:
 //!    the lifecycle's, the event's channel's, or its owner's heap's), or
@@ -70,6 +72,7 @@ mod channel;
 mod model;
 mod search;
 mod step;
+pub mod transition;
 mod xi;
 
 use crate::spec::lifecycle::ThreadKey;
@@ -79,6 +82,7 @@ use search::Replayed;
 use std::borrow::Cow;
 use std::fmt;
 use step::{Entry, Step};
+pub use transition::{Protocol, Transition, TransitionSet};
 
 /// What replaying one trace came to.
 #[derive(Clone, Debug)]
@@ -87,6 +91,10 @@ pub struct Verdict {
     pub covered: usize,
     /// The ops of the events no model covers (skipped), in order.
     pub uncovered: Vec<Cow<'static, str>>,
+    /// The model transitions the accepted replay took (the order the
+    /// verdict allowed, not the orders the search rejected); empty unless
+    /// allowed.
+    pub transitions: TransitionSet,
     /// The result.
     pub outcome: Outcome,
 }
@@ -202,11 +210,19 @@ impl Prepared {
                 expected: why,
                 state: "(not replayed: the trace could not be read)".to_owned(),
             };
-            return Verdict { covered, uncovered, outcome: Outcome::Rejected(Box::new(rejection)) };
+            let outcome = Outcome::Rejected(Box::new(rejection));
+            return Verdict { covered, uncovered, transitions: TransitionSet::default(), outcome };
         }
+        let mut transitions = TransitionSet::default();
         let outcome = match search::replay(&entries) {
-            Replayed::InOrder => Outcome::Allowed { reordered: false },
-            Replayed::Reordered => Outcome::Allowed { reordered: true },
+            Replayed::InOrder(taken) => {
+                transitions = taken;
+                Outcome::Allowed { reordered: false }
+            }
+            Replayed::Reordered(taken) => {
+                transitions = taken;
+                Outcome::Allowed { reordered: true }
+            }
             Replayed::Undecided => Outcome::Undecided,
             Replayed::Rejected { at, why, state } => {
                 // The model numbers threads in order of appearance.
@@ -220,7 +236,7 @@ impl Prepared {
                 Outcome::Rejected(Box::new(rejection))
             }
         };
-        Verdict { covered, uncovered, outcome }
+        Verdict { covered, uncovered, transitions, outcome }
     }
 }
 

@@ -251,6 +251,16 @@ impl ThreadModel {
         Ok(Released { interp, count, deleted, detached, restore })
     }
 
+    /// Whether releasing the innermost token restores a previous thread
+    /// state (another one, still there): what [`Self::release_innermost`]
+    /// would return as its `restore`.
+    pub fn restores_after_innermost(&self) -> bool {
+        self.tokens
+            .last()
+            .and_then(|e| e.previous.filter(|p| *p != e.slot))
+            .is_some_and(|p| self.slot_interp(p).is_some())
+    }
+
     /// The interpreter of the innermost token's thread state.
     pub fn innermost_interp(&self) -> Option<u64> {
         self.tokens.last().and_then(|e| self.slot_interp(e.slot))

@@ -1,26 +1,118 @@
 //! One recorded step applied to the model: the model performs the step (or
 //! says it is not allowed), then the state the event recorded is compared
 //! with the model's. Lifecycle steps are applied here; channel and xi
-//! steps in `channel.rs` and `xi.rs`.
+//! steps in `channel.rs` and `xi.rs`. Each accepted step adds the
+//! transition the model took to [`Model::taken`] (`transition.rs`): a
+//! lifecycle step's is read from the model before the step.
 use super::model::Model;
 use super::step::{Entry, Step};
+use super::transition::{Transition as Tr, TransitionSet};
 use crate::spec::lifecycle::{Activity, Disallowed, Interp, Lifecycle, Restore, ThreadModel, MAIN};
 use crate::trace::event::{
-    FinalizeEvent as F, GilEvent as G, GilState, GuardEvent as Gd, InterpEvent as I, RunActivity,
+    EnsureCase, FinalizeEvent as F, GilEvent as G, GilState, GuardEvent as Gd, InterpEvent as I, RunActivity,
     ThreadStateEvent as T, Word,
 };
-use xinterp::Phase;
+use xinterp::{GilMode, Phase, ThreadKind};
 
 /// Applies action `action` (0, or 1 for the second action of a two-action
 /// step) of event `e` to `model`. On `Err` the model may be half-changed:
 /// the caller discards it.
 pub fn apply(model: &mut Model, e: &Entry, action: u8) -> Result<(), Disallowed> {
-    match &e.step {
-        None => Err(Disallowed::new("TR-2", "a covered event (an uncovered one has no step to apply)")),
-        Some(Step::Channel(step)) => super::channel::apply(&mut model.channels, e, step),
-        Some(Step::Xi(step)) => super::xi::apply(model, e, step, action),
-        Some(step) => apply_lifecycle(&mut model.life, e, step, action),
-    }
+    let took = match &e.step {
+        None => return Err(Disallowed::new("TR-2", "a covered event (an uncovered one has no step to apply)")),
+        Some(Step::Channel(step)) => super::channel::apply(&mut model.channels, e, step)?,
+        Some(Step::Xi(step)) => {
+            super::xi::apply(model, e, step, action)?;
+            super::xi::transition(step, action).into_iter().collect()
+        }
+        Some(step) => {
+            let took = lifecycle_transition(&model.life, e, step, action);
+            apply_lifecycle(&mut model.life, e, step, action)?;
+            took.into_iter().collect::<TransitionSet>()
+        }
+    };
+    model.taken.union_with(&took);
+    Ok(())
+}
+
+/// The transition a lifecycle step takes, read from the model before it
+/// (`None` for the second action of a refused guard, its undo). Only
+/// meaningful when the step is then accepted.
+fn lifecycle_transition(model: &Lifecycle, e: &Entry, step: &Step, action: u8) -> Option<Tr> {
+    let it = e.interp.and_then(|i| model.existing(i).ok());
+    Some(match step {
+        Step::Guard(Gd::Granted { .. }) if it.is_some_and(|it| it.requested) => Tr::GuardGrantedWhileRequested,
+        Step::Guard(Gd::Granted { .. }) => Tr::GuardGranted,
+        Step::Guard(Gd::Refused { .. }) if action > 0 => return None,
+        Step::Guard(Gd::Refused { .. }) => match it.map(|it| it.phase) {
+            Some(Phase::Finalized) => Tr::GuardRefusedFinalized,
+            Some(Phase::Finalizing) => Tr::GuardRefusedFinalizing,
+            _ => Tr::GuardRefusedDraining,
+        },
+        Step::Guard(Gd::Released { .. }) if it.is_some_and(|it| it.waiting && it.held == 1) => {
+            Tr::GuardReleasedLastForFinalizer
+        }
+        Step::Guard(Gd::Released { .. }) => Tr::GuardReleased,
+        Step::Finalize(F::Requested { .. }) => Tr::FinalizeRequested,
+        Step::Finalize(F::RefusedAttached { .. }) => Tr::FinalizeRefusedAttached,
+        Step::Finalize(F::RefusedHoldsGuard { .. }) => Tr::FinalizeRefusedHoldsGuard,
+        Step::Finalize(F::RefusedAlready { .. }) => Tr::FinalizeRefusedAlready,
+        Step::Finalize(F::ThreadsWaited { .. }) => Tr::FinalizeThreadsWaited,
+        Step::Finalize(F::ThreadsTimedOut { .. }) => Tr::FinalizeThreadsTimedOut,
+        Step::Finalize(F::AtExit { panicked: 0, .. }) => Tr::FinalizeAtExitRan,
+        Step::Finalize(F::AtExit { .. }) => Tr::FinalizeAtExitPanicked,
+        Step::Finalize(F::Drains { .. }) => Tr::FinalizeDrains,
+        Step::Finalize(F::Waits { .. }) => Tr::FinalizeWaits,
+        Step::Finalize(F::WaitTimedOut { .. }) => Tr::FinalizeWaitTimedOut,
+        Step::Finalize(F::Began { .. }) => Tr::FinalizeBegan,
+        Step::Finalize(F::Subinterpreters { failed: 0, .. }) => Tr::FinalizeSubinterpreters,
+        Step::Finalize(F::Subinterpreters { .. }) => Tr::FinalizeSubinterpretersReported,
+        Step::Finalize(F::TornDown { .. }) => Tr::FinalizeTornDown,
+        Step::Finalize(F::Done { .. }) if e.interp == Some(MAIN) => Tr::FinalizeDoneMain,
+        Step::Finalize(F::Done { .. }) => Tr::FinalizeDone,
+        Step::Interp(I::Created { gil: GilMode::Own, .. }) => Tr::InterpCreatedOwnGil,
+        Step::Interp(I::Created { .. }) => Tr::InterpCreatedSharedGil,
+        Step::Interp(I::Listed { .. }) => Tr::InterpListed,
+        Step::Interp(I::RunStarted { .. }) => Tr::RunStarted,
+        Step::Interp(I::RunRefused { activity: RunActivity::Destroying, .. }) => Tr::RunRefusedDestroying,
+        Step::Interp(I::RunRefused { .. }) => Tr::RunRefusedRunning,
+        Step::Interp(I::RunEnded { ok: true, .. }) => Tr::RunFinished,
+        Step::Interp(I::RunEnded { .. }) => Tr::RunFailed,
+        Step::Interp(I::DestroyRefused { .. }) => Tr::DestroyRefusedRunning,
+        Step::Interp(I::DestroyEnded { ok: true, .. }) => Tr::DestroyOk,
+        Step::Interp(I::DestroyEnded { .. }) => Tr::DestroyFailed,
+        Step::Interp(I::ThreadSpawned { kind: ThreadKind::NonDaemon, .. }) => Tr::ThreadSpawnedNonDaemon,
+        Step::Interp(I::ThreadSpawned { .. }) => Tr::ThreadSpawnedDaemon,
+        Step::Interp(I::SpawnRefused { .. }) => Tr::ThreadSpawnRefused,
+        Step::Interp(I::ThreadStarted { .. }) => Tr::ThreadStarted,
+        Step::Interp(I::ThreadExited { kind: ThreadKind::NonDaemon, .. }) => Tr::ThreadExitedNonDaemon,
+        Step::Interp(I::ThreadExited { .. }) => Tr::ThreadExitedDaemon,
+        Step::Interp(I::AttachRefused { .. }) => Tr::AttachRefused,
+        Step::Gil(G::Blocked { .. }) => Tr::GilBlocked,
+        Step::Gil(G::Acquired { .. })
+            if model
+                .thread_ref(e.thread)
+                .is_some_and(|t| matches!(t.restore, Restore::Pending { interp, .. } if Some(interp) == e.interp)) =>
+        {
+            Tr::GilAcquiredRestoring
+        }
+        Step::Gil(G::Acquired { .. }) => Tr::GilAcquired,
+        Step::Gil(G::Released { .. }) => Tr::GilReleased,
+        Step::ThreadState(T::Ensured { case: EnsureCase::Reuse, .. }) => Tr::EnsureReuse,
+        Step::ThreadState(T::Ensured { case: EnsureCase::Reattach, .. }) => Tr::EnsureReattach,
+        Step::ThreadState(T::Ensured { .. }) => Tr::EnsureCreate,
+        Step::ThreadState(T::Released { .. })
+            if model.thread_ref(e.thread).is_some_and(|t| t.restores_after_innermost()) =>
+        {
+            Tr::ReleaseRestoring
+        }
+        Step::ThreadState(T::Released { present: true, .. }) => Tr::ReleaseKept,
+        Step::ThreadState(T::Released { .. }) => Tr::ReleaseDeleted,
+        Step::ThreadState(T::AllowThreadsDetach { .. }) => Tr::AllowThreadsDetach,
+        Step::ThreadState(T::AllowThreadsAttach { .. }) => Tr::AllowThreadsAttach,
+        // Rejected by `apply_lifecycle`: no transition.
+        _ => return None,
+    })
 }
 
 fn apply_lifecycle(model: &mut Lifecycle, e: &Entry, step: &Step, action: u8) -> Result<(), Disallowed> {

@@ -24,6 +24,7 @@
 //!   closing` just before its own event, in the same critical section: the
 //!   next event of the channel must be that removal, by the same thread.
 use super::step::Entry;
+use super::transition::{Transition as Tr, TransitionSet};
 use crate::spec::channel::{ChannelSpec, Outcome, Payload, Refusal, Settled, Taken};
 use crate::spec::lifecycle::{Disallowed, ThreadKey};
 use crate::trace::event::{ChannelEnds, ChannelEvent, ChannelOp, ChannelState, CloseOutcome, Receipt};
@@ -131,8 +132,9 @@ fn taken_text(t: Taken) -> String {
     }
 }
 
-/// Applies a channel event of thread `t` (interpreter `e.interp`).
-pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<(), Disallowed> {
+/// Applies a channel event of thread `t` (interpreter `e.interp`); the
+/// transitions the model took.
+pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<TransitionSet, Disallowed> {
     let t = e.thread;
     let id = step.channel;
     if let ChannelOp::Created { maxsize, policy } = step.op {
@@ -145,7 +147,7 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
         // A fresh channel: empty, open, nobody waiting or associated.
         check_seen(&chan, id, t, &step.state)?;
         channels.map.insert(id, chan);
-        return Ok(());
+        return Ok(one(if step.queue { Tr::QueueCreated } else { Tr::ChannelCreated }));
     }
     let chan = channels.map.get_mut(&id).ok_or_else(|| rule("TR-2", format!("C{id} to have been created first")))?;
     if step.queue == chan.spec.is_channel {
@@ -165,12 +167,13 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
         }
     }
     let spec = &mut chan.spec;
-    match step.op {
-        ChannelOp::Created { .. } => {}
+    let took = match step.op {
+        ChannelOp::Created { .. } => TransitionSet::default(),
         ChannelOp::Sent { seq, policy } => {
             chan.putters.remove(&t);
             let admitted = spec.enqueue(who()?, policy, false);
             check_admitted(admitted, seq)?;
+            one(Tr::Sent)
         }
         ChannelOp::SendBlocked { seq } => {
             if chan.senders.contains_key(&t) {
@@ -179,11 +182,17 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             let admitted = spec.enqueue(who()?, None, true);
             check_admitted(admitted, seq)?;
             chan.senders.insert(t, seq);
+            one(Tr::SendBlocked)
         }
         ChannelOp::SendRefused(r) => {
             chan.putters.remove(&t);
             match spec.enqueue(who()?, None, false) {
-                Err(got) if got == r => {}
+                Err(got) if got == r => one(match r {
+                    Refusal::Closed => Tr::SendRefusedClosed,
+                    Refusal::Closing => Tr::SendRefusedClosing,
+                    Refusal::Released => Tr::SendRefusedReleased,
+                    Refusal::Full => Tr::SendRefusedFull,
+                }),
                 Err(got) => return Err(rule(refusal_rule(got), refusal_text(got))),
                 Ok(seq) => {
                     return Err(rule(refusal_rule(r), format!("the send admitted (as item #{seq})")));
@@ -195,6 +204,7 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             if !full || !chan.putters.insert(t) {
                 return Err(rule("CH-8", "a put to wait only on a full, open queue"));
             }
+            one(Tr::PutBlocked)
         }
         ChannelOp::SendDelivered { seq } | ChannelOp::SendReturned { seq } => {
             let waited = chan.senders.remove(&t);
@@ -206,7 +216,8 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
                 _ => (Settled::Returned, "CH-3"),
             };
             match spec.collect(seq) {
-                Some(s) if s == want => {}
+                Some(Settled::Received) if want == Settled::Received => one(Tr::SendDelivered),
+                Some(Settled::Returned) if want == Settled::Returned => one(Tr::SendReturned),
                 Some(Settled::Received) => return Err(rule("CH-2", format!("`ok`: item #{seq} was received"))),
                 Some(Settled::Returned) => {
                     return Err(rule("CH-3", format!("`woken by close`: a close handed item #{seq} back")));
@@ -231,6 +242,7 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             if !spec.withdraw(seq) {
                 return Err(rule("CH-2", format!("item #{seq} queued, to withdraw")));
             }
+            one(Tr::SendWithdrawn)
         }
         ChannelOp::Received { seq, sender, receipt } => {
             chan.receivers.remove(&t);
@@ -242,7 +254,13 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
                 Receipt::Destroyed => Payload::Destroyed,
             };
             match taken {
-                Taken::Item { seq: s, sender: f, payload: p, .. } if (s, f, p) == (seq, sender, payload) => {}
+                Taken::Item { seq: s, sender: f, payload: p, .. } if (s, f, p) == (seq, sender, payload) => {
+                    one(match payload {
+                        Payload::Value => Tr::ReceivedItem,
+                        Payload::Unbound => Tr::ReceivedUnbound,
+                        Payload::Destroyed => Tr::ReceivedDestroyed,
+                    })
+                }
                 Taken::Item { seq: s, sender: f, .. } if (s, f) == (seq, sender) => {
                     return Err(rule("CH-6", taken_text(taken)));
                 }
@@ -269,6 +287,11 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             } else {
                 chan.receivers.remove(&t);
             }
+            one(match step.op {
+                ChannelOp::RecvBlocked => Tr::RecvBlocked,
+                ChannelOp::RecvTimedOut => Tr::RecvTimedOut,
+                _ => Tr::RecvEmpty,
+            })
         }
         ChannelOp::RecvClosed | ChannelOp::RecvReleased => {
             chan.receivers.remove(&t);
@@ -278,6 +301,7 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
                 let invariant = if want == Taken::Closed { "CH-7" } else { "CH-4" };
                 return Err(rule(invariant, taken_text(taken)));
             }
+            one(if want == Taken::Closed { Tr::RecvClosed } else { Tr::RecvReleased })
         }
         ChannelOp::Close(closed) => {
             let (items, status) = (spec.len(), spec.status);
@@ -313,6 +337,15 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
                     return Err(rule("CH-3", format!("{} blocked sender(s) woken", chan.senders.len())));
                 }
             }
+            one(match closed {
+                CloseOutcome::Empty => Tr::CloseEmpty,
+                CloseOutcome::Forced { woken: 0, .. } => Tr::CloseForced,
+                CloseOutcome::Forced { .. } => Tr::CloseForcedWokeSenders,
+                CloseOutcome::Closing => Tr::CloseClosing,
+                CloseOutcome::RefusedClosed => Tr::CloseRefusedClosed,
+                CloseOutcome::RefusedClosing => Tr::CloseRefusedClosing,
+                CloseOutcome::RefusedNotEmpty => Tr::CloseRefusedNotEmpty,
+            })
         }
         ChannelOp::Drained => {
             if spec.status != Status::Closing || spec.len() != 1 {
@@ -320,20 +353,23 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             }
             // Its state is the one after the removal that follows.
             chan.drain = Some((t, step.state.clone()));
-            return Ok(());
+            return Ok(one(Tr::CloseDrained));
         }
         ChannelOp::Released { end, closed } => {
             let outcome = spec.release(who()?, end == End::Send);
             released(outcome, closed, spec.status)?;
+            one(if closed { Tr::ReleasedEndClosed } else { Tr::ReleasedEnd })
         }
         ChannelOp::ReleasedBoth { closed } => {
             let outcome = spec.release_both(who()?);
             released(outcome, closed, spec.status)?;
+            one(if closed { Tr::ReleasedBothClosed } else { Tr::ReleasedBoth })
         }
         ChannelOp::ReleaseRefusedClosed => {
             if spec.status != Status::Closed || spec.release(who()?, true) != Outcome::Closed {
                 return Err(rule("CH-4", "the release to proceed: the channel is not closed"));
             }
+            one(Tr::ReleaseRefusedClosed)
         }
         ChannelOp::ReleaseRefusedAgain { end } => {
             let w = who()?;
@@ -341,6 +377,7 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
             if spec.status == Status::Closed || !again {
                 return Err(rule("CH-4", format!("the release to proceed: I{w} has not released that end")));
             }
+            one(Tr::ReleaseRefusedAgain)
         }
         ChannelOp::Unbound { destroyed: w, replaced, errored, removed, closed } => {
             if e.interp != Some(w) {
@@ -360,15 +397,43 @@ pub fn apply(channels: &mut Channels, e: &Entry, step: &ChannelEvent) -> Result<
                     ),
                 ));
             }
+            unbound_transitions(&cleared)
         }
         // A step newer than these rules fails loudly, not silently.
         ref op => return Err(rule("TR-2", format!("a channel step the model has a rule for, not {op:?}"))),
-    }
+    };
     check_seen(chan, id, t, &step.state)?;
     if let Some((by, seen)) = drain {
         check_seen(chan, id, by, &seen)?;
     }
-    Ok(())
+    Ok(took)
+}
+
+fn one(t: Tr) -> TransitionSet {
+    std::iter::once(t).collect()
+}
+
+/// What clearing a destroyed interpreter's items did, as transitions: one
+/// per policy applied, whether other interpreters' items were queued (and
+/// kept as they were), whether the channel closed, or only association
+/// records went.
+fn unbound_transitions(cleared: &crate::spec::channel::Cleared) -> TransitionSet {
+    let mut took = TransitionSet::default();
+    for (n, t) in [
+        (cleared.replaced, Tr::UnboundReplaced),
+        (cleared.errored, Tr::UnboundErrored),
+        (cleared.removed, Tr::UnboundRemoved),
+        (cleared.others_kept, Tr::UnboundOthersKept),
+        (usize::from(cleared.closed), Tr::UnboundClosed),
+    ] {
+        if n > 0 {
+            took.insert(t);
+        }
+    }
+    if cleared.replaced + cleared.errored + cleared.removed == 0 {
+        took.insert(Tr::UnboundNoItems);
+    }
+    took
 }
 
 /// A release the trace says succeeded: the model must agree, and agree on

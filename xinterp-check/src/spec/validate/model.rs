@@ -3,6 +3,7 @@
 //! copy.
 use super::channel::Channels;
 use super::step::{Entry, Step};
+use super::transition::TransitionSet;
 use crate::spec::lifecycle::Lifecycle;
 use crate::spec::xi::Heaps;
 
@@ -15,12 +16,20 @@ pub struct Model {
     pub channels: Channels,
     /// Heaps, rings and views, by owner.
     pub xi: Heaps,
+    /// The transitions the steps applied so far took (copied with the
+    /// model, so a replay's accepted order carries its own).
+    pub taken: TransitionSet,
 }
 
 impl Model {
     /// A fresh model for a trace.
     pub fn for_traces() -> Self {
-        Self { life: Lifecycle::for_traces(), channels: Channels::default(), xi: Heaps::default() }
+        Self {
+            life: Lifecycle::for_traces(),
+            channels: Channels::default(),
+            xi: Heaps::default(),
+            taken: TransitionSet::default(),
+        }
     }
 
     /// The part of the state an event is about, for a rejection: its

@@ -38,6 +38,7 @@
 use super::apply::apply;
 use super::model::Model;
 use super::step::{Entry, Step};
+use super::transition::TransitionSet;
 use crate::spec::lifecycle::Disallowed;
 
 /// The steps the search may try before giving up (an undecided trace is
@@ -47,10 +48,11 @@ const BUDGET: usize = 200_000;
 /// How a replay ended.
 #[derive(Debug)]
 pub enum Replayed {
-    /// In recorded order.
-    InOrder,
-    /// In an order the recording permits, found by the search.
-    Reordered,
+    /// In recorded order, with the transitions it took.
+    InOrder(TransitionSet),
+    /// In an order the recording permits, found by the search, with the
+    /// transitions that order took.
+    Reordered(TransitionSet),
     /// No permitted order is allowed: the deepest event any order reached,
     /// why it was refused, and the model's state before it.
     Rejected {
@@ -85,15 +87,15 @@ pub fn replay(events: &[Entry]) -> Replayed {
     }
     let mut search = Search { events, by_thread, budget: BUDGET, deepest: (0, Disallowed::new("", ""), None) };
     let (at, why) = match search.in_order_with_repairs() {
-        Ok(false) => return Replayed::InOrder,
-        Ok(true) => return Replayed::Reordered,
+        Ok((false, taken)) => return Replayed::InOrder(taken),
+        Ok((true, taken)) => return Replayed::Reordered(taken),
         Err(refused) => refused,
     };
     search.deepest = (at, why, None);
     let mut progress = vec![0_u8; events.len()];
     match search.dfs(0, &Model::for_traces(), None, &mut progress) {
-        Some(true) => Replayed::Reordered,
-        Some(false) => {
+        Some(Some(taken)) => Replayed::Reordered(taken),
+        Some(None) => {
             let (at, why, model) = search.deepest;
             let state = model.map_or_else(|| state_before(events, at), |m| m.describe_for(&events[at]));
             Replayed::Rejected { at, why, state }
@@ -128,8 +130,9 @@ impl Search<'_> {
     /// The recorded order, in place, with local repairs: where an event is
     /// refused, let one pending step of another thread take effect just
     /// before it (the common case: a step recorded late), and go on. No
-    /// backtracking. `Ok(repaired)`, or the first event no repair saves.
-    fn in_order_with_repairs(&mut self) -> Result<bool, (usize, Disallowed)> {
+    /// backtracking. `Ok((repaired, transitions taken))`, or the first
+    /// event no repair saves.
+    fn in_order_with_repairs(&mut self) -> Result<(bool, TransitionSet), (usize, Disallowed)> {
         let events = self.events;
         let mut model = Model::for_traces();
         // Every action taken, in order: the model is rebuilt from it when a
@@ -170,7 +173,7 @@ impl Search<'_> {
             log.extend((from..total).map(|a| (p, a)));
             progress[p] = total;
         }
-        Ok(repaired)
+        Ok((repaired, model.taken))
     }
 
     /// Spends one step of the budget; `None` once exhausted.
@@ -188,17 +191,23 @@ impl Search<'_> {
     }
 
     /// Whether the events from `p` on can be replayed on `model` (with
-    /// `progress` actions of each event already applied); `None` when the
-    /// budget ran out. `before`: the model before the actions of event `p`
+    /// `progress` actions of each event already applied): the transitions
+    /// the whole replay took if so; `None` when the budget ran out. `before`: the model before the actions of event `p`
     /// this branch just took in a row (`None`: `model`), which a refusal
     /// of `p` reports as the state before it.
-    fn dfs(&mut self, mut p: usize, model: &Model, before: Option<&Model>, progress: &mut Vec<u8>) -> Option<bool> {
+    fn dfs(
+        &mut self,
+        mut p: usize,
+        model: &Model,
+        before: Option<&Model>,
+        progress: &mut Vec<u8>,
+    ) -> Option<Option<TransitionSet>> {
         let events = self.events;
         let at = p;
         while p < events.len() && progress[p] == actions(&events[p]) {
             p += 1;
         }
-        let Some(e) = events.get(p) else { return Some(true) };
+        let Some(e) = events.get(p) else { return Some(Some(model.taken)) };
         let before = before.filter(|_| p == at).unwrap_or(model);
         // Take the next action of event `p` now. One action at a time: the
         // actions of a step of several take effect at different instants,
@@ -210,8 +219,8 @@ impl Search<'_> {
         match apply(&mut now, e, a) {
             Ok(()) => {
                 progress[p] = a + 1;
-                if self.dfs(p, &now, Some(before), progress)? {
-                    return Some(true);
+                if let Some(taken) = self.dfs(p, &now, Some(before), progress)? {
+                    return Some(Some(taken));
                 }
                 progress[p] = a;
             }
@@ -223,13 +232,13 @@ impl Search<'_> {
             let mut early = model.clone();
             if apply(&mut early, &events[j], progress[j]).is_ok() {
                 progress[j] += 1;
-                if self.dfs(p, &early, None, progress)? {
-                    return Some(true);
+                if let Some(taken) = self.dfs(p, &early, None, progress)? {
+                    return Some(Some(taken));
                 }
                 progress[j] -= 1;
             }
         }
-        Some(false)
+        Some(None)
     }
 
     /// The next event of each other thread after `p`, if it is a covered

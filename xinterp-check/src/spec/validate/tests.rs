@@ -1367,3 +1367,117 @@ fn production_object_channel_traces_are_allowed() {
     assert!(verdict.uncovered.is_empty(), "{:?}", verdict.uncovered);
     assert!(events.iter().any(|e| e.outcome().to_string().contains("switching to its GIL to release directly")));
 }
+
+// ----------------------------------------------------------- transitions
+
+fn names(verdict: &Verdict) -> Vec<String> {
+    verdict.transitions.iter().map(|t| t.to_string()).collect()
+}
+
+/// An allowed verdict names the transitions its replay took, each once, in
+/// the models' order.
+#[test]
+fn an_allowed_verdict_names_the_transitions_it_took() {
+    let verdict = validate(&guard_vs_finalizer());
+    assert!(matches!(verdict.outcome, Outcome::Allowed { reordered: false }), "{verdict:?}");
+    assert_eq!(
+        names(&verdict),
+        [
+            "guard.acquire/granted",
+            "guard.acquire/refused:finalized",
+            "guard.release/last:finalizer-waiting",
+            "finalize.request/ok",
+            "finalize.threads/waited",
+            "finalize.atexit/ran",
+            "finalize.wait/blocked",
+            "finalize.begin/ok",
+            "finalize.teardown/ok",
+            "finalize.done/subinterpreter",
+            "interp.create/own-gil",
+            "gil.acquire/ok",
+            "gil.release/ok",
+            "threadstate.ensure/create",
+            "threadstate.release/deleted",
+        ],
+    );
+    let rendezvous = validate(&rendezvous());
+    assert_eq!(
+        names(&rendezvous),
+        [
+            "channel.create/channel",
+            "channel.send/blocked",
+            "channel.send/delivered",
+            "channel.recv/item",
+            "channel.recv/blocked"
+        ]
+    );
+    // A rejected trace names none.
+    let mut late = guard_vs_finalizer();
+    late.push(at("late", Gd::Granted { interp: 1, word: w(GONE, 1, 0) }));
+    assert!(validate(&trace(late)).transitions.is_empty());
+}
+
+/// The refusal's reason is the model's when it counted the guard: the
+/// drain refuses while the interpreter runs; CPython's policy admits a
+/// guard while finalization is requested.
+#[test]
+fn a_refused_guards_transition_is_the_reason_the_model_refused_it() {
+    let request = at("f", F::Requested { interp: 1, word: w(RUN, 1, REQ) });
+    let drain = at("f", F::Drains { interp: 1, word: w(RUN, 1, REQ | DRAIN) });
+    let held = at("a", Gd::Granted { interp: 1, word: w(RUN, 1, 0) });
+    let refused = at("b", Gd::Refused { interp: 1, word: w(RUN, 1, REQ | DRAIN) });
+    let draining = allowed(&trace(vec![create(GuardPolicy::Drain), held.clone(), request.clone(), drain, refused]));
+    assert!(draining.transitions.contains(Transition::GuardRefusedDraining), "{:?}", names(&draining));
+    let granted = at("b", Gd::Granted { interp: 1, word: w(RUN, 2, REQ) });
+    let cpython = allowed(&trace(vec![create(GuardPolicy::CPython), held, request, granted]));
+    assert!(cpython.transitions.contains(Transition::GuardGrantedWhileRequested), "{:?}", names(&cpython));
+    assert!(!cpython.transitions.contains(Transition::GuardRefusedDraining));
+}
+
+/// The transitions are those of the order the replay accepted, not the
+/// recorded one: the daemon's guard, recorded as `refused: finalized`, was
+/// counted while the interpreter was Finalizing (its undo came after
+/// `finalize.done`), and that is the transition the model took.
+#[test]
+fn the_transitions_are_the_accepted_orders() {
+    let verdict = validate(&daemon_refused_around_finalize_done(w(GONE, 0, 0)));
+    assert!(matches!(verdict.outcome, Outcome::Allowed { reordered: true }), "{verdict:?}");
+    assert!(verdict.transitions.contains(Transition::GuardRefusedFinalizing), "{:?}", names(&verdict));
+    assert!(!verdict.transitions.contains(Transition::GuardRefusedFinalized), "{:?}", names(&verdict));
+}
+
+/// A destroyed interpreter's items follow its policy; a surviving
+/// interpreter's items queued beside them are kept as they were, which is
+/// a transition of its own (`channel.unbound/others-kept`).
+#[test]
+fn an_unbound_clear_beside_a_survivors_items_is_its_own_transition() {
+    let destroyed = |state| {
+        chan(
+            "finalizer",
+            I1,
+            ChannelOp::Unbound { destroyed: 1, replaced: 1, errored: 0, removed: 0, closed: false },
+            state,
+        )
+    };
+    let alone = allowed(&trace(vec![
+        chan_create(),
+        chan("b", I2, ChannelOp::RecvEmpty { waiting: false }, state(0, &[], &[2])),
+        chan("a", I1, sent(1), state(1, &[1], &[2])),
+        destroyed(state(1, &[], &[2])),
+    ]));
+    assert!(alone.transitions.contains(Transition::UnboundReplaced), "{:?}", names(&alone));
+    assert!(!alone.transitions.contains(Transition::UnboundOthersKept), "{:?}", names(&alone));
+    let beside = allowed(&trace(vec![
+        chan_create(),
+        chan("b", I2, ChannelOp::RecvEmpty { waiting: false }, state(0, &[], &[2])),
+        chan("a", I1, sent(1), state(1, &[1], &[2])),
+        chan("b", I2, sent(2), state(2, &[1, 2], &[2])),
+        destroyed(state(2, &[2], &[2])),
+        chan("b", I2, ChannelOp::Received { seq: 1, sender: 1, receipt: Receipt::Unbound }, state(1, &[2], &[2])),
+        chan("b", I2, received(2, 2), state(0, &[2], &[2])),
+    ]));
+    let want = [Transition::UnboundReplaced, Transition::UnboundOthersKept, Transition::ReceivedUnbound];
+    for t in want {
+        assert!(beside.transitions.contains(t), "{t} not in {:?}", names(&beside));
+    }
+}

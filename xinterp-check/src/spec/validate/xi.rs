@@ -21,6 +21,7 @@
 //!   finalizer's, once finalization began.
 use super::model::Model;
 use super::step::Entry;
+use super::transition::Transition as Tr;
 use crate::spec::lifecycle::Disallowed;
 use crate::spec::xi::{CloseFailure, ObjName};
 use crate::trace::event::XiEvent;
@@ -149,6 +150,47 @@ fn freed_is(obj: Obj, freed: bool, model: usize) -> Result<(), Disallowed> {
         (false, 0) => Err(rule("XI-3", format!("{obj} of I{} freed: its last reference went", obj.owner().get()))),
         (true, n) => Err(rule("XI-3", format!("{obj} of I{} still alive (refcnt={n})", obj.owner().get()))),
     }
+}
+
+/// The transition an xi step's action takes (the model's rule for the
+/// event, by its outcome).
+pub fn transition(step: &XiStep, action: u8) -> Option<Tr> {
+    Some(match (&step.event, step.call) {
+        (XiEvent::Decref { .. } | XiEvent::CallFailed { .. }, Some(RunCall { take: Some(_) })) if action == 0 => {
+            Tr::RunTake
+        }
+        (XiEvent::Alloc { .. }, _) => Tr::Alloc,
+        (XiEvent::Incref { .. }, _) => Tr::Incref,
+        (XiEvent::Decref { freed: false, .. }, None) => Tr::Decref,
+        (XiEvent::Decref { .. }, None) => Tr::DecrefFreed,
+        (XiEvent::Decref { freed: false, .. }, Some(_)) => Tr::CallDecref,
+        (XiEvent::Decref { .. }, Some(_)) => Tr::CallDecrefFreed,
+        (XiEvent::CallFailed { .. }, _) => Tr::CallFailed,
+        (XiEvent::Share { .. }, _) => Tr::Share,
+        (XiEvent::ShareValue { .. }, _) => Tr::ShareValue,
+        (XiEvent::NewObject { .. }, _) => Tr::NewObject,
+        (XiEvent::ReleaseDirect { .. }, _) => Tr::ReleaseDirect,
+        (XiEvent::ReleaseOwnerGone { .. }, _) => Tr::ReleaseOwnerGone,
+        (XiEvent::ReleaseQueued { .. }, _) => Tr::ReleaseQueued,
+        (XiEvent::ReleaseFull { .. }, _) => Tr::ReleaseFull,
+        (XiEvent::ReleaseSwitching { .. }, _) => Tr::ReleaseSwitching,
+        (XiEvent::ViewOpen { .. }, _) => Tr::ViewOpen,
+        (XiEvent::ViewRefused { .. }, _) => Tr::ViewRefused,
+        (XiEvent::ViewClosing { .. }, _) => Tr::ViewClosing,
+        (XiEvent::ViewClosed { error: None, .. }, _) => Tr::ViewClosed,
+        (XiEvent::ViewClosed { error: Some(error), .. }, _) => match close_failure(*error)? {
+            CloseFailure::Freed => Tr::ViewCloseFreed,
+            CloseFailure::RingFull => Tr::ViewCloseRingFull,
+        },
+        (XiEvent::Push { .. }, _) => Tr::Push,
+        (XiEvent::PushFull { .. }, _) => Tr::PushFull,
+        (XiEvent::RunDone { .. }, _) => Tr::RunDone,
+        (XiEvent::RingClosed { .. }, _) => Tr::RingClosed,
+        (XiEvent::Teardown { leaked: 0, .. }, _) => Tr::Teardown,
+        (XiEvent::Teardown { .. }, _) => Tr::TeardownLeaked,
+        // Rejected by `apply`: no transition.
+        _ => return None,
+    })
 }
 
 /// Applies action `action` of an xi event.
