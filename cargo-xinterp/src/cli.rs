@@ -117,8 +117,8 @@ pub struct Scenarios {
     /// campaign over every scenario.
     #[arg(long, value_name = "k/n", value_parser = parse_shard, requires = "seeds")]
     pub seed_shard: Option<(u64, u64)>,
-    /// Where runs/, logs/ and report.{md,json} go (default: <target
-    /// dir>/xinterp); shards run side by side on one machine need one each.
+    /// Where runs/, logs/ and report.{md,json} go (default: xinterp/ in
+    /// the target dir); shards run side by side on one machine need one each.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 }
