@@ -24,6 +24,7 @@
 //! they block.
 
 mod naive;
+mod spin;
 
 use xinterp::channel::{
     self, End, Ends, Forever, Ledger, MaxSize, Nowait, Received, RecvError, SendChannel, SendError, Status,

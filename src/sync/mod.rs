@@ -44,6 +44,7 @@ mod backend;
 
 mod cell;
 mod lock;
+pub mod spin;
 pub mod time;
 
 pub use backend::Arc;
