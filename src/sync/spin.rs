@@ -2,13 +2,15 @@
 //! before it pays for parking (and, for a channel, for releasing its GIL).
 //!
 //! [`Spin::round`] waits one round and says whether the budget allows
-//! another look. In production the first rounds busy-wait (`spin_loop`,
-//! doubling each round) and the later ones give up the time slice
-//! (`yield_now`: on a loaded machine the thread we wait for may need our
-//! core). Under loom and shuttle a round *is* a yield to the checker, and
-//! the budget is one round: the same loop, whose every look is a point
-//! where the checker may run anyone else, with no extra branching for it
-//! to explore beyond that look.
+//! another look. In production a round busy-waits (`spin_loop` hints,
+//! doubling each round: 2, 4, … 64, a few microseconds in all). It never
+//! yields its time slice: on a loaded machine a `yield_now` may hand the
+//! core to other processes for whole scheduler slices (milliseconds), which
+//! made a rendezvous hundreds of times slower when it was tried. Under
+//! loom and shuttle a round *is* a yield to the checker, and the budget is
+//! one round: the same loop, whose every look is a point where the checker
+//! may run anyone else, with no extra branching for it to explore beyond
+//! that look.
 //!
 //! A spin only decides *when to look again*; what it looks at is a hint
 //! (see `channel::core`'s `changes`), and the decision is always taken
@@ -16,12 +18,9 @@
 //! is never an error: the caller falls through to its blocking path.
 use super::thread;
 
-/// Rounds that busy-wait (production): 2, 4, … 64 `spin_loop` hints.
-const BUSY_ROUNDS: u32 = 6;
-
-/// All rounds of one spin: the busy ones, then yields (production); one
-/// round under a model checker.
-const ROUNDS: u32 = if super::MODEL { 1 } else { BUSY_ROUNDS + 4 };
+/// All rounds of one spin: in production each busy-waits 2, 4, … 64
+/// `spin_loop` hints; under a model checker one round, a yield.
+const ROUNDS: u32 = if super::MODEL { 1 } else { 6 };
 
 /// One bounded spin; see the module docs.
 #[derive(Debug, Default)]
@@ -42,12 +41,12 @@ impl Spin {
             return false;
         }
         self.round += 1;
-        if !super::MODEL && self.round <= BUSY_ROUNDS {
+        if super::MODEL {
+            thread::yield_now();
+        } else {
             for _ in 0..(1_u32 << self.round) {
                 std::hint::spin_loop();
             }
-        } else {
-            thread::yield_now();
         }
         true
     }
