@@ -282,12 +282,19 @@ impl<T> Chan<T> {
     /// Spins (bounded, without the lock) until a step changed the state
     /// since `seen`; whether one did. Either way the caller re-takes the
     /// lock and decides there: this only saves parking when the change
-    /// comes within the spin. `Relaxed` (see [`Chan::changed`]): a stale
-    /// read costs one more round, or the fall to the blocking path, which
-    /// re-checks under the lock before it waits.
+    /// comes within the spin.
+    ///
+    /// Each look is a read-modify-write that adds nothing, not a load: an
+    /// RMW reads the latest value in the count's modification order, where
+    /// a `Relaxed` load may legally return an older one (and loom explores
+    /// only such loads: with a plain load it never let the spinner see a
+    /// change, so the take in the spin went unchecked). A handful of looks
+    /// per spin, spaced by the spin's rounds, so the cache line is taken
+    /// from the writer rarely. `Relaxed` (see [`Chan::changed`]): what the
+    /// spinner then reads is ordered by the lock it takes.
     fn spin_for_change(&self, spin: &mut Spin, seen: usize) -> bool {
         while spin.round() {
-            if self.changes.load(Ordering::Relaxed) != seen {
+            if self.changes.fetch_add(0, Ordering::Relaxed) != seen {
                 return true;
             }
         }

@@ -80,7 +80,7 @@
 //! Parking costs a futex wait and a wake-up, and a receiver also hands its
 //! GIL back and forth. So a waiter first spins a bounded while
 //! ([`Spin`](crate::sync::spin::Spin): a few microseconds of busy rounds; one round
-//! under loom and shuttle, where a round is a yield to the checker), its
+//! under loom and shuttle, whose look is the checker's scheduling point), its
 //! GIL still held:
 //!
 //! - a receiver that found the channel open and empty (`RecvEmpty`, waiting)

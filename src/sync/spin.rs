@@ -6,20 +6,26 @@
 //! doubling each round: 2, 4, … 64, a few microseconds in all). It never
 //! yields its time slice: on a loaded machine a `yield_now` may hand the
 //! core to other processes for whole scheduler slices (milliseconds), which
-//! made a rendezvous hundreds of times slower when it was tried. Under
-//! loom and shuttle a round *is* a yield to the checker, and the budget is
-//! one round: the same loop, whose every look is a point where the checker
-//! may run anyone else, with no extra branching for it to explore beyond
-//! that look.
+//! made a rendezvous hundreds of times slower when it was tried.
+//!
+//! Under loom and shuttle the budget is one round, which waits for nothing:
+//! control goes to the checker at the look that follows (an atomic load,
+//! where both checkers may switch to any other thread), so the checker
+//! tries the look both before and after every step of the others. An
+//! explicit `yield_now` there would *narrow* loom's search: loom runs a
+//! yielding thread again only once the others cannot move, so the
+//! spinner always saw the change it waited for, and the parked path behind
+//! the spin was never explored (`channels::rendezvous`' `receiver_waited`
+//! witness was never reached when it was tried). The loop is bounded, so
+//! neither checker needs the yield to end it.
 //!
 //! A spin only decides *when to look again*; what it looks at is a hint
 //! (see `channel::core`'s `changes`), and the decision is always taken
 //! again where it is authoritative (under the lock). Running out of budget
 //! is never an error: the caller falls through to its blocking path.
-use super::thread;
-
 /// All rounds of one spin: in production each busy-waits 2, 4, … 64
-/// `spin_loop` hints; under a model checker one round, a yield.
+/// `spin_loop` hints; under a model checker one round, which waits for
+/// nothing (the look after it is the checker's scheduling point).
 const ROUNDS: u32 = if super::MODEL { 1 } else { 6 };
 
 /// One bounded spin; see the module docs.
@@ -41,9 +47,7 @@ impl Spin {
             return false;
         }
         self.round += 1;
-        if super::MODEL {
-            thread::yield_now();
-        } else {
+        if !super::MODEL {
             for _ in 0..(1_u32 << self.round) {
                 std::hint::spin_loop();
             }
