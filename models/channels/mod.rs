@@ -75,8 +75,8 @@ fn assert_ledger(ledger: Ledger) {
 /// A sender in interpreter A blocks in `send` until a receiver in
 /// interpreter B takes the item.
 ///
-/// loom: exhaustive (3 threads: main, sender, receiver): 486 executions,
-/// well under a second, so no bound is needed.
+/// loom: exhaustive (3 threads: main, sender, receiver): 12,312 executions
+/// (486 before the spins), about 4 s, so no bound is needed.
 #[test]
 fn rendezvous() {
     Scenario::new("channels::rendezvous")
@@ -155,7 +155,7 @@ fn send_timeout_vs_recv() {
 /// PCT scheduler rarely preempts a thread right after it spawns, so a close
 /// by main would almost never find the sender asleep.
 ///
-/// loom: exhaustive (3 threads: main, sender, closer): 324 executions.
+/// loom: exhaustive (3 threads: main, sender, closer): 2,187 executions.
 #[test]
 fn force_close_wakes_sender() {
     Scenario::new("channels::force_close_wakes_sender")
@@ -189,7 +189,7 @@ fn force_close_wakes_sender() {
 /// closing) while a receiver drains it and a late sender tries to add one.
 ///
 /// loom: exhaustive (3 threads: main as the closer, receiver, late sender):
-/// 17,165 executions, about 8 s.
+/// 147,116 executions, about a minute (17,165 before the spins).
 #[test]
 fn close_send_drains() {
     Scenario::new("channels::close_send_drains")
@@ -253,7 +253,7 @@ fn close_send_drains() {
 /// succeeds, and the last one, whichever it is, closes the channel.
 ///
 /// loom: preemption bound 2 (4 threads: main and three releasers; each
-/// releaser attaches, releases, detaches): 2,132 executions, about 1 s.
+/// releaser attaches, releases, detaches): 2,759 executions, a few seconds.
 /// Why bounded: four threads that each take a guard and a GIL around their
 /// step (an exhaustive run was not attempted: the lifecycle's four-thread
 /// scenario did not finish unbounded in 8 minutes); bound 2 covers every
@@ -342,7 +342,7 @@ fn destroyed_with_items_in_flight(policy: UnboundPolicy) {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Replace`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
 #[test]
 fn destroy_unbound_replace() {
     Scenario::new("channels::destroy_unbound_replace")
@@ -354,7 +354,7 @@ fn destroy_unbound_replace() {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Error`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
 #[test]
 fn destroy_unbound_error() {
     Scenario::new("channels::destroy_unbound_error")
@@ -366,7 +366,7 @@ fn destroy_unbound_error() {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Remove`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
 #[test]
 fn destroy_unbound_remove() {
     Scenario::new("channels::destroy_unbound_remove")
@@ -443,7 +443,7 @@ fn mpmc_2x2() {
 /// thread in interpreter A receives the end and sends with it; main
 /// receives the data.
 ///
-/// loom: exhaustive (2 threads: main, the thread in A): 116 executions.
+/// loom: exhaustive (2 threads: main, the thread in A): 1,235 executions.
 #[test]
 fn end_through_channel() {
     Scenario::new("channels::end_through_channel")
@@ -479,7 +479,7 @@ fn end_through_channel() {
 /// blocks for space while a getter takes both items. The blocking put must
 /// be woken by the get that frees the slot, and both items arrive in order.
 ///
-/// loom: exhaustive (3 threads: main, putter, getter): 2,997 executions.
+/// loom: exhaustive (3 threads: main, putter, getter): 11,421 executions.
 #[test]
 fn queue_put_waits_for_space() {
     Scenario::new("channels::queue_put_waits_for_space")

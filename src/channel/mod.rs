@@ -180,9 +180,9 @@
 //! acquire/release pairs order every step after the previous one, and the
 //! `Condvar`s are only waited on under it. `changes` is `Relaxed`
 //! throughout: it is only written under the lock (a load and a store), and
-//! a spinner uses what it reads only to decide when to take the lock and
-//! look; the lock orders what it then sees, and a stale read costs one more
-//! round or the fall to the blocking path. The other atomic of this module is
+//! a spinner uses what it reads (a no-op read-modify-write, which reads the
+//! latest count: see `Chan::spin_for_change`) only to decide when to take
+//! the lock and look; the lock orders what it then sees. The other atomic of this module is
 //! a channel's handle count (`registry.rs`), which is `Relaxed` throughout:
 //! it only decides whether to look at the registry, whose lock orders the
 //! decision. `Deadline::manual`'s flag is `Release`/`Acquire` in the

@@ -9,7 +9,7 @@
 //! made a rendezvous hundreds of times slower when it was tried.
 //!
 //! Under loom and shuttle the budget is one round, which waits for nothing:
-//! control goes to the checker at the look that follows (an atomic load,
+//! control goes to the checker at the look that follows (an atomic RMW,
 //! where both checkers may switch to any other thread), so the checker
 //! tries the look both before and after every step of the others. An
 //! explicit `yield_now` there would *narrow* loom's search: loom runs a
