@@ -115,7 +115,8 @@ fn rendezvous() {
 /// 4,500,536 executions, 28 minutes on a loaded machine (164,009, about a
 /// minute, before the spins added their looks). The manual deadline is polled, so
 /// every point of the sender's and the receiver's waits is a place where
-/// the timer may fire; exhaustive is affordable and the race is the point.
+/// the timer may fire; it stays exhaustive, at that cost, because the race
+/// is the point (a bound would be the lead's call).
 #[test]
 fn send_timeout_vs_recv() {
     Scenario::new("channels::send_timeout_vs_recv")
