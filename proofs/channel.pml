@@ -47,7 +47,10 @@
  * times out: then the item is withdrawn unless already taken). The wait is
  * a blocking guard on the item's `done` flag, which recv and force-close
  * set while holding the mutex (they notify under it, so no wake-up can be
- * lost); a timeout is a nondeterministic choice while waiting.
+ * lost); a timeout is a nondeterministic choice while waiting. Rust's
+ * waiters spin a bounded while before they park (src/channel/mod.rs,
+ * "Spins"): a spin only looks again under the mutex, so a spin and a park
+ * are the same blocking guard here.
  *
  * The ledger: every item is in exactly one state, and the final check
  * accounts for all of them. Nothing is silently lost or duplicated.

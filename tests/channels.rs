@@ -280,6 +280,28 @@ fn release_of_one_end_keeps_the_other_usable_and_bars_the_releaser() {
     balanced(&rx);
 }
 
+/// The association hint (`assoc.rs`: the last interpreter found open on an
+/// end answers without a scan) is cleared by a release: an interpreter that
+/// just sent, then released the send end, is refused at its next send.
+#[test]
+fn released_sender_is_refused_after_using_the_end() {
+    let runtime = Runtime::new();
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = on(&a, |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Err(RecvError::Empty), "b keeps the channel open");
+    on(&a, |py| {
+        tx.send(py, 1, Nowait).unwrap();
+        tx.send(py, 2, Nowait).unwrap();
+        assert_eq!(tx.release(py), Ok(()));
+        assert!(matches!(tx.send(py, 3, Nowait), Err(SendError::Closed(3))), "a released end cannot be used");
+    });
+    on(&b, |py| {
+        assert_eq!(item(rx.recv(py, Nowait)), 1);
+        assert_eq!(item(rx.recv(py, Nowait)), 2);
+    });
+    balanced(&rx);
+}
+
 #[test]
 fn release_of_a_never_used_channel_closes_it_and_leftover_items_are_accounted_for() {
     let runtime = Runtime::new();

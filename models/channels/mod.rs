@@ -24,6 +24,7 @@
 //! they block.
 
 mod naive;
+mod spin;
 
 use xinterp::channel::{
     self, CloseError, End, Ends, Forever, Ledger, MaxSize, Nowait, Received, RecvError, ReleaseError, SendChannel,
@@ -74,8 +75,8 @@ fn assert_ledger(ledger: Ledger) {
 /// A sender in interpreter A blocks in `send` until a receiver in
 /// interpreter B takes the item.
 ///
-/// loom: exhaustive (3 threads: main, sender, receiver): 486 executions,
-/// well under a second, so no bound is needed.
+/// loom: exhaustive (3 threads: main, sender, receiver): 12,312 executions
+/// (486 before the spins), about 4 s, so no bound is needed.
 #[test]
 fn rendezvous() {
     Scenario::new("channels::rendezvous")
@@ -110,10 +111,15 @@ fn rendezvous() {
 /// receiver got the item and the sender was told `Ok`, or the sender was
 /// told `Timeout` with the item back and the receiver got nothing.
 ///
-/// loom: exhaustive (3 threads: main as the timer, sender, receiver):
-/// 164,009 executions, about a minute. The manual deadline is polled, so
+/// loom: preemptions <= 4 (3 threads: main as the timer, sender,
+/// receiver): 36,171 executions, 7.5 s. The manual deadline is polled, so
 /// every point of the sender's and the receiver's waits is a place where
-/// the timer may fire; exhaustive is affordable and the race is the point.
+/// the timer may fire; with the spins' looks in both waits the exhaustive
+/// search grew from 164,009 executions to 4,500,536 (28 minutes on a loaded
+/// machine), more than a verify run can give one scenario. Four
+/// preemptions still let the timer fire between any two steps of either
+/// wait (a timeout race needs one or two); the spins' own races with
+/// close and destroy stay exhaustive in `channels::spin::*`.
 #[test]
 fn send_timeout_vs_recv() {
     Scenario::new("channels::send_timeout_vs_recv")
@@ -122,7 +128,7 @@ fn send_timeout_vs_recv() {
         .witness_event("sender_timed_out", "the sender saw its deadline pass", |e| {
             matches!(channel(e), Some(ChannelOp::SendWithdrawn { .. }))
         })
-        .loom(LoomBounds::default())
+        .loom(LoomBounds::preemptions(4))
         .check(|| {
             let runtime = Runtime::new();
             let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
@@ -154,7 +160,7 @@ fn send_timeout_vs_recv() {
 /// PCT scheduler rarely preempts a thread right after it spawns, so a close
 /// by main would almost never find the sender asleep.
 ///
-/// loom: exhaustive (3 threads: main, sender, closer): 324 executions.
+/// loom: exhaustive (3 threads: main, sender, closer): 2,187 executions.
 #[test]
 fn force_close_wakes_sender() {
     Scenario::new("channels::force_close_wakes_sender")
@@ -188,7 +194,7 @@ fn force_close_wakes_sender() {
 /// closing) while a receiver drains it and a late sender tries to add one.
 ///
 /// loom: exhaustive (3 threads: main as the closer, receiver, late sender):
-/// 17,165 executions, about 8 s.
+/// 147,116 executions, about a minute (17,165 before the spins).
 #[test]
 fn close_send_drains() {
     Scenario::new("channels::close_send_drains")
@@ -252,7 +258,7 @@ fn close_send_drains() {
 /// succeeds, and the last one, whichever it is, closes the channel.
 ///
 /// loom: preemption bound 2 (4 threads: main and three releasers; each
-/// releaser attaches, releases, detaches): 2,132 executions, about 1 s.
+/// releaser attaches, releases, detaches): 2,759 executions, a few seconds.
 /// Why bounded: four threads that each take a guard and a GIL around their
 /// step (an exhaustive run was not attempted: the lifecycle's four-thread
 /// scenario did not finish unbounded in 8 minutes); bound 2 covers every
@@ -341,7 +347,7 @@ fn destroyed_with_items_in_flight(policy: UnboundPolicy) {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Replace`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
 #[test]
 fn destroy_unbound_replace() {
     Scenario::new("channels::destroy_unbound_replace")
@@ -353,7 +359,7 @@ fn destroy_unbound_replace() {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Error`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
 #[test]
 fn destroy_unbound_error() {
     Scenario::new("channels::destroy_unbound_error")
@@ -365,7 +371,7 @@ fn destroy_unbound_error() {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Remove`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
 #[test]
 fn destroy_unbound_remove() {
     Scenario::new("channels::destroy_unbound_remove")
@@ -515,7 +521,7 @@ fn refusals() {
 /// receiver sees each sender's items in order.
 ///
 /// loom: preemption bound 2 (5 threads: main, 2 senders, 2 receivers):
-/// 84,740 executions, about 50 s. Why bounded: five attaching threads
+/// 160,785 executions, about 50 s (84,740 before the spins). Why bounded: five attaching threads
 /// (bound 2 alone takes ~50 s; exhaustive was not attempted); bound 2 still lets each
 /// receiver be preempted between its two takes and each sender between its
 /// two enqueues, which is what interleaving and per-sender order need.
@@ -577,7 +583,7 @@ fn mpmc_2x2() {
 /// thread in interpreter A receives the end and sends with it; main
 /// receives the data.
 ///
-/// loom: exhaustive (2 threads: main, the thread in A): 116 executions.
+/// loom: exhaustive (2 threads: main, the thread in A): 1,235 executions.
 #[test]
 fn end_through_channel() {
     Scenario::new("channels::end_through_channel")
@@ -613,7 +619,7 @@ fn end_through_channel() {
 /// blocks for space while a getter takes both items. The blocking put must
 /// be woken by the get that frees the slot, and both items arrive in order.
 ///
-/// loom: exhaustive (3 threads: main, putter, getter): 2,997 executions.
+/// loom: exhaustive (3 threads: main, putter, getter): 11,421 executions.
 #[test]
 fn queue_put_waits_for_space() {
     Scenario::new("channels::queue_put_waits_for_space")

@@ -32,6 +32,13 @@ pub(crate) struct Associations {
     recv: Vec<Record>,
     send_open: usize,
     recv_open: usize,
+    /// Per end, the interpreter whose record `associate` last found or made
+    /// open: the next `associate` by it answers without a scan (the common
+    /// case: one interpreter sends or receives again and again). Cleared by
+    /// every release and forget of that end, the only steps that close or
+    /// remove a record, so it always names an open record
+    /// (`tests/channels.rs`: `released_sender_is_refused_after_using_the_end`).
+    open_hint: [Option<InterpreterId>; 2],
 }
 
 /// Why an association or release was refused.
@@ -68,17 +75,29 @@ impl Associations {
 
     /// Associates `who` with `end` if it is not yet; refuses if it released
     /// that end. Returns whether a new association was made.
+    #[inline]
     pub(crate) fn associate(&mut self, end: End, who: InterpreterId) -> Result<bool, AlreadyReleased> {
+        if self.open_hint[end as usize] == Some(who) {
+            return Ok(false);
+        }
+        self.associate_slow(end, who)
+    }
+
+    /// [`associate`](Self::associate) by a scan of the records; leaves the
+    /// hint on `who` if its record is open.
+    fn associate_slow(&mut self, end: End, who: InterpreterId) -> Result<bool, AlreadyReleased> {
         let (records, open) = self.end_mut(end);
-        match records.iter().find(|r| r.interp == who) {
-            Some(r) if r.open => Ok(false),
-            Some(_) => Err(AlreadyReleased),
+        let made = match records.iter().find(|r| r.interp == who) {
+            Some(r) if r.open => false,
+            Some(_) => return Err(AlreadyReleased),
             None => {
                 records.push(Record { interp: who, open: true });
                 *open += 1;
-                Ok(true)
+                true
             }
-        }
+        };
+        self.open_hint[end as usize] = Some(who);
+        Ok(made)
     }
 
     /// Whether `who` released `end` (so it may not use it).
@@ -90,6 +109,7 @@ impl Associations {
     /// used the end gets a released record (it may not use it afterwards);
     /// releasing twice is refused.
     pub(crate) fn release(&mut self, end: End, who: InterpreterId) -> Result<(), AlreadyReleased> {
+        self.open_hint[end as usize] = None;
         let (records, open) = self.end_mut(end);
         match records.iter_mut().find(|r| r.interp == who) {
             Some(r) if r.open => {
@@ -108,6 +128,7 @@ impl Associations {
     /// Removes every record of `who` (its interpreter was destroyed).
     /// Returns whether it had any.
     pub(crate) fn forget(&mut self, who: InterpreterId) -> bool {
+        self.open_hint = [None; 2];
         let mut had = false;
         for end in [End::Send, End::Recv] {
             let (records, open) = self.end_mut(end);

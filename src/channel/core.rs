@@ -11,7 +11,8 @@ use super::ledger::Ledger;
 use super::unbound::{Payload, Received, UnboundPolicy};
 use super::{ChannelId, Status};
 use crate::interp::InterpreterId;
-use crate::sync::atomic::AtomicUsize;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::spin::Spin;
 use crate::sync::time::Deadline;
 use crate::sync::{Condvar, Mutex};
 use crate::thread_state;
@@ -95,6 +96,11 @@ pub(crate) struct Chan<T> {
     settled: Condvar,
     /// Putters wait here for space in a bounded queue, or a close.
     not_full: Condvar,
+    /// Bumped under the lock by every step a spinning waiter may wait for
+    /// (an enqueue, a take, a release, a close, an unbinding); read without
+    /// the lock by spinners, as a hint of when to look again. See
+    /// [`Chan::spin_for_change`].
+    changes: AtomicUsize,
     /// Live handles (ends, queue objects); the registry forgets the channel
     /// when this reaches 0. See `registry.rs`.
     pub(crate) handles: AtomicUsize,
@@ -248,6 +254,7 @@ impl<T> Chan<T> {
             not_empty: Condvar::new(),
             settled: Condvar::new(),
             not_full: Condvar::new(),
+            changes: AtomicUsize::new(0),
             handles: AtomicUsize::new(0),
         };
         (chan, created)
@@ -259,8 +266,44 @@ impl<T> Chan<T> {
         ChannelEvent { channel: self.id.get(), queue: self.face == Face::Queue, who, op, state: st.snapshot() }
     }
 
+    /// Tells spinning waiters the state changed. Only called under the
+    /// lock, so a load and a store suffice (every writer holds it).
+    /// `Relaxed`: the value is a hint of when to take the lock and look; the
+    /// lock orders what the spinner then sees.
+    fn changed(&self) {
+        self.changes.store(self.changes.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    }
+
+    /// The current change count, read under the lock before a spin.
+    fn seen(&self, _st: &State<T>) -> usize {
+        self.changes.load(Ordering::Relaxed)
+    }
+
+    /// Spins (bounded, without the lock) until a step changed the state
+    /// since `seen`; whether one did. Either way the caller re-takes the
+    /// lock and decides there: this only saves parking when the change
+    /// comes within the spin.
+    ///
+    /// Each look is a read-modify-write that adds nothing, not a load: an
+    /// RMW reads the latest value in the count's modification order, where
+    /// a `Relaxed` load may legally return an older one (and loom explores
+    /// only such loads: with a plain load it never let the spinner see a
+    /// change, so the take in the spin went unchecked). A handful of looks
+    /// per spin, spaced by the spin's rounds, so the cache line is taken
+    /// from the writer rarely. `Relaxed` (see [`Chan::changed`]): what the
+    /// spinner then reads is ordered by the lock it takes.
+    fn spin_for_change(&self, spin: &mut Spin, seen: usize) -> bool {
+        while spin.round() {
+            if self.changes.fetch_add(0, Ordering::Relaxed) != seen {
+                return true;
+            }
+        }
+        false
+    }
+
     /// Wakes everyone who waits on the channel (it closed).
     fn wake_all(&self) {
+        self.changed();
         self.not_empty.notify_all();
         self.settled.notify_all();
         self.not_full.notify_all();
@@ -290,10 +333,7 @@ impl<T> Chan<T> {
                 // Full: wait for space with the caller's GIL released.
                 thread_state::detached(|| self.put_when_space(who, item, unbound, deadline))
             }
-            SendWait::ForReceipt(deadline) => {
-                // The sender always waits: release its GIL for the whole step.
-                thread_state::detached(|| self.send_and_wait(who, item, unbound, deadline))
-            }
+            SendWait::ForReceipt(deadline) => self.send_and_wait(who, item, unbound, deadline),
         }
     }
 
@@ -331,6 +371,7 @@ impl<T> Chan<T> {
         let unbound = unbound.unwrap_or(st.unbound);
         st.items.push_back(Item { seq, sender: who, unbound, payload: Payload::Value(item), waiter });
         st.ledger.queued += 1;
+        self.changed();
         if st.recv_waiting > 0 {
             self.not_empty.notify_one();
         }
@@ -371,7 +412,9 @@ impl<T> Chan<T> {
 
     /// A blocking channel send: queue the item, then wait until a receiver
     /// took it (Ok), the channel closed (Closed, item back), or the deadline
-    /// passed (withdrawn: Timeout, item back).
+    /// passed (withdrawn: Timeout, item back). It spins first, the GIL still
+    /// held: a receiver that takes the item within the spin settles it with
+    /// no wake-up and no GIL hand-off. Then it parks, detached.
     fn send_and_wait(
         &self,
         who: InterpreterId,
@@ -382,35 +425,69 @@ impl<T> Chan<T> {
         let mut st = self.state.lock();
         let seq = self.enqueue(&mut st, who, item, unbound, true)?;
         trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendBlocked { seq }));
+        // Counted from here to its outcome, spinning or parked: what traces
+        // show as `senders-waiting`.
+        st.send_waiting += 1;
+        let mut spin = Spin::new();
         loop {
-            // Settled first: an item taken before the deadline was delivered,
-            // whatever the clock says now.
-            if let Some(i) = st.settled.iter().position(|(s, _)| *s == seq) {
-                let (settled, settlement) = st.settled.swap_remove(i);
-                return match settlement {
-                    Settlement::Received => {
-                        trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendDelivered { seq: settled }));
-                        Ok(())
-                    }
-                    Settlement::Returned(value) => {
-                        trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendReturned { seq: settled }));
-                        Err(SendError::Closed(value))
-                    }
-                };
+            if let Some(outcome) = self.send_outcome(&mut st, who, seq, deadline) {
+                return outcome;
             }
-            if deadline.has_passed() {
-                let Some((withdrawn, value)) = st.withdraw(seq) else {
-                    panic!("invariant CH-2 violated: item #{seq} is neither queued nor settled")
-                };
-                self.after_removal(&mut st);
-                trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendWithdrawn { seq: withdrawn }));
-                st.check_ledger(self.id);
-                return Err(SendError::Timeout(value));
+            let seen = self.seen(&st);
+            drop(st);
+            if !self.spin_for_change(&mut spin, seen) {
+                break;
             }
-            st.send_waiting += 1;
-            self.settled.wait_until(&mut st, deadline);
-            st.send_waiting -= 1;
+            st = self.state.lock();
         }
+        // Nothing yet: park with the caller's GIL released.
+        thread_state::detached(|| {
+            let mut st = self.state.lock();
+            loop {
+                if let Some(outcome) = self.send_outcome(&mut st, who, seq, deadline) {
+                    return outcome;
+                }
+                self.settled.wait_until(&mut st, deadline);
+            }
+        })
+    }
+
+    /// What a blocking send of item `seq` returns, if it is decided: its
+    /// settlement, or (its deadline passed first) its withdrawal.
+    fn send_outcome(
+        &self,
+        st: &mut State<T>,
+        who: InterpreterId,
+        seq: u64,
+        deadline: &Deadline,
+    ) -> Option<Result<(), SendError<T>>> {
+        // Settled first: an item taken before the deadline was delivered,
+        // whatever the clock says now.
+        if let Some(i) = st.settled.iter().position(|(s, _)| *s == seq) {
+            st.send_waiting -= 1;
+            let (settled, settlement) = st.settled.swap_remove(i);
+            return Some(match settlement {
+                Settlement::Received => {
+                    trace_event!(self.event(st, Some(who.get()), ChannelOp::SendDelivered { seq: settled }));
+                    Ok(())
+                }
+                Settlement::Returned(value) => {
+                    trace_event!(self.event(st, Some(who.get()), ChannelOp::SendReturned { seq: settled }));
+                    Err(SendError::Closed(value))
+                }
+            });
+        }
+        if !deadline.has_passed() {
+            return None;
+        }
+        st.send_waiting -= 1;
+        let Some((withdrawn, value)) = st.withdraw(seq) else {
+            panic!("invariant CH-2 violated: item #{seq} is neither queued nor settled")
+        };
+        self.after_removal(st);
+        trace_event!(self.event(st, Some(who.get()), ChannelOp::SendWithdrawn { seq: withdrawn }));
+        st.check_ledger(self.id);
+        Some(Err(SendError::Timeout(value)))
     }
 
     /// After an item left the queue: wake a putter, finish a closing.
@@ -441,7 +518,20 @@ impl<T> Chan<T> {
         // Recorded because this look changed the state (it associated the
         // receiver with the recv end): the trace validator must see it.
         trace_event!(self.event(&st, Some(who.get()), ChannelOp::RecvEmpty { waiting: true }));
-        drop(st);
+        // Spin first, the GIL still held: an item (or a close) that comes
+        // within the spin is taken without releasing the GIL or parking.
+        let mut spin = Spin::new();
+        loop {
+            let seen = self.seen(&st);
+            drop(st);
+            if !self.spin_for_change(&mut spin, seen) {
+                break;
+            }
+            st = self.state.lock();
+            if let Some(result) = self.take(&mut st, who) {
+                return result;
+            }
+        }
         // Nothing yet: wait with the caller's GIL released.
         thread_state::detached(|| {
             let mut st = self.state.lock();
@@ -479,6 +569,7 @@ impl<T> Chan<T> {
             }
         }
         let item = st.items.pop_front()?;
+        self.changed();
         st.shrink();
         if item.waiter {
             st.settled.push((item.seq, Settlement::Received));
@@ -528,6 +619,7 @@ impl<T> Chan<T> {
             _ if st.items.is_empty() || force => Ok(()),
             _ if send_only => {
                 st.status = Status::Closing;
+                self.changed();
                 trace_event!(self.event(&st, who, ChannelOp::Close(CloseOutcome::Closing)));
                 return Ok(());
             }
@@ -589,6 +681,7 @@ impl<T> Chan<T> {
             doomed
         } else {
             // A receiver of this interpreter blocked in `recv` must see it.
+            self.changed();
             if ends_named.contains(&End::Recv) && st.recv_waiting > 0 {
                 self.not_empty.notify_all();
             }
@@ -641,6 +734,7 @@ impl<T> Chan<T> {
             kept.push_back(item);
         }
         st.items = kept;
+        self.changed();
         st.shrink();
         let had_ends = st.ends.as_mut().is_some_and(|ends| ends.forget(who));
         // As CPython, whose destroyed interpreter's records stay, closed: a

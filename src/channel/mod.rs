@@ -44,11 +44,16 @@
 //! |----------------|----------------------------------------------------------------------|
 //! | `items`        | the FIFO: each item has a number (`#seq`), its sender interpreter, its unbound policy, its payload (a value or a marker) and whether a blocking sender waits for it |
 //! | `status`       | [`Status::Open`] → `Closing` (send end closed, draining) → `Closed`; or `Open` → `Closed`. Never back. `Closed` implies `items` is empty |
-//! | `ends`         | association records per end (channels only): interpreter, open or released |
+//! | `ends`         | association records per end (channels only): interpreter, open or released; per end, a hint naming the interpreter last found open there (`assoc.rs`), so a repeated use answers without a scan |
 //! | `settled`      | outcomes for blocking senders, by item number: `Received`, or `Returned(item)` by a close |
-//! | `*_waiting`    | how many receivers, senders and putters wait (for traces and to skip needless wake-ups) |
+//! | `*_waiting`    | how many receivers and putters are parked, and how many blocking senders wait for their item, spinning or parked, from `SendBlocked` to their outcome (for traces and to skip needless wake-ups) |
 //! | `maxsize`      | 0 for channels and unbounded queues                                  |
 //! | `ledger`       | the [`Ledger`]: where every offered payload went (CH-1)              |
+//!
+//! Beside the lock, one atomic: `changes`, a count bumped under the lock by
+//! every step a waiter may wait for (an enqueue, a take, a release, a close,
+//! an unbinding), which a spinning waiter reads without the lock to know
+//! when to look again (see *Spins* below).
 //!
 //! | condvar     | who waits                          | notified by                                                        |
 //! |-------------|------------------------------------|--------------------------------------------------------------------|
@@ -69,6 +74,30 @@
 //! | close send end, non-empty    | `close_ends(Ends::Send, false)`     | → `Closing`                                                |
 //! | release                      | `release`, `release_ends`           | the caller's record on each end named → released; none open on either end → `Closed` as a forced close |
 //! | clear interpreter            | interpreter finalization            | its unreceived items follow their unbound policy; its records are removed; if it had one and none is left open → `Closed` |
+//!
+//! # Spins
+//!
+//! Parking costs a futex wait and a wake-up, and a receiver also hands its
+//! GIL back and forth. So a waiter first spins a bounded while
+//! ([`Spin`](crate::sync::spin::Spin): a few microseconds of busy rounds; one round
+//! under loom and shuttle, whose look is the checker's scheduling point), its
+//! GIL still held:
+//!
+//! - a receiver that found the channel open and empty (`RecvEmpty`, waiting)
+//!   watches `changes`; when it moves, it takes the lock and calls `take`
+//!   again; when the spin runs out, it releases its GIL and parks as before
+//!   (`RecvBlocked`);
+//! - a blocking sender, its item queued (`SendBlocked`), watches `changes`;
+//!   when it moves, it takes the lock and looks for its settlement (and its
+//!   deadline) exactly as after a wake-up; when the spin runs out, it
+//!   releases its GIL and parks.
+//!
+//! A spin decides nothing: every decision is the blocking path's, taken
+//! under the lock by the same code (`take`, `send_outcome`). A spinner is
+//! not counted as parked, so a step may skip the notification it would
+//! otherwise send (an enqueue notifies only `recv_waiting` receivers); the
+//! spinner loses nothing, because it looks under the lock before it parks,
+//! and parks (`Condvar::wait_until`) without releasing the lock in between.
 //!
 //! # Races considered
 //!
@@ -107,9 +136,37 @@
 //!   woken receiver always looks at the queue before its deadline, so a
 //!   notification is never spent by a receiver that leaves empty-handed
 //!   while an item waits.
-//! - *GIL and the channel lock.* A blocking step releases the caller's GIL
-//!   before it takes the channel lock and re-takes the GIL after dropping
-//!   it, so no thread ever waits for a GIL while holding a channel lock.
+//! - *GIL and the channel lock.* A blocking step parks only after it has
+//!   released the caller's GIL and dropped the channel lock, takes the lock
+//!   again detached, and re-takes the GIL after dropping it, so no thread
+//!   ever waits for a GIL while holding a channel lock. (Its first look and
+//!   its spin hold the GIL and take the lock, as every non-blocking step
+//!   does: taking the lock never waits for a GIL.)
+//! - *Spin vs close.* A receiver spinning on an empty channel, or a sender
+//!   spinning on its queued item, while a close (forced, or by the last
+//!   release) empties the queue: the close bumps `changes` and the spinner's
+//!   next look under the lock sees `Closed` (the receiver) or its item
+//!   `Returned` (the sender), as a parked waiter would after `wake_all`; a
+//!   look that misses the bump only spins on and then parks, after looking
+//!   under the lock (`channels::spin::recv_vs_close`,
+//!   `channels::spin::send_vs_close`).
+//! - *Spin vs release.* A release of the spinner's own end needs the
+//!   spinner's interpreter's GIL, which the spinner holds: it lands before
+//!   the spinner's first look or while it is parked, and the parked path
+//!   handles it as before (`channels::spin::recv_vs_release`,
+//!   `channels::spin::send_vs_release`). Releases by other interpreters
+//!   reach the spinner only through a close (above).
+//! - *Spin vs destroy.* The destruction of an item's sender turns it into a
+//!   marker under the lock and bumps `changes`: a spinning receiver takes
+//!   the item or the marker, once (`channels::spin::recv_vs_destroy`). A
+//!   blocking sender's own interpreter cannot be destroyed while it waits
+//!   (it is attached, then guarded).
+//! - *Association hint vs release and destroy.* The hint is kept under the
+//!   lock and cleared by every release and forget of its end, the only
+//!   steps that close or remove a record, so it never names a released
+//!   association (`channels::spin::recv_vs_release`: a hint left after the
+//!   release lets the receiver wait forever, a deadlock the checkers
+//!   report; mutation `channel-assoc-hint-survives-release`).
 //! - *Payload drops.* Payloads leave the lock before they are dropped (a
 //!   payload may be an end of another channel, whose drop takes the
 //!   registry lock). Those of `clear_interpreter` are dropped by the
@@ -121,7 +178,11 @@
 //!
 //! The channel state is only touched under its facade `Mutex`; the lock's
 //! acquire/release pairs order every step after the previous one, and the
-//! `Condvar`s are only waited on under it. The one atomic of this module is
+//! `Condvar`s are only waited on under it. `changes` is `Relaxed`
+//! throughout: it is only written under the lock (a load and a store), and
+//! a spinner uses what it reads (a no-op read-modify-write, which reads the
+//! latest count: see `Chan::spin_for_change`) only to decide when to take
+//! the lock and look; the lock orders what it then sees. The other atomic of this module is
 //! a channel's handle count (`registry.rs`), which is `Relaxed` throughout:
 //! it only decides whether to look at the registry, whose lock orders the
 //! decision. `Deadline::manual`'s flag is `Release`/`Acquire` in the

@@ -70,6 +70,7 @@ pub(crate) use const_thread_local;
 
 mod cell;
 mod lock;
+pub mod spin;
 pub mod time;
 
 pub use backend::Arc;

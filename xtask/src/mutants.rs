@@ -163,6 +163,14 @@ const MUTATIONS: &[Mutation] = &[
         killers: &["channels::destroy_unbound_beside_survivor"],
     },
     Mutation {
+        id: "channel-assoc-hint-survives-release",
+        what: "a release leaves the association hint on the releaser, so its next use of the end is admitted (a released receiver waits forever)",
+        file: "src/channel/assoc.rs",
+        original: "        self.open_hint[end as usize] = None;\n        let (records, open) = self.end_mut(end);",
+        mutated: "        let (records, open) = self.end_mut(end);",
+        killers: &["channels::spin::recv_vs_release"],
+    },
+    Mutation {
         id: "queue-get-does-not-wake-putter",
         what: "a get that frees a slot in a full bounded queue does not wake the blocked putter (lost wake-up)",
         file: "src/channel/core.rs",
