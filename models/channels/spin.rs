@@ -16,7 +16,7 @@ use xinterp::sync::thread;
 use xinterp::trace::event::GilEvent;
 use xinterp::trace::event::{ChannelOp, Receipt, SendRefusal};
 use xinterp::trace::EventKind;
-use xinterp::Runtime;
+use xinterp::{Interpreter, Runtime};
 use xinterp_check::trace::Event;
 use xinterp_check::{LoomBounds, Scenario};
 
@@ -160,6 +160,19 @@ fn send_vs_close() {
         });
 }
 
+/// Two interpreters of `runtime` and a channel each has used once: A
+/// sent on the send end, B received from the receive end (both associated,
+/// B's hint set), and the queue is empty again.
+fn associated_pair(
+    runtime: &Runtime,
+) -> (Interpreter, Interpreter, channel::RecvChannel<u32>, channel::SendChannel<u32>) {
+    let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+    let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
+    on(&a, |py| tx.send(py, 0, Nowait)).unwrap();
+    assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Ok(Received::Item(0)));
+    (a, b, rx, tx)
+}
+
 /// A blocking sender in A waits for a receiver that never comes; another
 /// thread of A releases the send end, and a thread of B the receive end.
 /// The last release closes the channel: the sender gets its item back,
@@ -185,11 +198,7 @@ fn send_vs_release() {
         .loom(LoomBounds::preemptions(2))
         .check(|| {
             let runtime = Runtime::new();
-            let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-            let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-            // A on the send end, B on the receive end; the queue is empty.
-            on(&a, |py| tx.send(py, 0, Nowait)).unwrap();
-            assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Ok(Received::Item(0)));
+            let (a, b, rx, tx) = associated_pair(&runtime);
             let sender = {
                 let (tx, a) = (tx.clone(), a.clone());
                 thread::spawn_named("sender", move || on(&a, |py| tx.send(py, 1, Forever)))
@@ -237,10 +246,9 @@ fn recv_vs_release() {
         .loom(LoomBounds::preemptions(2))
         .check(|| {
             let runtime = Runtime::new();
-            let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
-            let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
-            on(&a, |py| tx.send(py, 0, Nowait)).unwrap();
-            assert_eq!(on(&b, |py| rx.recv(py, Nowait)), Ok(Received::Item(0)));
+            // A's interpreter and send end live to the end: A keeps the
+            // channel open while B's receive end is released.
+            let (_a, b, rx, _tx) = associated_pair(&runtime);
             let receiver = {
                 let (rx, b) = (rx.clone(), b.clone());
                 thread::spawn_named("receiver", move || on(&b, |py| rx.recv(py, Forever)))
