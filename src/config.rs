@@ -10,6 +10,7 @@
 //! | [`Config::allow_daemon_threads`]| `allow_daemon_threads`                 | daemon threads refused when false                        |
 //! | [`Config::guard_policy`]        | (PEP 788 has one policy)               | [`GuardPolicy::CPython`] or [`GuardPolicy::Drain`]      |
 //! | [`Config::track_guards`]        | (no equivalent)                        | remember where each guard was taken, for leak reports   |
+//! | [`Config::channel_spin`]        | (no equivalent: CPython parks at once) | whether a channel or queue waiter spins before it releases its GIL and parks |
 //!
 //! The constraints are CPython's (`_PyInterpreterConfig_InitFromDict` and
 //! `init_interp_settings`): an own GIL requires `use_main_obmalloc = false`,
@@ -81,6 +82,16 @@ pub struct Config {
     /// `MAXPENDINGCALLS`, 300; a full ring is an error the queuing caller
     /// sees.
     pub pending_calls: usize,
+    /// Whether a thread of this interpreter that must wait on a channel or
+    /// queue (an empty receive, a blocking send) first spins a few
+    /// microseconds, its GIL still held, before it releases the GIL and
+    /// parks: an item or receipt that comes within the spin then costs no
+    /// futex wake-up and no GIL hand-off. On by default. Off, the waiter
+    /// parks at once, as CPython's does: the better choice when threads
+    /// outnumber cores, where a spin only burns a core another thread
+    /// needs. What the waiter decides is the same either way (see the
+    /// `channel` module's *Spins*).
+    pub channel_spin: bool,
 }
 
 impl Config {
@@ -98,6 +109,7 @@ impl Config {
             guard_policy: GuardPolicy::CPython,
             track_guards: false,
             pending_calls: PENDING_CALLS,
+            channel_spin: true,
         }
     }
 
@@ -115,6 +127,7 @@ impl Config {
             guard_policy: GuardPolicy::CPython,
             track_guards: false,
             pending_calls: PENDING_CALLS,
+            channel_spin: true,
         }
     }
 
@@ -133,6 +146,13 @@ impl Config {
     /// This configuration with guard tracking on or off.
     pub const fn with_track_guards(mut self, track: bool) -> Self {
         self.track_guards = track;
+        self
+    }
+
+    /// This configuration with channel waits spinning before they park, or
+    /// parking at once ([`Config::channel_spin`]).
+    pub const fn with_channel_spin(mut self, spin: bool) -> Self {
+        self.channel_spin = spin;
         self
     }
 

@@ -503,3 +503,42 @@ fn the_main_interpreters_finalization_unbinds_its_items_too() {
     assert_eq!(rx.ledger().unbound, 1);
     assert!(rx.ledger().is_balanced());
 }
+
+/// The steps a blocking send with a deadline (no receiver: it times out)
+/// takes on the calling thread of an interpreter with `channel_spin` set as
+/// given, as the trace names them.
+fn steps_of_a_send_that_times_out(spin: bool) -> Vec<String> {
+    let session = xinterp_check::trace::session::Session::new();
+    let runtime = Runtime::new();
+    let sender = runtime.create_with(xinterp::Config::isolated().with_channel_spin(spin)).unwrap();
+    let _entered = xinterp_check::trace::session::enter(Some(session.clone()));
+    let sent = on(&sender, |py| {
+        let (_rx, tx) = channel::create::<u32>(py, UnboundPolicy::Replace);
+        tx.send(py, 1, Duration::from_millis(1))
+    });
+    assert_eq!(sent, Err(SendError::Timeout(1)));
+    session.trace().events.iter().map(|e| format!("{} {}", e.op(), e.outcome())).collect()
+}
+
+/// `Config::channel_spin` decides whether a waiter holds its GIL past the
+/// start of its wait: spinning (the default), a blocking sender queues its
+/// item attached and releases its GIL only when it parks; parking at once
+/// (off, as CPython does), it releases its GIL before it queues.
+#[test]
+fn channel_spin_off_releases_the_gil_before_the_wait_starts() {
+    if !xinterp::trace::ENABLED {
+        return;
+    }
+    let gil_released_before_queuing = |steps: &[String]| {
+        let released = steps.iter().position(|s| s.starts_with("gil.release"));
+        let queued = steps.iter().position(|s| s.starts_with("channel.send"));
+        match (released, queued) {
+            (Some(r), Some(q)) => r < q,
+            _ => panic!("no GIL release or no send in {steps:?}"),
+        }
+    };
+    let spinning = steps_of_a_send_that_times_out(true);
+    let parking = steps_of_a_send_that_times_out(false);
+    assert!(!gil_released_before_queuing(&spinning), "spinning: {spinning:?}");
+    assert!(gil_released_before_queuing(&parking), "parking at once: {parking:?}");
+}

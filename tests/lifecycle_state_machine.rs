@@ -261,6 +261,7 @@ fn config_strategy() -> impl Strategy<Value = Config> {
         guard_policy: policy,
         track_guards: b[5],
         pending_calls: Config::isolated().pending_calls,
+        channel_spin: true,
     });
     prop_oneof![3 => valid, 1 => any_fields]
 }

@@ -34,7 +34,7 @@ use xinterp::sync::thread;
 use xinterp::sync::time::Deadline;
 use xinterp::trace::event::{ChannelOp, CloseOutcome, SendRefusal};
 use xinterp::trace::EventKind;
-use xinterp::{Attached, Interpreter, Runtime};
+use xinterp::{Attached, Config, Interpreter, Runtime};
 use xinterp_check::{LoomBounds, Scenario};
 
 /// Runs `f` attached to `interp` (through a guard, as an embedding would).
@@ -111,27 +111,33 @@ fn rendezvous() {
 /// receiver got the item and the sender was told `Ok`, or the sender was
 /// told `Timeout` with the item back and the receiver got nothing.
 ///
-/// loom: preemptions <= 4 (3 threads: main as the timer, sender,
-/// receiver): 36,171 executions, 7.5 s. The manual deadline is polled, so
-/// every point of the sender's and the receiver's waits is a place where
-/// the timer may fire; with the spins' looks in both waits the exhaustive
-/// search grew from 164,009 executions to 4,500,536 (28 minutes on a loaded
-/// machine), more than a verify run can give one scenario. Four
-/// preemptions still let the timer fire between any two steps of either
-/// wait (a timeout race needs one or two); the spins' own races with
-/// close and destroy stay exhaustive in `channels::spin::*`.
+/// Both interpreters have [`Config::channel_spin`](xinterp::Config) off:
+/// their waits park at once, so this checks the timeout's race with the
+/// receive at every point of the blocking path, exhaustively. The same
+/// race with the spins on is `channels::spin::send_timeout_vs_recv`.
+///
+/// loom: exhaustive (3 threads: main as the timer, sender, receiver):
+/// 164,009 executions. The manual deadline is polled, so every point of
+/// the sender's and the receiver's waits is a place where the timer may
+/// fire.
 #[test]
 fn send_timeout_vs_recv() {
-    Scenario::new("channels::send_timeout_vs_recv")
+    timeout_race(Scenario::new("channels::send_timeout_vs_recv").loom(LoomBounds::default()), false);
+}
+
+/// The body of the send-timeout races: `spin` is both interpreters'
+/// [`Config::channel_spin`](xinterp::Config).
+pub(crate) fn timeout_race(scenario: Scenario, spin: bool) {
+    scenario
         .witness("withdrawn", "the deadline passed first: the sender withdrew its item, the receiver got nothing")
         .witness("delivered", "the receiver took the item before the sender's deadline was seen")
         .witness_event("sender_timed_out", "the sender saw its deadline pass", |e| {
             matches!(channel(e), Some(ChannelOp::SendWithdrawn { .. }))
         })
-        .loom(LoomBounds::preemptions(4))
-        .check(|| {
+        .check(move || {
             let runtime = Runtime::new();
-            let (a, b) = (runtime.create().unwrap(), runtime.create().unwrap());
+            let config = Config::isolated().with_channel_spin(spin);
+            let (a, b) = (runtime.create_with(config).unwrap(), runtime.create_with(config).unwrap());
             let (rx, tx) = on(runtime.main(), |py| channel::create::<u32>(py, UnboundPolicy::Replace));
             let deadline = Deadline::manual();
             let sender = {

@@ -1,6 +1,6 @@
 //! Scenarios for the channel's spins (`src/channel/core.rs`: a receiver
 //! spins, its GIL held, before it releases the GIL and parks; a blocking
-//! sender spins, detached, before it parks) and the association hint
+//! sender spins, its GIL held too, before it parks) and the association hint
 //! (`src/channel/assoc.rs`), each racing a close, a release or a
 //! destruction.
 //!
@@ -115,6 +115,38 @@ fn returned_in_spin(events: &[Event]) -> bool {
 
 fn returned_parked(events: &[Event]) -> bool {
     decided(events, "sender", send_started, |op| matches!(op, ChannelOp::SendReturned { .. }), true)
+}
+
+fn withdrawn_in_spin(events: &[Event]) -> bool {
+    decided(events, "sender", send_started, |op| matches!(op, ChannelOp::SendWithdrawn { .. }), false)
+}
+
+/// `channels::send_timeout_vs_recv` with both interpreters spinning (the
+/// default config): a blocking send with a deadline races a receiver with
+/// the same deadline, main the timer. Exactly once (CH-2): delivered and
+/// `Ok`, or withdrawn and `Timeout` with the item back; the sender may see
+/// either while it spins.
+///
+/// loom: preemptions <= 4 (3 threads: main as the timer, sender,
+/// receiver): 36,171 executions, 7.5 s. Exhaustive, the spins' looks in
+/// both waits grow the search to 4,500,536 executions (28 minutes on a
+/// loaded machine), more than a verify run can give one scenario; four
+/// preemptions still let the timer fire between any two steps of either
+/// wait (a timeout race needs one or two). The blocking path alone is
+/// checked exhaustively by `channels::send_timeout_vs_recv`.
+#[test]
+fn send_timeout_vs_recv() {
+    super::timeout_race(
+        Scenario::new("channels::spin::send_timeout_vs_recv")
+            .witness_when(
+                "delivered_in_spin",
+                "the receiver took the item while the sender spun, GIL held",
+                delivered_in_spin,
+            )
+            .witness_when("withdrawn_in_spin", "the sender saw its deadline pass while it spun", withdrawn_in_spin)
+            .loom(LoomBounds::preemptions(4)),
+        true,
+    );
 }
 
 /// A blocking sender in A races a receiver in B and a forced close by

@@ -361,15 +361,14 @@ fn owner_destroyed_with_data_in_flight() {
 /// next attach (here main's, at the end). Either way both heaps end empty
 /// (XI-3), exactly one pending call ran, and the ledger balances (CH-1).
 ///
-/// loom: preemptions <= 5 (3 threads: main, owner, receiver; main only
-/// sets up, joins and checks): 90,214 executions, 23 s on a quiet 2-core
-/// machine (spec validation included). It was exhaustive (384,912
-/// executions) until channel waits gained their spin: the look the blocking
-/// send and the receive each take before parking multiplied the space past
-/// 20 minutes of one verify run. Five preemptions still place a switch at
-/// any point of the send's wait, the receive's, and the owner's re-attach
-/// (where the pending call may run); the spin's own races with close and
-/// destroy stay exhaustive in `channels::spin::*`.
+/// Both interpreters have [`Config::channel_spin`](xinterp::Config) off:
+/// the send's and the receive's waits park at once. The hand-off is what
+/// this checks; the spins' races are the channel's own
+/// (`channels::spin::*`), and their extra look in both waits multiplies
+/// this search past 20 minutes of a verify run.
+///
+/// loom: exhaustive (3 threads: main, owner, receiver; main only sets up,
+/// joins and checks): 384,912 executions.
 #[test]
 fn object_through_channel_dropped_on_the_other_side() {
     Scenario::new("xi::object_through_channel_dropped_on_the_other_side")
@@ -382,11 +381,12 @@ fn object_through_channel_dropped_on_the_other_side() {
             "the pending call ran first (at the owner's re-attach after its send); the owner's own decref freed the object",
         )
         .witness("freed_by_pending_call", "the owner dropped its own reference first; the pending call freed the object")
-        .loom(LoomBounds::preemptions(5))
+        .loom(LoomBounds::default())
         .check(|| {
             let runtime = Runtime::new();
-            let owner = runtime.create().unwrap();
-            let receiver = runtime.create().unwrap();
+            let parks_at_once = Config::isolated().with_channel_spin(false);
+            let owner = runtime.create_with(parks_at_once).unwrap();
+            let receiver = runtime.create_with(parks_at_once).unwrap();
             let (rx, tx) =
                 owner.guard().unwrap().with_gil(|py| channel::create::<XiData>(py, UnboundPolicy::Replace));
             let og = owner.guard_owned().unwrap();

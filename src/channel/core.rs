@@ -14,7 +14,7 @@ use crate::interp::InterpreterId;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::spin::Spin;
 use crate::sync::time::Deadline;
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{Condvar, Mutex, MutexGuard};
 use crate::thread_state;
 use crate::trace::event::{ChannelEvent, ChannelOp, ChannelState, CloseOutcome, Receipt, SendRefusal};
 use crate::trace_event;
@@ -31,15 +31,15 @@ pub(crate) enum Face {
 }
 
 /// How long a send may wait, and for what.
-#[derive(Clone, Copy)]
 pub(crate) enum SendWait<'d> {
     /// Not at all: enqueue or refuse.
     No,
     /// For space in a bounded queue, until the deadline (then `Full`).
     ForSpace(&'d Deadline),
     /// For a receiver to take *this* item, until the deadline (then the
-    /// item is withdrawn: `Timeout`).
-    ForReceipt(&'d Deadline),
+    /// item is withdrawn: `Timeout`), spinning first as the sender's
+    /// interpreter is configured to.
+    ForReceipt(&'d Deadline, Spin),
 }
 
 /// One queued item.
@@ -80,6 +80,11 @@ struct State<T> {
     send_waiting: usize,
     put_waiting: usize,
     ledger: Ledger,
+    /// The count last stored in `Chan::changes`.
+    published: usize,
+    /// A waiter spun (or spins) watching `published` since it was last
+    /// stored: the next change must publish a new count.
+    watched: bool,
 }
 
 /// A channel or queue.
@@ -96,9 +101,10 @@ pub(crate) struct Chan<T> {
     settled: Condvar,
     /// Putters wait here for space in a bounded queue, or a close.
     not_full: Condvar,
-    /// Bumped under the lock by every step a spinning waiter may wait for
-    /// (an enqueue, a take, a release, a close, an unbinding); read without
-    /// the lock by spinners, as a hint of when to look again. See
+    /// Stored under the lock by the first step a spinning waiter may wait
+    /// for (an enqueue, a take, a release, a close, an unbinding) after a
+    /// spinner began to watch it; read without the lock by spinners, as a
+    /// hint of when to look again. See [`Chan::changed`] and
     /// [`Chan::spin_for_change`].
     changes: AtomicUsize,
     /// Live handles (ends, queue objects); the registry forgets the channel
@@ -244,6 +250,8 @@ impl<T> Chan<T> {
             send_waiting: 0,
             put_waiting: 0,
             ledger: Ledger::default(),
+            published: 0,
+            watched: false,
         };
         let created = state.snapshot();
         let chan = Self {
@@ -266,23 +274,32 @@ impl<T> Chan<T> {
         ChannelEvent { channel: self.id.get(), queue: self.face == Face::Queue, who, op, state: st.snapshot() }
     }
 
-    /// Tells spinning waiters the state changed. Only called under the
-    /// lock, so a load and a store suffice (every writer holds it).
-    /// `Relaxed`: the value is a hint of when to take the lock and look; the
-    /// lock orders what the spinner then sees.
-    fn changed(&self) {
-        self.changes.store(self.changes.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    /// Tells spinning waiters the state changed, if any spun since the
+    /// last time: under the lock, which keeps both the count last published
+    /// and whether a waiter watches it (`State::published`,
+    /// `State::watched`). So a step that no spinner watches does not touch
+    /// the atomic at all (no cache-line transfer in production, no
+    /// scheduling point under a model checker), and one that is watched
+    /// costs one store. `Relaxed`: the value is a hint of when to take the
+    /// lock and look; the lock orders what the spinner then sees.
+    fn changed(&self, st: &mut State<T>) {
+        if st.watched {
+            st.watched = false;
+            st.published = st.published.wrapping_add(1);
+            self.changes.store(st.published, Ordering::Relaxed);
+        }
     }
 
-    /// The current change count, read under the lock before a spin.
-    fn seen(&self, _st: &State<T>) -> usize {
-        self.changes.load(Ordering::Relaxed)
-    }
-
-    /// Spins (bounded, without the lock) until a step changed the state
-    /// since `seen`; whether one did. Either way the caller re-takes the
-    /// lock and decides there: this only saves parking when the change
-    /// comes within the spin.
+    /// Spins (bounded, without the lock) until a step changed the state;
+    /// the lock again if one did within the spin, `None` (the lock
+    /// released) once the spin ran out, or at once when it has no budget.
+    /// Either way the caller decides under the lock: this only saves
+    /// parking when the change comes within the spin.
+    ///
+    /// Before it lets the lock go, the spinner marks the count as watched
+    /// (`State::watched`), so the next step publishes a new count, and
+    /// remembers the count published so far: any step after this one
+    /// makes the two differ.
     ///
     /// Each look is a read-modify-write that adds nothing, not a load: an
     /// RMW reads the latest value in the count's modification order, where
@@ -292,18 +309,28 @@ impl<T> Chan<T> {
     /// per spin, spaced by the spin's rounds, so the cache line is taken
     /// from the writer rarely. `Relaxed` (see [`Chan::changed`]): what the
     /// spinner then reads is ordered by the lock it takes.
-    fn spin_for_change(&self, spin: &mut Spin, seen: usize) -> bool {
+    fn spin_for_change<'c>(
+        &'c self,
+        mut st: MutexGuard<'c, State<T>>,
+        spin: &mut Spin,
+    ) -> Option<MutexGuard<'c, State<T>>> {
+        if spin.is_spent() {
+            return None;
+        }
+        st.watched = true;
+        let seen = st.published;
+        drop(st);
         while spin.round() {
             if self.changes.fetch_add(0, Ordering::Relaxed) != seen {
-                return true;
+                return Some(self.state.lock());
             }
         }
-        false
+        None
     }
 
     /// Wakes everyone who waits on the channel (it closed).
-    fn wake_all(&self) {
-        self.changed();
+    fn wake_all(&self, st: &mut State<T>) {
+        self.changed(st);
         self.not_empty.notify_all();
         self.settled.notify_all();
         self.not_full.notify_all();
@@ -333,7 +360,7 @@ impl<T> Chan<T> {
                 // Full: wait for space with the caller's GIL released.
                 thread_state::detached(|| self.put_when_space(who, item, unbound, deadline))
             }
-            SendWait::ForReceipt(deadline) => self.send_and_wait(who, item, unbound, deadline),
+            SendWait::ForReceipt(deadline, spin) => self.send_and_wait(who, item, unbound, deadline, spin),
         }
     }
 
@@ -371,7 +398,7 @@ impl<T> Chan<T> {
         let unbound = unbound.unwrap_or(st.unbound);
         st.items.push_back(Item { seq, sender: who, unbound, payload: Payload::Value(item), waiter });
         st.ledger.queued += 1;
-        self.changed();
+        self.changed(st);
         if st.recv_waiting > 0 {
             self.not_empty.notify_one();
         }
@@ -421,35 +448,63 @@ impl<T> Chan<T> {
         item: T,
         unbound: Option<UnboundPolicy>,
         deadline: &Deadline,
+        mut spin: Spin,
     ) -> Result<(), SendError<T>> {
+        if spin.is_spent() {
+            // The sender's interpreter parks at once (`Config::channel_spin`
+            // off): the whole step runs detached, as CPython's does, with
+            // one visit to the lock before the first wait.
+            return thread_state::detached(|| {
+                let mut st = self.state.lock();
+                let seq = self.queue_waited_for(&mut st, who, item, unbound)?;
+                self.park_for_outcome(st, who, seq, deadline)
+            });
+        }
         let mut st = self.state.lock();
-        let seq = self.enqueue(&mut st, who, item, unbound, true)?;
-        trace_event!(self.event(&st, Some(who.get()), ChannelOp::SendBlocked { seq }));
-        // Counted from here to its outcome, spinning or parked: what traces
-        // show as `senders-waiting`.
-        st.send_waiting += 1;
-        let mut spin = Spin::new();
+        let seq = self.queue_waited_for(&mut st, who, item, unbound)?;
         loop {
             if let Some(outcome) = self.send_outcome(&mut st, who, seq, deadline) {
                 return outcome;
             }
-            let seen = self.seen(&st);
-            drop(st);
-            if !self.spin_for_change(&mut spin, seen) {
-                break;
+            match self.spin_for_change(st, &mut spin) {
+                Some(locked) => st = locked,
+                None => break,
             }
-            st = self.state.lock();
         }
         // Nothing yet: park with the caller's GIL released.
-        thread_state::detached(|| {
-            let mut st = self.state.lock();
-            loop {
-                if let Some(outcome) = self.send_outcome(&mut st, who, seq, deadline) {
-                    return outcome;
-                }
-                self.settled.wait_until(&mut st, deadline);
+        thread_state::detached(|| self.park_for_outcome(self.state.lock(), who, seq, deadline))
+    }
+
+    /// Queues a blocking sender's item, which it then waits for: its number.
+    fn queue_waited_for(
+        &self,
+        st: &mut State<T>,
+        who: InterpreterId,
+        item: T,
+        unbound: Option<UnboundPolicy>,
+    ) -> Result<u64, SendError<T>> {
+        let seq = self.enqueue(st, who, item, unbound, true)?;
+        trace_event!(self.event(st, Some(who.get()), ChannelOp::SendBlocked { seq }));
+        // Counted from here to its outcome, spinning or parked: what traces
+        // show as `senders-waiting`.
+        st.send_waiting += 1;
+        Ok(seq)
+    }
+
+    /// A blocking sender's parked wait for the outcome of item `seq`.
+    fn park_for_outcome(
+        &self,
+        mut st: MutexGuard<'_, State<T>>,
+        who: InterpreterId,
+        seq: u64,
+        deadline: &Deadline,
+    ) -> Result<(), SendError<T>> {
+        loop {
+            if let Some(outcome) = self.send_outcome(&mut st, who, seq, deadline) {
+                return outcome;
             }
-        })
+            self.settled.wait_until(&mut st, deadline);
+        }
     }
 
     /// What a blocking send of item `seq` returns, if it is decided: its
@@ -497,7 +552,7 @@ impl<T> Chan<T> {
         }
         if st.status == Status::Closing && st.items.is_empty() {
             st.status = Status::Closed;
-            self.wake_all();
+            self.wake_all(st);
             trace_event!(self.event(st, traced_caller(), ChannelOp::Drained));
         }
     }
@@ -505,8 +560,13 @@ impl<T> Chan<T> {
     // ---------------------------------------------------------------- recv
 
     /// Receives (gets) the next item for interpreter `who`; `wait` is `None`
-    /// for a non-blocking receive.
-    pub(crate) fn recv(&self, who: InterpreterId, wait: Option<&Deadline>) -> Result<Received<T>, RecvError> {
+    /// for a non-blocking receive; `spin` is how long a wait spins first.
+    pub(crate) fn recv(
+        &self,
+        who: InterpreterId,
+        wait: Option<&Deadline>,
+        mut spin: Spin,
+    ) -> Result<Received<T>, RecvError> {
         let mut st = self.state.lock();
         if let Some(result) = self.take(&mut st, who) {
             return result;
@@ -520,14 +580,11 @@ impl<T> Chan<T> {
         trace_event!(self.event(&st, Some(who.get()), ChannelOp::RecvEmpty { waiting: true }));
         // Spin first, the GIL still held: an item (or a close) that comes
         // within the spin is taken without releasing the GIL or parking.
-        let mut spin = Spin::new();
         loop {
-            let seen = self.seen(&st);
-            drop(st);
-            if !self.spin_for_change(&mut spin, seen) {
-                break;
+            match self.spin_for_change(st, &mut spin) {
+                Some(locked) => st = locked,
+                None => break,
             }
-            st = self.state.lock();
             if let Some(result) = self.take(&mut st, who) {
                 return result;
             }
@@ -569,7 +626,7 @@ impl<T> Chan<T> {
             }
         }
         let item = st.items.pop_front()?;
-        self.changed();
+        self.changed(st);
         st.shrink();
         if item.waiter {
             st.settled.push((item.seq, Settlement::Received));
@@ -619,7 +676,7 @@ impl<T> Chan<T> {
             _ if st.items.is_empty() || force => Ok(()),
             _ if send_only => {
                 st.status = Status::Closing;
-                self.changed();
+                self.changed(&mut st);
                 trace_event!(self.event(&st, who, ChannelOp::Close(CloseOutcome::Closing)));
                 return Ok(());
             }
@@ -632,7 +689,7 @@ impl<T> Chan<T> {
             }
             Ok(()) => {
                 let (doomed, removed) = st.close_now();
-                self.wake_all();
+                self.wake_all(&mut st);
                 trace_event!({
                     let outcome = match removed {
                         0 => CloseOutcome::Empty,
@@ -676,12 +733,12 @@ impl<T> Chan<T> {
         };
         let doomed = if closes {
             let (doomed, _) = st.close_now();
-            self.wake_all();
+            self.wake_all(&mut st);
             trace_event!(self.event(&st, Some(who.get()), op(true)));
             doomed
         } else {
             // A receiver of this interpreter blocked in `recv` must see it.
-            self.changed();
+            self.changed(&mut st);
             if ends_named.contains(&End::Recv) && st.recv_waiting > 0 {
                 self.not_empty.notify_all();
             }
@@ -734,7 +791,7 @@ impl<T> Chan<T> {
             kept.push_back(item);
         }
         st.items = kept;
-        self.changed();
+        self.changed(&mut st);
         st.shrink();
         let had_ends = st.ends.as_mut().is_some_and(|ends| ends.forget(who));
         // As CPython, whose destroyed interpreter's records stay, closed: a
@@ -744,14 +801,14 @@ impl<T> Chan<T> {
             st.ends.as_ref().is_some_and(|e| had_ends && e.open_on(End::Send) == 0 && e.open_on(End::Recv) == 0);
         if closes {
             doomed.extend(st.close_now().0);
-            self.wake_all();
+            self.wake_all(&mut st);
         } else {
             if counts[2] > 0 && st.put_waiting > 0 {
                 self.not_full.notify_all();
             }
             if st.status == Status::Closing && st.items.is_empty() {
                 st.status = Status::Closed;
-                self.wake_all();
+                self.wake_all(&mut st);
             }
         }
         if counts.iter().any(|c| *c > 0) || had_ends {

@@ -6,7 +6,7 @@ use super::ledger::Ledger;
 use super::registry::{ChannelRegistry, Handle};
 use super::unbound::{Received, UnboundPolicy};
 use super::wait::{SendOptions, Wait};
-use super::{ChannelId, Status};
+use super::{spin_of, ChannelId, Status};
 use crate::interp::InterpreterId;
 use crate::trace::event::{ChannelEvent, ChannelOp, Observation, Read};
 use crate::Attached;
@@ -199,7 +199,7 @@ impl<T: Send + 'static> SendChannel<T> {
         let who = py.interpreter_id();
         match wait.into_deadline() {
             None => self.handle.chan.send(who, item, unbound, SendWait::No),
-            Some(deadline) => self.handle.chan.send(who, item, unbound, SendWait::ForReceipt(&deadline)),
+            Some(deadline) => self.handle.chan.send(who, item, unbound, SendWait::ForReceipt(&deadline, spin_of(py))),
         }
     }
 
@@ -225,7 +225,7 @@ impl<T: Send + 'static> RecvChannel<T> {
     /// [`RecvError::Timeout`] once a deadline passed.
     pub fn recv(&self, py: Attached<'_>, wait: impl Into<Wait>) -> Result<Received<T>, RecvError> {
         let deadline = wait.into().into_deadline();
-        self.handle.chan.recv(py.interpreter_id(), deadline.as_ref())
+        self.handle.chan.recv(py.interpreter_id(), deadline.as_ref(), spin_of(py))
     }
 
     /// CPython's `RecvChannel.close(force)`: `close(recv=True)`.

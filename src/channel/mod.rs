@@ -50,10 +50,14 @@
 //! | `maxsize`      | 0 for channels and unbounded queues                                  |
 //! | `ledger`       | the [`Ledger`]: where every offered payload went (CH-1)              |
 //!
-//! Beside the lock, one atomic: `changes`, a count bumped under the lock by
-//! every step a waiter may wait for (an enqueue, a take, a release, a close,
-//! an unbinding), which a spinning waiter reads without the lock to know
-//! when to look again (see *Spins* below).
+//! Beside the lock, one atomic: `changes`, a count that a spinning waiter
+//! reads without the lock to know when to look again (see *Spins* below).
+//! A spinner marks it *watched* under the lock before it lets the lock go
+//! (the `watched` and `published` fields); the next step a waiter may wait
+//! for (an enqueue, a take, a release, a close, an unbinding) then stores
+//! a new count and clears the mark. A step nobody watches leaves the atomic
+//! alone: no cache-line transfer, and no extra scheduling point under a
+//! model checker.
 //!
 //! | condvar     | who waits                          | notified by                                                        |
 //! |-------------|------------------------------------|--------------------------------------------------------------------|
@@ -81,7 +85,9 @@
 //! GIL back and forth. So a waiter first spins a bounded while
 //! ([`Spin`](crate::sync::spin::Spin): a few microseconds of busy rounds; one round
 //! under loom and shuttle, whose look is the checker's scheduling point), its
-//! GIL still held:
+//! GIL still held (unless its interpreter's
+//! [`Config::channel_spin`](crate::Config::channel_spin) is off: then it
+//! parks at once, as CPython's waiters do):
 //!
 //! - a receiver that found the channel open and empty (`RecvEmpty`, waiting)
 //!   watches `changes`; when it moves, it takes the lock and calls `take`
@@ -179,8 +185,8 @@
 //! The channel state is only touched under its facade `Mutex`; the lock's
 //! acquire/release pairs order every step after the previous one, and the
 //! `Condvar`s are only waited on under it. `changes` is `Relaxed`
-//! throughout: it is only written under the lock (a load and a store), and
-//! a spinner uses what it reads (a no-op read-modify-write, which reads the
+//! throughout: it is only written under the lock (a store of the count the
+//! lock keeps), and a spinner uses what it reads (a no-op read-modify-write, which reads the
 //! latest count: see `Chan::spin_for_change`) only to decide when to take
 //! the lock and look; the lock orders what it then sees. The other atomic of this module is
 //! a channel's handle count (`registry.rs`), which is `Relaxed` throughout:
@@ -218,6 +224,12 @@ pub use objects::{RecvObjectError, SendObjectError};
 pub use queue::{MaxSize, Queue};
 pub use unbound::{Received, UnboundPolicy};
 pub use wait::{Forever, Nowait, SendOptions, Wait};
+
+/// How long a wait of the calling interpreter's thread spins before it
+/// parks: as its config says ([`Config::channel_spin`](crate::Config::channel_spin)).
+fn spin_of(py: crate::Attached<'_>) -> crate::sync::spin::Spin {
+    crate::sync::spin::Spin::when(py.core().config.channel_spin)
+}
 
 /// Where a channel is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

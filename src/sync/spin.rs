@@ -8,6 +8,10 @@
 //! core to other processes for whole scheduler slices (milliseconds), which
 //! made a rendezvous hundreds of times slower when it was tried.
 //!
+//! A waiter whose interpreter turns spinning off
+//! ([`Config::channel_spin`](crate::Config::channel_spin)) gets no budget
+//! ([`Spin::when`]) and parks at once, on every backend.
+//!
 //! Under loom and shuttle the budget is one round, which waits for nothing:
 //! control goes to the checker at the look that follows (an atomic RMW,
 //! where both checkers may switch to any other thread), so the checker
@@ -40,10 +44,24 @@ impl Spin {
         Self { round: 0 }
     }
 
+    /// A spin with its whole budget when `enabled`, else none: the first
+    /// [`round`](Self::round) says `false` and the caller parks at once
+    /// (an interpreter configured with
+    /// [`Config::channel_spin`](crate::Config::channel_spin) off).
+    pub const fn when(enabled: bool) -> Self {
+        Self { round: if enabled { 0 } else { ROUNDS } }
+    }
+
+    /// Whether the budget is spent: the next [`round`](Self::round) would
+    /// say `false`.
+    pub const fn is_spent(&self) -> bool {
+        self.round >= ROUNDS
+    }
+
     /// Waits one round; `false` (without waiting) once the budget is spent.
     #[inline]
     pub fn round(&mut self) -> bool {
-        if self.round >= ROUNDS {
+        if self.is_spent() {
             return false;
         }
         self.round += 1;

@@ -142,7 +142,7 @@ const MUTATIONS: &[Mutation] = &[
         id: "channel-force-close-no-wake",
         what: "a forced close settles the waiting senders' items but wakes only the receivers (lost wake-up)",
         file: "src/channel/core.rs",
-        original: "                let (doomed, removed) = st.close_now();\n                self.wake_all();\n                trace_event!({",
+        original: "                let (doomed, removed) = st.close_now();\n                self.wake_all(&mut st);\n                trace_event!({",
         mutated: "                let (doomed, removed) = st.close_now();\n                self.not_empty.notify_all(); // (mutant: senders not woken)\n                trace_event!({",
         killers: &["channels::force_close_wakes_sender"],
     },
@@ -169,6 +169,14 @@ const MUTATIONS: &[Mutation] = &[
         original: "        self.open_hint[end as usize] = None;\n        let (records, open) = self.end_mut(end);",
         mutated: "        let (records, open) = self.end_mut(end);",
         killers: &["channels::spin::recv_vs_release"],
+    },
+    Mutation {
+        id: "channel-spin-watch-unmarked",
+        what: "a spinner lets the lock go without marking the change count watched, so no step publishes a change and every spin runs out (the spin never takes an item)",
+        file: "src/channel/core.rs",
+        original: "        st.watched = true;\n        let seen = st.published;",
+        mutated: "        let seen = st.published;",
+        killers: &["channels::spin::recv_vs_close", "channels::spin::send_vs_close"],
     },
     Mutation {
         id: "queue-get-does-not-wake-putter",
