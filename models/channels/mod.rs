@@ -75,8 +75,8 @@ fn assert_ledger(ledger: Ledger) {
 /// A sender in interpreter A blocks in `send` until a receiver in
 /// interpreter B takes the item.
 ///
-/// loom: exhaustive (3 threads: main, sender, receiver): 12,312 executions
-/// (486 before the spins), about 4 s, so no bound is needed.
+/// loom: exhaustive (3 threads: main, sender, receiver): 3,564 executions,
+/// under a second, so no bound is needed.
 #[test]
 fn rendezvous() {
     Scenario::new("channels::rendezvous")
@@ -117,7 +117,8 @@ fn rendezvous() {
 /// race with the spins on is `channels::spin::send_timeout_vs_recv`.
 ///
 /// loom: exhaustive (3 threads: main as the timer, sender, receiver):
-/// 164,009 executions. The manual deadline is polled, so every point of
+/// 574,596 executions, about 106 s (exactly its count before the spins
+/// existed). The manual deadline is polled, so every point of
 /// the sender's and the receiver's waits is a place where the timer may
 /// fire.
 #[test]
@@ -166,7 +167,7 @@ pub(crate) fn timeout_race(scenario: Scenario, spin: bool) {
 /// PCT scheduler rarely preempts a thread right after it spawns, so a close
 /// by main would almost never find the sender asleep.
 ///
-/// loom: exhaustive (3 threads: main, sender, closer): 2,187 executions.
+/// loom: exhaustive (3 threads: main, sender, closer): 1,053 executions.
 #[test]
 fn force_close_wakes_sender() {
     Scenario::new("channels::force_close_wakes_sender")
@@ -200,7 +201,7 @@ fn force_close_wakes_sender() {
 /// closing) while a receiver drains it and a late sender tries to add one.
 ///
 /// loom: exhaustive (3 threads: main as the closer, receiver, late sender):
-/// 147,116 executions, about a minute (17,165 before the spins).
+/// 34,827 executions, about 6 s.
 #[test]
 fn close_send_drains() {
     Scenario::new("channels::close_send_drains")
@@ -264,7 +265,7 @@ fn close_send_drains() {
 /// succeeds, and the last one, whichever it is, closes the channel.
 ///
 /// loom: preemption bound 2 (4 threads: main and three releasers; each
-/// releaser attaches, releases, detaches): 2,759 executions, a few seconds.
+/// releaser attaches, releases, detaches): 2,132 executions, under a second.
 /// Why bounded: four threads that each take a guard and a GIL around their
 /// step (an exhaustive run was not attempted: the lifecycle's four-thread
 /// scenario did not finish unbounded in 8 minutes); bound 2 covers every
@@ -353,7 +354,7 @@ fn destroyed_with_items_in_flight(policy: UnboundPolicy) {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Replace`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
 #[test]
 fn destroy_unbound_replace() {
     Scenario::new("channels::destroy_unbound_replace")
@@ -365,7 +366,7 @@ fn destroy_unbound_replace() {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Error`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
 #[test]
 fn destroy_unbound_error() {
     Scenario::new("channels::destroy_unbound_error")
@@ -377,7 +378,7 @@ fn destroy_unbound_error() {
 
 /// [`destroyed_with_items_in_flight`] with [`UnboundPolicy::Remove`].
 ///
-/// loom: exhaustive (3 threads: main, receiver, destroyer): 36 executions.
+/// loom: exhaustive (3 threads: main, receiver, destroyer): 27 executions.
 #[test]
 fn destroy_unbound_remove() {
     Scenario::new("channels::destroy_unbound_remove")
@@ -527,8 +528,8 @@ fn refusals() {
 /// receiver sees each sender's items in order.
 ///
 /// loom: preemption bound 2 (5 threads: main, 2 senders, 2 receivers):
-/// 160,785 executions, about 50 s (84,740 before the spins). Why bounded: five attaching threads
-/// (bound 2 alone takes ~50 s; exhaustive was not attempted); bound 2 still lets each
+/// 91,663 executions, about 27 s. Why bounded: five attaching threads
+/// (bound 2 alone takes ~27 s; exhaustive was not attempted); bound 2 still lets each
 /// receiver be preempted between its two takes and each sender between its
 /// two enqueues, which is what interleaving and per-sender order need.
 #[test]
@@ -589,7 +590,7 @@ fn mpmc_2x2() {
 /// thread in interpreter A receives the end and sends with it; main
 /// receives the data.
 ///
-/// loom: exhaustive (2 threads: main, the thread in A): 1,235 executions.
+/// loom: exhaustive (2 threads: main, the thread in A): 318 executions.
 #[test]
 fn end_through_channel() {
     Scenario::new("channels::end_through_channel")
@@ -625,7 +626,7 @@ fn end_through_channel() {
 /// blocks for space while a getter takes both items. The blocking put must
 /// be woken by the get that frees the slot, and both items arrive in order.
 ///
-/// loom: exhaustive (3 threads: main, putter, getter): 11,421 executions.
+/// loom: exhaustive (3 threads: main, putter, getter): 5,427 executions.
 #[test]
 fn queue_put_waits_for_space() {
     Scenario::new("channels::queue_put_waits_for_space")

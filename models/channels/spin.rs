@@ -70,7 +70,7 @@ fn close_seen_in_spin(events: &[Event]) -> bool {
 /// (CH-1, CH-2).
 ///
 /// loom: exhaustive (3 threads: main as the closer, receiver, sender):
-/// 17,281 executions, about 5 s.
+/// 7,929 executions, about 2 s.
 #[test]
 fn recv_vs_close() {
     Scenario::new("channels::spin::recv_vs_close")
@@ -128,7 +128,7 @@ fn withdrawn_in_spin(events: &[Event]) -> bool {
 /// either while it spins.
 ///
 /// loom: preemptions <= 4 (3 threads: main as the timer, sender,
-/// receiver): 36,171 executions, 7.5 s. Exhaustive, the spins' looks in
+/// receiver): 27,770 executions, 5 s. Exhaustive, the spins' looks in
 /// both waits grow the search to 4,500,536 executions (28 minutes on a
 /// loaded machine), more than a verify run can give one scenario; four
 /// preemptions still let the timer fire between any two steps of either
@@ -156,7 +156,7 @@ fn send_timeout_vs_recv() {
 /// (CH-3).
 ///
 /// loom: exhaustive (3 threads: main as the closer, sender, receiver):
-/// 287,367 executions, 76 s on the loaded 2-core machine.
+/// 73,950 executions, about 13 s.
 #[test]
 fn send_vs_close() {
     Scenario::new("channels::spin::send_vs_close")
@@ -216,7 +216,7 @@ fn associated_pair(
 /// (the spin's race with a close is `send_vs_close`'s).
 ///
 /// loom: preemption bound 2 (4 threads: main, sender and releaser in A,
-/// releaser in B): 2,938 executions, under a second. Exhaustive did not
+/// releaser in B): 2,443 executions, under a second. Exhaustive did not
 /// finish in 400 s; bound 2 covers every order of the two releases and
 /// the send (each order needs at most two preemptions), which is what
 /// decides the outcome.
@@ -311,7 +311,7 @@ fn marker_taken_in_spin(events: &[Event]) -> bool {
 /// (CH-6), and the payload is received or unbound once (CH-1).
 ///
 /// loom: exhaustive (3 threads: main, receiver, sender-then-destroyer):
-/// 13,923 executions, about 3 s.
+/// 5,725 executions, about 1 s.
 #[test]
 fn recv_vs_destroy() {
     Scenario::new("channels::spin::recv_vs_destroy")
