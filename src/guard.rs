@@ -134,12 +134,29 @@ fn track(core: &Core, key: usize, site: &'static Location<'static>) {
 
 /// Releases a guard on `core`; `ticket` is its key when its word is a
 /// ticket (only then can it have a row in the table).
-#[inline]
+#[inline(always)]
 fn release(core: &Core, ticket: Option<usize>) {
+    match ticket {
+        None => uncount(core),
+        Some(key) => release_tracked(core, key),
+    }
+}
+
+/// Releases a ticket's guard: its row, then its count. Out of line, so
+/// that an untracked release inlines only the count.
+#[cold]
+#[inline(never)]
+fn release_tracked(core: &Core, key: usize) {
     // Untracked first, so a finalizer that sees zero guards sees an empty table.
-    if let (Some(key), Some(sites)) = (ticket, &core.guard_sites) {
+    if let Some(sites) = &core.guard_sites {
         sites.released(key);
     }
+    uncount(core);
+}
+
+/// Takes a released guard off `core`'s count.
+#[inline(always)]
+fn uncount(core: &Core) {
     let word = core.lifecycle.release();
     trace_event!(GuardEvent::Released { interp: core.id.0, word: word.decoded() });
 }
@@ -151,9 +168,23 @@ impl<'a> Guard<'a> {
     pub(crate) fn acquire(core: &'a Arc<Core>, site: &'static Location<'static>) -> Result<Self, GuardError> {
         acquire(core)?;
         held::taken(core);
+        // One look at the config: the untracked word is the borrow itself;
+        // a tracked one (a ticket and its row) is built out of line.
+        let word = match core.guard_sites {
+            None => BorrowedWord::untracked(core),
+            Some(_) => Self::tracked_word(core, site),
+        };
+        Ok(Self { word, not_send: std::marker::PhantomData })
+    }
+
+    /// The word of a guard on an interpreter that tracks guards: a ticket,
+    /// with its row in the table.
+    #[cold]
+    #[inline(never)]
+    fn tracked_word(core: &'a Arc<Core>, site: &'static Location<'static>) -> BorrowedWord<'a> {
         let word = BorrowedWord::new(core);
         track(core, word.key(), site);
-        Ok(Self { word, not_send: std::marker::PhantomData })
+        word
     }
 
     pub(crate) fn core_arc(&self) -> &Arc<Core> {

@@ -96,6 +96,13 @@ impl<'a> BorrowedWord<'a> {
         Self { ptr, _borrows: PhantomData }
     }
 
+    /// `core` itself: the word of an untracked guard (the caller has
+    /// looked at the config).
+    #[inline]
+    pub(crate) fn untracked(core: &'a Arc<Core>) -> Self {
+        Self { ptr: NonNull::from(core), _borrows: PhantomData }
+    }
+
     /// A ticket whatever the config: for a guard taken from an
     /// [`OwnedWord`], which has no `Arc<Core>` of its own to lend.
     pub(crate) fn ticket(core: &Arc<Core>) -> Self {
@@ -135,11 +142,19 @@ impl Drop for BorrowedWord<'_> {
     #[inline]
     fn drop(&mut self) {
         if let Some(ticket) = as_ticket(self.ptr) {
-            // SAFETY: a ticket made with `Box::leak` by `new` or `ticket`;
-            // this is its only drop.
-            drop(unsafe { Ticket::from_raw(ticket) });
+            free_ticket(ticket);
         }
     }
+}
+
+/// Frees a word's ticket. Out of line, so that an untracked word's drop
+/// (a test of the low bit) is all a guard's drop inlines.
+#[cold]
+#[inline(never)]
+fn free_ticket(ticket: *mut Arc<Core>) {
+    // SAFETY: a ticket made with `Box::leak` by `new_ticket`, passed here
+    // only by the `drop` of the one word that holds it.
+    drop(unsafe { Ticket::from_raw(ticket) });
 }
 
 /// The word of an [`OwnedGuard`](crate::OwnedGuard): a strong reference to
@@ -216,8 +231,7 @@ impl Drop for OwnedWord {
     #[inline]
     fn drop(&mut self) {
         match self.ticket() {
-            // SAFETY: a ticket made by `new` with `Box::leak`; its only drop.
-            Some(ticket) => drop(unsafe { Ticket::from_raw(ticket) }),
+            Some(ticket) => free_ticket(ticket),
             // SAFETY: the reference `new` gave up with `Arc::into_raw`;
             // taken back once, here.
             None => drop(unsafe { Arc::from_raw(self.ptr.as_ptr().cast::<Core>()) }),
