@@ -6,7 +6,7 @@ use super::ledger::Ledger;
 use super::registry::{ChannelRegistry, Handle};
 use super::unbound::{Received, UnboundPolicy};
 use super::wait::{SendOptions, Wait};
-use super::{spin_of, ChannelId, Status};
+use super::{ChannelId, Status};
 use crate::interp::InterpreterId;
 use crate::trace::event::{ChannelEvent, ChannelOp, Observation, Read};
 use crate::Attached;
@@ -50,6 +50,12 @@ pub fn create<T: Send + 'static>(py: Attached<'_>, unbound: UnboundPolicy) -> (R
 /// (`_interpchannels.list_all()`).
 pub fn list_all(py: Attached<'_>) -> Vec<ChannelId> {
     py.core().runtime.subsystems.channels.list(Face::Channel)
+}
+
+/// How long a wait of the calling interpreter's thread spins before it
+/// parks: as its config says ([`Config::channel_spin`](crate::Config::channel_spin)).
+pub(super) fn spin_of(py: Attached<'_>) -> crate::sync::spin::Spin {
+    crate::sync::spin::Spin::when(py.core().config.channel_spin)
 }
 
 /// Which ends a channel-wide [`close`](SendChannel::close_ends) names

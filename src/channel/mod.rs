@@ -225,12 +225,6 @@ pub use queue::{MaxSize, Queue};
 pub use unbound::{Received, UnboundPolicy};
 pub use wait::{Forever, Nowait, SendOptions, Wait};
 
-/// How long a wait of the calling interpreter's thread spins before it
-/// parks: as its config says ([`Config::channel_spin`](crate::Config::channel_spin)).
-fn spin_of(py: crate::Attached<'_>) -> crate::sync::spin::Spin {
-    crate::sync::spin::Spin::when(py.core().config.channel_spin)
-}
-
 /// Where a channel is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Status {

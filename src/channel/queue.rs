@@ -159,7 +159,7 @@ impl<T: Send + 'static> Queue<T> {
     /// (PEP 734's `QueueEmpty`, for a timeout as for `get_nowait`).
     pub fn get(&self, py: Attached<'_>, wait: impl Into<Wait>) -> Result<Received<T>, RecvError> {
         let deadline = wait.into().into_deadline();
-        match self.handle.chan.recv(py.interpreter_id(), deadline.as_ref(), super::spin_of(py)) {
+        match self.handle.chan.recv(py.interpreter_id(), deadline.as_ref(), super::ends::spin_of(py)) {
             Err(RecvError::Timeout) => Err(RecvError::Empty),
             other => other,
         }
