@@ -182,7 +182,7 @@ impl<'a> Guard<'a> {
     #[cold]
     #[inline(never)]
     fn tracked_word(core: &'a Arc<Core>, site: &'static Location<'static>) -> BorrowedWord<'a> {
-        let word = BorrowedWord::new(core);
+        let word = BorrowedWord::ticket(core);
         track(core, word.key(), site);
         word
     }

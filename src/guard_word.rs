@@ -32,7 +32,8 @@
 //! The crate denies `unsafe_code`; this module is a local exception, as
 //! the heap's table is (`xi::heap`): a word is a raw pointer, which is what
 //! makes it one word whatever it holds. Each `unsafe` block says why it
-//! holds; the invariant they share is that a word is built only by `new`,
+//! holds; the invariant they share is that a word is built only by its
+//! constructors (`untracked`, `ticket`, `OwnedWord::new`),
 //! dropped once, and never copied (neither type is `Clone`). Every guard
 //! test and scenario runs through these words, tracked ones in
 //! `tests/api.rs` (the leak reports) and `tests/lifecycle_state_machine.rs`.
@@ -86,16 +87,6 @@ unsafe impl Send for BorrowedWord<'_> where Arc<Core>: Send + Sync {}
 unsafe impl Sync for BorrowedWord<'_> where Arc<Core>: Send + Sync {}
 
 impl<'a> BorrowedWord<'a> {
-    /// `core` itself, or a ticket when its interpreter tracks guards.
-    #[inline]
-    pub(crate) fn new(core: &'a Arc<Core>) -> Self {
-        let ptr = match core.guard_sites {
-            None => NonNull::from(core),
-            Some(_) => tagged(new_ticket(core)),
-        };
-        Self { ptr, _borrows: PhantomData }
-    }
-
     /// `core` itself: the word of an untracked guard (the caller has
     /// looked at the config).
     #[inline]
@@ -103,8 +94,9 @@ impl<'a> BorrowedWord<'a> {
         Self { ptr: NonNull::from(core), _borrows: PhantomData }
     }
 
-    /// A ticket whatever the config: for a guard taken from an
-    /// [`OwnedWord`], which has no `Arc<Core>` of its own to lend.
+    /// A ticket: the word of a guard on an interpreter that tracks guards,
+    /// and, whatever the config, of a guard taken from an [`OwnedWord`],
+    /// which has no `Arc<Core>` of its own to lend.
     pub(crate) fn ticket(core: &Arc<Core>) -> Self {
         Self { ptr: tagged(new_ticket(core)), _borrows: PhantomData }
     }
@@ -113,7 +105,7 @@ impl<'a> BorrowedWord<'a> {
     #[inline]
     pub(crate) fn core(&self) -> &Arc<Core> {
         match as_ticket(self.ptr) {
-            // SAFETY: this word's ticket, made by `ticket`/`new` and freed
+            // SAFETY: this word's ticket, made by `ticket` and freed
             // only in `drop`.
             Some(ticket) => unsafe { &*ticket },
             // SAFETY: the `&'a Arc<Core>` this word borrows, alive for
